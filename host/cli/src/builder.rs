@@ -1,0 +1,150 @@
+//! Building functions: which are stale, running their build commands, showing progress.
+
+use std::path::Path;
+use std::process::Stdio;
+use std::time::{Duration, Instant, SystemTime};
+
+use anyhow::{Context as _, Result, bail};
+use fnhost_manifest::{FunctionConfig, Manifest};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+
+/// Why a function needs building, or `None` if its output is current.
+pub fn stale_reason(manifest: &Manifest, function: &FunctionConfig) -> Option<String> {
+    let build = function.build.as_ref()?;
+    let built = match std::fs::metadata(&function.source).and_then(|m| m.modified()) {
+        Ok(t) => t,
+        Err(_) => return Some(format!("`{}` does not exist", function.source.display())),
+    };
+    for pattern in &build.watch {
+        let full = manifest.dir.join(pattern);
+        let Ok(paths) = glob::glob(&full.to_string_lossy()) else {
+            continue;
+        };
+        for path in paths.flatten() {
+            if modified(&path).is_some_and(|t| t > built) {
+                return Some(format!("`{}` changed", path.display()));
+            }
+        }
+    }
+    None
+}
+
+fn modified(path: &Path) -> Option<SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+/// What happened to one function.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Built {
+    /// The function.
+    pub name: String,
+    /// `built`, `fresh` (nothing to do) or `no-build` (no build command).
+    pub status: &'static str,
+    /// Why it was built.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Seconds the command took.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seconds: Option<f64>,
+}
+
+/// Build `functions` (all stale ones, or all when `force`), one command at a time, with a
+/// progress bar on a terminal. Identical commands in the same directory run once.
+pub async fn build(
+    manifest: &Manifest,
+    functions: &[&FunctionConfig],
+    force: bool,
+) -> Result<Vec<Built>> {
+    let mut results = Vec::new();
+    let mut todo = Vec::new();
+    for f in functions {
+        match (&f.build, stale_reason(manifest, f)) {
+            (None, _) => results.push(Built {
+                name: f.name.clone(),
+                status: "no-build",
+                reason: None,
+                seconds: None,
+            }),
+            (Some(_), None) if !force => results.push(Built {
+                name: f.name.clone(),
+                status: "fresh",
+                reason: None,
+                seconds: None,
+            }),
+            (Some(b), reason) => todo.push((*f, b, reason.unwrap_or_else(|| "forced".into()))),
+        }
+    }
+    if todo.is_empty() {
+        return Ok(results);
+    }
+    let bar = ProgressBar::new(todo.len() as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} [{bar:24}] {pos}/{len} building {msg} ({elapsed})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.enable_steady_tick(Duration::from_millis(120));
+    let mut done: Vec<(String, std::path::PathBuf, f64)> = Vec::new();
+    for (f, b, reason) in todo {
+        bar.set_message(f.name.clone());
+        let seconds = match done
+            .iter()
+            .find(|(cmd, dir, _)| *cmd == b.command && *dir == b.workdir)
+        {
+            Some((_, _, secs)) => *secs,
+            None => {
+                let started = Instant::now();
+                if let Err(err) = run_command(&b.command, &b.workdir).await {
+                    bar.abandon();
+                    return Err(err.context(format!("building function `{}` failed", f.name)));
+                }
+                let secs = started.elapsed().as_secs_f64();
+                done.push((b.command.clone(), b.workdir.clone(), secs));
+                secs
+            }
+        };
+        if !f.source.exists() {
+            bar.abandon();
+            bail!(
+                "building function `{}` succeeded but `{}` does not exist; check `source` and `build` in fnhost.toml",
+                f.name,
+                f.source.display()
+            );
+        }
+        bar.inc(1);
+        if bar.is_hidden() {
+            eprintln!("built {} in {seconds:.1}s ({reason})", f.name);
+        }
+        results.push(Built {
+            name: f.name.clone(),
+            status: "built",
+            reason: Some(reason),
+            seconds: Some(seconds),
+        });
+    }
+    bar.finish_and_clear();
+    Ok(results)
+}
+
+async fn run_command(command: &str, workdir: &Path) -> Result<()> {
+    let output = tokio::process::Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .current_dir(workdir)
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .with_context(|| format!("cannot run `{command}` in `{}`", workdir.display()))?;
+    if output.status.success() {
+        return Ok(());
+    }
+    let mut text = String::from_utf8_lossy(&output.stderr).into_owned();
+    text.push_str(&String::from_utf8_lossy(&output.stdout));
+    let tail: Vec<&str> = text.lines().rev().take(20).collect();
+    for line in tail.iter().rev() {
+        eprintln!("  | {line}");
+    }
+    bail!("`{command}` exited with {}", output.status)
+}

@@ -1,0 +1,5 @@
+//! One module per subcommand; each has `Args` and `run`, which returns whether it succeeded.
+
+pub mod build;
+pub mod generate_event;
+pub mod invoke;

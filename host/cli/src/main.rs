@@ -1,0 +1,79 @@
+//! The `fnhost` command line: thin dispatch to one file per subcommand.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod builder;
+mod commands;
+mod project;
+
+/// Run WebAssembly functions the way AWS Lambda runs handlers.
+#[derive(Debug, Parser)]
+#[command(name = "fnhost", version, about, max_term_width = 100)]
+struct Cli {
+    /// The manifest (default: `fnhost.toml` in this directory or the nearest parent).
+    #[arg(long, short = 'f', global = true, env = "FNHOST_MANIFEST")]
+    manifest: Option<PathBuf>,
+    /// State directory for compiled artifacts (default: `.fnhost/` beside the manifest).
+    #[arg(long, global = true, env = "FNHOST_STATE_DIR")]
+    state_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Build functions whose `build` command is declared (all, or the named ones).
+    Build(commands::build::Args),
+    /// Run one event through a function, like `sam local invoke`.
+    Invoke(commands::invoke::Args),
+    /// Print a sample event as API Gateway, S3 or EventBridge would send it.
+    GenerateEvent(commands::generate_event::Args),
+}
+
+/// Exit status for a function that ran and failed.
+const EXIT_FUNCTION_ERROR: u8 = 1;
+/// Exit status for errors before a function could run (bad manifest, wasm, event...).
+const EXIT_ERROR: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("FNHOST_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            return ExitCode::from(EXIT_ERROR);
+        }
+    };
+    let result = runtime.block_on(async move {
+        let globals = project::Globals {
+            manifest: cli.manifest,
+            state_dir: cli.state_dir,
+        };
+        match cli.command {
+            Command::Build(args) => commands::build::run(&globals, args).await,
+            Command::Invoke(args) => commands::invoke::run(&globals, args).await,
+            Command::GenerateEvent(args) => commands::generate_event::run(args),
+        }
+    });
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(EXIT_FUNCTION_ERROR),
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}

@@ -1,0 +1,356 @@
+//! API Gateway proxy events: HTTP API payload 2.0 and REST API payload 1.0.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value, json};
+
+/// Which proxy payload format a route uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PayloadVersion {
+    /// REST API / HTTP API 1.0 (`httpMethod`, `multiValueHeaders`, ...).
+    V1,
+    /// HTTP API 2.0 (`rawPath`, `cookies`, `requestContext.http`), the default.
+    #[default]
+    V2,
+}
+
+/// The parts of an HTTP request an event is made of.
+#[derive(Debug, Clone)]
+pub struct HttpRequest {
+    /// `GET`, `POST`, ...
+    pub method: String,
+    /// The path as received, without the query string.
+    pub path: String,
+    /// The raw query string, without `?`.
+    pub query: String,
+    /// Header name/value pairs in arrival order (names as received).
+    pub headers: Vec<(String, String)>,
+    /// The body bytes.
+    pub body: Vec<u8>,
+    /// The matched route template, e.g. `/items/{id}`; `None` = `$default`.
+    pub route: Option<String>,
+    /// Values of `{param}` segments.
+    pub path_parameters: BTreeMap<String, String>,
+    /// The client address.
+    pub source_ip: String,
+    /// `HTTP/1.1`, ...
+    pub protocol: String,
+    /// Request id (API Gateway's, not the invocation's).
+    pub request_id: String,
+    /// Arrival time.
+    pub time: DateTime<Utc>,
+}
+
+impl HttpRequest {
+    /// A request with defaults for everything but method and path.
+    pub fn new(method: impl Into<String>, path: impl Into<String>) -> Self {
+        Self {
+            method: method.into(),
+            path: path.into(),
+            query: String::new(),
+            headers: Vec::new(),
+            body: Vec::new(),
+            route: None,
+            path_parameters: BTreeMap::new(),
+            source_ip: "127.0.0.1".into(),
+            protocol: "HTTP/1.1".into(),
+            request_id: uuid::Uuid::new_v4().to_string(),
+            time: Utc::now(),
+        }
+    }
+
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .rev()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The body as the event carries it: UTF-8 text, or base64 for anything else.
+    fn body(&self) -> (Value, bool) {
+        if self.body.is_empty() {
+            return (Value::Null, false);
+        }
+        match std::str::from_utf8(&self.body) {
+            Ok(text) => (Value::String(text.to_owned()), false),
+            Err(_) => (Value::String(base64(&self.body)), true),
+        }
+    }
+
+    fn query_pairs(&self) -> Vec<(String, String)> {
+        form_pairs(&self.query)
+    }
+}
+
+/// The proxy event for `request` in the given payload format.
+pub fn http_event(request: &HttpRequest, version: PayloadVersion) -> Value {
+    match version {
+        PayloadVersion::V2 => v2(request),
+        PayloadVersion::V1 => v1(request),
+    }
+}
+
+fn v2(r: &HttpRequest) -> Value {
+    let route_key = match &r.route {
+        Some(route) => format!("{} {route}", r.method),
+        None => "$default".to_string(),
+    };
+    let mut headers = Map::new();
+    let mut cookies = Vec::new();
+    for (name, value) in &r.headers {
+        let name = name.to_ascii_lowercase();
+        if name == "cookie" {
+            cookies.extend(value.split(';').map(|c| Value::String(c.trim().to_owned())));
+            continue;
+        }
+        match headers.get_mut(&name) {
+            Some(Value::String(existing)) => {
+                existing.push(',');
+                existing.push_str(value);
+            }
+            _ => {
+                headers.insert(name, Value::String(value.clone()));
+            }
+        }
+    }
+    let mut query = Map::new();
+    for (k, v) in r.query_pairs() {
+        match query.get_mut(&k) {
+            Some(Value::String(existing)) => {
+                existing.push(',');
+                existing.push_str(&v);
+            }
+            _ => {
+                query.insert(k, Value::String(v));
+            }
+        }
+    }
+    let host = r.header("host").unwrap_or("localhost").to_owned();
+    let (body, is_base64) = r.body();
+    let mut event = json!({
+        "version": "2.0",
+        "routeKey": route_key,
+        "rawPath": r.path,
+        "rawQueryString": r.query,
+        "headers": headers,
+        "requestContext": {
+            "accountId": crate::ACCOUNT,
+            "apiId": "fnhost",
+            "domainName": host,
+            "domainPrefix": host.split('.').next().unwrap_or_default(),
+            "http": {
+                "method": r.method,
+                "path": r.path,
+                "protocol": r.protocol,
+                "sourceIp": r.source_ip,
+                "userAgent": r.header("user-agent").unwrap_or_default(),
+            },
+            "requestId": r.request_id,
+            "routeKey": route_key,
+            "stage": "$default",
+            "time": crate::clf_time(r.time),
+            "timeEpoch": r.time.timestamp_millis(),
+        },
+        "isBase64Encoded": is_base64,
+    });
+    let obj = event.as_object_mut().expect("a json object literal");
+    if !cookies.is_empty() {
+        obj.insert("cookies".into(), Value::Array(cookies));
+    }
+    if !query.is_empty() {
+        obj.insert("queryStringParameters".into(), Value::Object(query));
+    }
+    if !r.path_parameters.is_empty() {
+        obj.insert("pathParameters".into(), json!(r.path_parameters));
+    }
+    if !body.is_null() {
+        obj.insert("body".into(), body);
+    }
+    event
+}
+
+fn v1(r: &HttpRequest) -> Value {
+    let mut headers = Map::new();
+    let mut multi_headers: Map<String, Value> = Map::new();
+    for (name, value) in &r.headers {
+        headers.insert(name.clone(), Value::String(value.clone()));
+        push_multi(&mut multi_headers, name, value);
+    }
+    let mut query = Map::new();
+    let mut multi_query: Map<String, Value> = Map::new();
+    for (k, v) in r.query_pairs() {
+        push_multi(&mut multi_query, &k, &v);
+        query.insert(k, Value::String(v));
+    }
+    let resource = r.route.clone().unwrap_or_else(|| "/{proxy+}".to_string());
+    let host = r.header("host").unwrap_or("localhost").to_owned();
+    let or_null = |m: Map<String, Value>| {
+        if m.is_empty() {
+            Value::Null
+        } else {
+            Value::Object(m)
+        }
+    };
+    let (body, is_base64) = r.body();
+    json!({
+        "resource": resource,
+        "path": r.path,
+        "httpMethod": r.method,
+        "headers": or_null(headers),
+        "multiValueHeaders": or_null(multi_headers),
+        "queryStringParameters": or_null(query),
+        "multiValueQueryStringParameters": or_null(multi_query),
+        "pathParameters": if r.path_parameters.is_empty() { Value::Null } else { json!(r.path_parameters) },
+        "stageVariables": null,
+        "requestContext": {
+            "accountId": crate::ACCOUNT,
+            "apiId": "fnhost",
+            "resourceId": "fnhost",
+            "resourcePath": resource,
+            "httpMethod": r.method,
+            "path": r.path,
+            "stage": "$default",
+            "protocol": r.protocol,
+            "requestId": r.request_id,
+            "extendedRequestId": r.request_id,
+            "requestTime": crate::clf_time(r.time),
+            "requestTimeEpoch": r.time.timestamp_millis(),
+            "domainName": host,
+            "domainPrefix": host.split('.').next().unwrap_or_default(),
+            "identity": {
+                "sourceIp": r.source_ip,
+                "userAgent": r.header("user-agent"),
+                "accessKey": null, "accountId": null, "caller": null, "user": null, "userArn": null,
+                "cognitoIdentityId": null, "cognitoIdentityPoolId": null,
+                "cognitoAuthenticationType": null, "cognitoAuthenticationProvider": null,
+                "principalOrgId": null,
+            },
+            "authorizer": null,
+        },
+        "body": body,
+        "isBase64Encoded": is_base64,
+    })
+}
+
+fn push_multi(map: &mut Map<String, Value>, key: &str, value: &str) {
+    match map.get_mut(key) {
+        Some(Value::Array(values)) => values.push(Value::String(value.to_owned())),
+        _ => {
+            map.insert(key.to_owned(), json!([value]));
+        }
+    }
+}
+
+/// `a=1&b=x+y&c=%ED%95%9C` → pairs, form-decoded (`+` is a space).
+fn form_pairs(query: &str) -> Vec<(String, String)> {
+    query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (form_decode(k), form_decode(v))
+        })
+        .collect()
+}
+
+fn form_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(hi), Some(lo)) => {
+                    out.push(hi << 4 | lo);
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn hex(b: u8) -> Option<u8> {
+    (b as char).to_digit(16).map(|d| d as u8)
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = (u32::from(chunk[0]) << 16)
+            | (u32::from(*chunk.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*chunk.get(2).unwrap_or(&0));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(TABLE[(n >> (18 - 6 * i)) as usize & 63] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request() -> HttpRequest {
+        let mut r = HttpRequest::new("GET", "/greet");
+        r.query = "name=%EC%B2%A0%EC%88%98&age=30&tag=a&tag=b".into();
+        r.headers = vec![
+            ("Host".into(), "localhost:8080".into()),
+            ("Cookie".into(), "a=1; b=2".into()),
+            ("X-Multi".into(), "1".into()),
+            ("X-Multi".into(), "2".into()),
+        ];
+        r
+    }
+
+    #[test]
+    fn v2_decodes_query_and_joins_duplicates() {
+        let e = http_event(&request(), PayloadVersion::V2);
+        assert_eq!(e["version"], "2.0");
+        assert_eq!(e["rawPath"], "/greet");
+        assert_eq!(e["queryStringParameters"]["name"], "철수");
+        assert_eq!(e["queryStringParameters"]["tag"], "a,b");
+        assert_eq!(e["headers"]["x-multi"], "1,2");
+        assert_eq!(e["cookies"], json!(["a=1", "b=2"]));
+        assert_eq!(e["requestContext"]["http"]["method"], "GET");
+        assert_eq!(e["routeKey"], "$default");
+        assert!(e.get("body").is_none());
+        assert_eq!(e["isBase64Encoded"], false);
+    }
+
+    #[test]
+    fn v1_keeps_last_and_all_values() {
+        let e = http_event(&request(), PayloadVersion::V1);
+        assert_eq!(e["httpMethod"], "GET");
+        assert_eq!(e["queryStringParameters"]["tag"], "b");
+        assert_eq!(
+            e["multiValueQueryStringParameters"]["tag"],
+            json!(["a", "b"])
+        );
+        assert_eq!(e["multiValueHeaders"]["X-Multi"], json!(["1", "2"]));
+        assert_eq!(e["pathParameters"], Value::Null);
+        assert_eq!(e["body"], Value::Null);
+    }
+
+    #[test]
+    fn binary_bodies_are_base64() {
+        let mut r = HttpRequest::new("POST", "/upload");
+        r.body = vec![0xff, 0x00, 0x10];
+        let e = http_event(&r, PayloadVersion::V2);
+        assert_eq!(e["body"], "/wAQ");
+        assert_eq!(e["isBase64Encoded"], true);
+        assert_eq!(base64(b"hello"), "aGVsbG8=");
+        assert_eq!(form_decode("%ED%95%9C+%zz%"), "한 %zz%");
+    }
+}

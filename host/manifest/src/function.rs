@@ -1,0 +1,207 @@
+//! [`FunctionConfig`]: one validated `[function.NAME]` table, with defaults applied and paths
+//! made absolute.
+
+use std::collections::BTreeMap;
+use std::ops::RangeInclusive;
+use std::path::{Path, PathBuf};
+
+use toml::Spanned;
+
+use crate::error::ManifestError;
+use crate::raw;
+use crate::source::Source;
+
+/// Memory limit when `memory_mb` is not given, in MB (Lambda's default).
+pub const DEFAULT_MEMORY_MB: u32 = 128;
+/// Smallest `memory_mb` (Lambda's minimum).
+pub const MIN_MEMORY_MB: u32 = 128;
+/// Largest `memory_mb` (Lambda's maximum; a wasm32 guest can use at most 4096 of it).
+pub const MAX_MEMORY_MB: u32 = 10240;
+/// Wall-clock limit when `timeout_s` is not given, in seconds (Lambda's default).
+pub const DEFAULT_TIMEOUT_S: u32 = 3;
+/// Smallest `timeout_s`.
+pub const MIN_TIMEOUT_S: u32 = 1;
+/// Largest `timeout_s` (Lambda's 15 minutes).
+pub const MAX_TIMEOUT_S: u32 = 900;
+
+/// Longest function name (Lambda's rule).
+const MAX_NAME_LEN: usize = 64;
+
+/// A function as it runs: what one `[function.NAME]` table declares, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunctionConfig {
+    /// The `NAME` in `[function.NAME]`: 1–64 of `[A-Za-z0-9_-]`.
+    pub name: String,
+    /// Free text for listings.
+    pub description: Option<String>,
+    /// The `.wasm` (core module or component) or `.wat` file; absolute.
+    pub source: PathBuf,
+    /// How to produce `source`, if fnhost should build it.
+    pub build: Option<BuildConfig>,
+    /// Memory limit in MB, `MIN_MEMORY_MB..=MAX_MEMORY_MB`.
+    pub memory_mb: u32,
+    /// Wall-clock limit per invocation in seconds, `MIN_TIMEOUT_S..=MAX_TIMEOUT_S`.
+    pub timeout_s: u32,
+    /// Fuel budget per invocation; `None` means not metered.
+    pub fuel: Option<u64>,
+    /// Environment variables the guest sees (besides the ones fnhost sets).
+    pub env: BTreeMap<String, String>,
+}
+
+/// How to build a function's `source`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildConfig {
+    /// Shell command line.
+    pub command: String,
+    /// Directory to run it in; absolute (the manifest's directory unless `workdir` is given).
+    pub workdir: PathBuf,
+    /// Globs, relative to the manifest's directory and as written, whose changes make the
+    /// build stale; empty when not given.
+    pub watch: Vec<String>,
+}
+
+/// Validate one function table; `dir` is the manifest's (absolute) directory.
+pub(crate) fn validate(
+    name: &Spanned<String>,
+    table: Spanned<raw::Function>,
+    dir: &Path,
+    src: &Source<'_>,
+) -> Result<FunctionConfig, ManifestError> {
+    let (table_span, table) = (table.span(), table.into_inner());
+    let name_text = name.get_ref().clone();
+    if !is_valid_name(&name_text) {
+        return Err(ManifestError::InvalidName {
+            at: src.at(name.span()),
+            name: name_text,
+        });
+    }
+    let source = table.source.ok_or_else(|| ManifestError::MissingField {
+        at: src.at(table_span),
+        what: format!("function `{name_text}`"),
+        field: "source",
+        example: format!("source = \"path/to/{name_text}.wasm\""),
+    })?;
+    let is_wasm = matches!(
+        Path::new(source.get_ref())
+            .extension()
+            .and_then(|e| e.to_str()),
+        Some("wasm" | "wat")
+    );
+    if !is_wasm {
+        return Err(ManifestError::InvalidSource {
+            at: src.at(source.span()),
+            function: name_text,
+            path: source.into_inner(),
+        });
+    }
+
+    let build = table
+        .build
+        .map(|build| validate_build(&name_text, build, dir, src))
+        .transpose()?;
+    let memory = MIN_MEMORY_MB..=MAX_MEMORY_MB;
+    let memory_mb = in_range(&name_text, "memory_mb", table.memory_mb, memory, src)?;
+    let timeout = MIN_TIMEOUT_S..=MAX_TIMEOUT_S;
+    let timeout_s = in_range(&name_text, "timeout_s", table.timeout_s, timeout, src)?;
+    let fuel = in_range(&name_text, "fuel", table.fuel, 1..=u64::MAX, src)?;
+    let env = crate::env::validate(&name_text, table.env, src)?;
+
+    Ok(FunctionConfig {
+        source: dir.join(source.get_ref()),
+        name: name_text,
+        description: table.description,
+        build,
+        memory_mb: memory_mb.unwrap_or(DEFAULT_MEMORY_MB),
+        timeout_s: timeout_s.unwrap_or(DEFAULT_TIMEOUT_S),
+        fuel,
+        env,
+    })
+}
+
+fn validate_build(
+    function: &str,
+    build: Spanned<raw::Build>,
+    dir: &Path,
+    src: &Source<'_>,
+) -> Result<BuildConfig, ManifestError> {
+    let span = build.span();
+    let table = match build.into_inner() {
+        raw::Build::Command(command) => raw::BuildTable {
+            command: Some(Spanned::new(span.clone(), command)),
+            workdir: None,
+            watch: Vec::new(),
+        },
+        raw::Build::Table(table) => table,
+    };
+    let command = table.command.ok_or_else(|| ManifestError::MissingField {
+        at: src.at(span),
+        what: format!("function `{function}`: build"),
+        field: "command",
+        example: format!("command = \"cargo build --target wasm32-wasip2 -p {function}\""),
+    })?;
+    if command.get_ref().trim().is_empty() {
+        let at = src.at(command.span());
+        return Err(ManifestError::EmptyBuildCommand {
+            at,
+            function: function.to_owned(),
+        });
+    }
+    for glob in &table.watch {
+        if let Err(error) = glob::Pattern::new(glob.get_ref()) {
+            return Err(ManifestError::InvalidWatchGlob {
+                at: src.at(glob.span()),
+                function: function.to_owned(),
+                glob: glob.get_ref().clone(),
+                position: error.pos,
+                reason: error.msg,
+            });
+        }
+    }
+    Ok(BuildConfig {
+        command: command.into_inner(),
+        workdir: table
+            .workdir
+            .map_or_else(|| dir.to_owned(), |w| dir.join(w)),
+        watch: table.watch.into_iter().map(Spanned::into_inner).collect(),
+    })
+}
+
+/// `None` when absent, the value when inside `range`, otherwise an "out of range" error.
+fn in_range<T: TryFrom<i64> + PartialOrd>(
+    function: &str,
+    field: &'static str,
+    value: Option<Spanned<raw::Integer>>,
+    range: RangeInclusive<T>,
+    src: &Source<'_>,
+) -> Result<Option<T>, ManifestError> {
+    let Some(value) = value else { return Ok(None) };
+    match T::try_from(value.get_ref().0) {
+        Ok(n) if range.contains(&n) => Ok(Some(n)),
+        _ => Err(ManifestError::OutOfRange {
+            at: src.at(value.span()),
+            function: function.to_owned(),
+            field,
+            value: src.as_written(value.span()),
+        }),
+    }
+}
+
+/// How to fix an out-of-range `field`, for [`ManifestError::OutOfRange`].
+pub(crate) fn range_fix(field: &str) -> String {
+    match field {
+        "memory_mb" => format!(
+            "use {MIN_MEMORY_MB} to {MAX_MEMORY_MB} \
+             (MB, Lambda's limits; wasm32 guests can use at most 4096)"
+        ),
+        "timeout_s" => format!("use {MIN_TIMEOUT_S} to {MAX_TIMEOUT_S} (seconds, Lambda's limits)"),
+        _ => "use a positive number, or remove `fuel` to run unmetered".to_owned(),
+    }
+}
+
+/// Lambda's rule: 1 to 64 of `[A-Za-z0-9_-]`, which also keeps names safe as path segments.
+fn is_valid_name(name: &str) -> bool {
+    (1..=MAX_NAME_LEN).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}

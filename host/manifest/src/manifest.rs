@@ -1,0 +1,119 @@
+//! [`Manifest`]: finding and loading `fnhost.toml`; the version is read first, then that
+//! version's schema.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+use toml::de::DeTable;
+
+use crate::error::ManifestError;
+use crate::function::{self, FunctionConfig};
+use crate::source::Source;
+use crate::{raw, spelling};
+
+/// The manifest's file name, looked for by [`Manifest::find`].
+pub const MANIFEST_FILE: &str = "fnhost.toml";
+
+/// The `manifest_version`s this fnhost reads.
+pub const SUPPORTED_VERSIONS: &[i64] = &[1];
+
+/// A validated manifest: what fnhost runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Manifest {
+    /// The file, as given to [`Manifest::load`] or [`Manifest::parse`].
+    pub path: PathBuf,
+    /// Its directory, absolute; relative paths in the manifest are resolved against it.
+    pub dir: PathBuf,
+    /// Functions by name.
+    pub functions: BTreeMap<String, FunctionConfig>,
+}
+
+impl Manifest {
+    /// Read and validate the manifest at `path`.
+    pub fn load(path: &Path) -> Result<Manifest, ManifestError> {
+        let text = fs::read_to_string(path).map_err(|error| ManifestError::Read {
+            path: path.to_owned(),
+            error,
+        })?;
+        Self::parse(&text, path)
+    }
+
+    /// Validate manifest `text`; `path` names the file in messages and anchors relative paths.
+    pub fn parse(text: &str, path: &Path) -> Result<Manifest, ManifestError> {
+        let src = Source { file: path, text };
+        let root = DeTable::parse(text).map_err(|error| src.syntax_error(&error))?;
+        let version = read_version(&root, &src)?;
+        let (at, value) = (src.at(version.span()), src.as_written(version.span()));
+        match version.into_inner() {
+            toml::Value::Integer(1) => Self::from_v1(&root, path, &src),
+            toml::Value::Integer(_) => Err(ManifestError::UnsupportedVersion { at, value }),
+            _ => Err(ManifestError::InvalidVersion { at, value }),
+        }
+    }
+
+    /// The `fnhost.toml` in `start` or the nearest parent directory that has one.
+    pub fn find(start: &Path) -> Option<PathBuf> {
+        let start = std::path::absolute(start).unwrap_or_else(|_| start.to_owned());
+        start
+            .ancestors()
+            .map(|dir| dir.join(MANIFEST_FILE))
+            .find(|candidate| candidate.is_file())
+    }
+
+    /// The function called `name`; the error lists the names there are.
+    pub fn function(&self, name: &str) -> Result<&FunctionConfig, ManifestError> {
+        self.functions.get(name).ok_or_else(|| {
+            let known: Vec<String> = self.functions.keys().cloned().collect();
+            ManifestError::UnknownFunction {
+                name: name.to_owned(),
+                file: self.path.clone(),
+                suggestion: spelling::closest(name, &known),
+                known,
+            }
+        })
+    }
+
+    fn from_v1(
+        root: &Spanned<DeTable<'_>>,
+        path: &Path,
+        src: &Source<'_>,
+    ) -> Result<Manifest, ManifestError> {
+        let raw = raw::ManifestV1::deserialize(toml::Deserializer::from(root.clone()))
+            .map_err(|error| src.schema_error(&error, root.get_ref()))?;
+        let dir = directory_of(path);
+        let mut functions = BTreeMap::new();
+        for (name, table) in raw.function {
+            let function = function::validate(&name, table, &dir, src)?;
+            functions.insert(function.name.clone(), function);
+        }
+        if functions.is_empty() {
+            return Err(ManifestError::NoFunctions { at: src.file() });
+        }
+        Ok(Manifest {
+            path: path.to_owned(),
+            dir,
+            functions,
+        })
+    }
+}
+
+/// `manifest_version`, read before anything else so the right schema judges the rest.
+fn read_version(
+    root: &Spanned<DeTable<'_>>,
+    src: &Source<'_>,
+) -> Result<Spanned<toml::Value>, ManifestError> {
+    let probe = raw::VersionProbe::deserialize(toml::Deserializer::from(root.clone()))
+        .map_err(|error| src.schema_error(&error, root.get_ref()))?;
+    probe
+        .manifest_version
+        .ok_or_else(|| ManifestError::MissingVersion { at: src.file() })
+}
+
+/// The absolute directory holding `path` (which need not exist).
+fn directory_of(path: &Path) -> PathBuf {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+    absolute.parent().map(Path::to_owned).unwrap_or_default()
+}

@@ -1,0 +1,320 @@
+//! Loading a function: detect what kind of wasm it is, compile or load its artifact, link once.
+
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use wasmtime::Engine;
+use wasmtime::component::Component;
+use wasmtime_wasi::p2::bindings::CommandPre;
+
+use crate::cache::CacheStatus;
+use crate::error::{Result, RuntimeError, one_line};
+use crate::host::{ComponentState, HandlerPre, ModuleState};
+use crate::objects::{NoBuckets, ObjectAccess};
+
+/// Lambda's default and limits, in MB and seconds.
+pub const DEFAULT_MEMORY_MB: u32 = 128;
+/// Default timeout in seconds.
+pub const DEFAULT_TIMEOUT_S: u32 = 3;
+
+/// What a function is allowed and given: the validated configuration the runtime needs.
+#[derive(Debug, Clone)]
+pub struct FunctionSpec {
+    /// The function's name.
+    pub name: String,
+    /// `$LATEST` or a version number.
+    pub version: String,
+    /// Memory cap over all linear memories, in MB.
+    pub memory_mb: u32,
+    /// Wall-clock timeout.
+    pub timeout: Duration,
+    /// Fuel budget per invocation; `None` = not metered.
+    pub fuel: Option<u64>,
+    /// Environment variables set by the user (Lambda's reserved ones are added by the host).
+    pub env: Vec<(String, String)>,
+    /// Object storage as this function may use it.
+    pub objects: Arc<dyn ObjectAccess>,
+}
+
+impl FunctionSpec {
+    /// A spec with Lambda's defaults (128 MB, 3 s, no fuel, no env, no buckets).
+    pub fn new(name: impl Into<String>) -> Self {
+        let name = name.into();
+        Self {
+            objects: Arc::new(NoBuckets::new(name.clone())),
+            name,
+            version: "$LATEST".into(),
+            memory_mb: DEFAULT_MEMORY_MB,
+            timeout: Duration::from_secs(DEFAULT_TIMEOUT_S.into()),
+            fuel: None,
+            env: Vec::new(),
+        }
+    }
+}
+
+/// Which calling convention a `.wasm` follows; detected from the binary, never configured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FunctionKind {
+    /// A component exporting `handle` from the `fnhost:function/handler` world.
+    Handler,
+    /// A WASI p2 command component (custom runtime: stdin, stdout, exit status).
+    Command,
+    /// A WASI p1 core module with `_start` (custom runtime).
+    Module,
+}
+
+impl fmt::Display for FunctionKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            FunctionKind::Handler => "handler component",
+            FunctionKind::Command => "WASI p2 command component (custom runtime)",
+            FunctionKind::Module => "WASI p1 command module (custom runtime)",
+        })
+    }
+}
+
+pub(crate) enum Pre {
+    Handler(HandlerPre<ComponentState>),
+    Command(CommandPre<ComponentState>),
+    Module(wasmtime::InstancePre<ModuleState>),
+}
+
+/// How a load went, for logs, `--json` output and tests.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LoadInfo {
+    /// sha256 of the wasm binary (after WAT is parsed).
+    pub sha256: String,
+    /// What kind of wasm it is.
+    pub kind: FunctionKind,
+    /// Whether the compiled artifact came from the cache.
+    pub cache: CacheStatus,
+    /// Time to read, compile or load, and link.
+    #[serde(serialize_with = "ms")]
+    pub init_duration: Duration,
+}
+
+fn ms<S: serde::Serializer>(d: &Duration, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_f64(d.as_secs_f64() * 1000.0)
+}
+
+/// A loaded, linked function, ready to instantiate per event. Cheap to share.
+pub struct Function {
+    pub(crate) spec: FunctionSpec,
+    pub(crate) pre: Pre,
+    pub(crate) engine: Engine,
+    pub(crate) info: LoadInfo,
+    pub(crate) init_pending: AtomicBool,
+    pub(crate) log_stream: String,
+    pub(crate) base_env: Vec<(String, String)>,
+}
+
+impl fmt::Debug for Function {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Function")
+            .field("name", &self.spec.name)
+            .field("info", &self.info)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Function {
+    /// The configuration it was loaded with.
+    pub fn spec(&self) -> &FunctionSpec {
+        &self.spec
+    }
+
+    /// How it was loaded.
+    pub fn info(&self) -> &LoadInfo {
+        &self.info
+    }
+
+    /// The engine it was compiled for (shared with every function of its class).
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// The init duration, the first time it is asked for (Lambda reports it once per cold start).
+    pub(crate) fn take_init(&self) -> Option<Duration> {
+        self.init_pending
+            .swap(false, Ordering::AcqRel)
+            .then_some(self.info.init_duration)
+    }
+
+    /// `/aws/lambda/<name>`.
+    pub fn log_group(&self) -> String {
+        format!("/aws/lambda/{}", self.spec.name)
+    }
+
+    /// The unqualified ARN.
+    pub fn arn(&self) -> String {
+        format!(
+            "arn:aws:lambda:{REGION}:{ACCOUNT}:function:{}",
+            self.spec.name
+        )
+    }
+}
+
+/// Region reported in ARNs, events and env vars.
+pub const REGION: &str = "us-east-1";
+/// Account id reported in ARNs (LocalStack's convention for a local account).
+pub const ACCOUNT: &str = "000000000000";
+
+/// The binary form of a function's code: WAT text is parsed, anything else must be wasm.
+pub(crate) fn wasm_bytes(path: &Path, raw: Vec<u8>) -> Result<Vec<u8>> {
+    if raw.starts_with(b"\0asm") {
+        return Ok(raw);
+    }
+    let looks_textual =
+        path.extension().is_some_and(|e| e == "wat") || raw.iter().take(64).all(|b| b.is_ascii());
+    if looks_textual && !raw.is_empty() {
+        return wat::parse_bytes(&raw)
+            .map(|b| b.into_owned())
+            .map_err(|e| RuntimeError::NotWasm {
+                path: path.to_owned(),
+                reason: format!("invalid WAT text: {}", e.to_string().replace('\n', " ")),
+            });
+    }
+    Err(RuntimeError::NotWasm {
+        path: path.to_owned(),
+        reason: "missing the `\\0asm` magic number; fnhost runs .wasm components, core modules and .wat text".into(),
+    })
+}
+
+/// sha256 as lowercase hex.
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// Whether the binary is a component (layer 1) rather than a core module.
+pub(crate) fn is_component(bytes: &[u8]) -> bool {
+    bytes.len() >= 8 && bytes[6..8] == [1, 0]
+}
+
+pub(crate) struct Loaded {
+    pub pre: Pre,
+    pub kind: FunctionKind,
+}
+
+pub(crate) fn link_component(
+    path: &Path,
+    component: &Component,
+    linker: &wasmtime::component::Linker<ComponentState>,
+) -> Result<Loaded> {
+    let unsupported = |reason: String| RuntimeError::Unsupported {
+        path: path.to_owned(),
+        reason,
+    };
+    let pre = linker
+        .instantiate_pre(component)
+        .map_err(|e| unsupported(one_line(&e)))?;
+    if let Ok(handler) = HandlerPre::new(pre.clone()) {
+        return Ok(Loaded {
+            pre: Pre::Handler(handler),
+            kind: FunctionKind::Handler,
+        });
+    }
+    if let Ok(command) = CommandPre::new(pre) {
+        return Ok(Loaded {
+            pre: Pre::Command(command),
+            kind: FunctionKind::Command,
+        });
+    }
+    let engine = linker.engine();
+    let exports: Vec<String> = component
+        .component_type()
+        .exports(engine)
+        .map(|(name, _)| format!("`{name}`"))
+        .collect();
+    Err(unsupported(format!(
+        "the component exports {}; fnhost needs `handle` (world `fnhost:function/handler`) or `wasi:cli/run` (a command)",
+        if exports.is_empty() {
+            "nothing".to_string()
+        } else {
+            exports.join(", ")
+        }
+    )))
+}
+
+pub(crate) fn link_module(
+    path: &Path,
+    module: &wasmtime::Module,
+    linker: &wasmtime::Linker<ModuleState>,
+) -> Result<Loaded> {
+    let unsupported = |reason: String| RuntimeError::Unsupported {
+        path: path.to_owned(),
+        reason,
+    };
+    if module.get_export("_start").is_none() {
+        return Err(unsupported(
+            "the core module has no `_start` export; fnhost runs core modules as WASI p1 commands (event on stdin, response on stdout)".into(),
+        ));
+    }
+    let pre = linker
+        .instantiate_pre(module)
+        .map_err(|e| unsupported(one_line(&e)))?;
+    Ok(Loaded {
+        pre: Pre::Module(pre),
+        kind: FunctionKind::Module,
+    })
+}
+
+/// Build the `Function` once its code is linked.
+pub(crate) fn finish(
+    spec: FunctionSpec,
+    engine: Engine,
+    loaded: Loaded,
+    sha256: String,
+    cache: CacheStatus,
+    started: Instant,
+) -> Function {
+    let log_stream = format!(
+        "{}/[{}]{}",
+        chrono::Utc::now().format("%Y/%m/%d"),
+        spec.version,
+        uuid::Uuid::new_v4().simple()
+    );
+    let mut base_env = vec![
+        ("AWS_LAMBDA_FUNCTION_NAME".to_string(), spec.name.clone()),
+        (
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE".into(),
+            spec.memory_mb.to_string(),
+        ),
+        ("AWS_LAMBDA_FUNCTION_VERSION".into(), spec.version.clone()),
+        (
+            "AWS_LAMBDA_FUNCTION_TIMEOUT".into(),
+            spec.timeout.as_secs().to_string(),
+        ),
+        (
+            "AWS_LAMBDA_LOG_GROUP_NAME".into(),
+            format!("/aws/lambda/{}", spec.name),
+        ),
+        ("AWS_LAMBDA_LOG_STREAM_NAME".into(), log_stream.clone()),
+        ("AWS_LAMBDA_INITIALIZATION_TYPE".into(), "on-demand".into()),
+        ("AWS_REGION".into(), REGION.into()),
+        ("AWS_DEFAULT_REGION".into(), REGION.into()),
+        ("TZ".into(), ":UTC".into()),
+        ("LANG".into(), "en_US.UTF-8".into()),
+    ];
+    base_env.extend(spec.env.iter().cloned());
+    Function {
+        info: LoadInfo {
+            sha256,
+            kind: loaded.kind,
+            cache,
+            init_duration: started.elapsed(),
+        },
+        spec,
+        pre: loaded.pre,
+        engine,
+        init_pending: AtomicBool::new(true),
+        log_stream,
+        base_env,
+    }
+}

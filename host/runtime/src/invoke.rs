@@ -1,0 +1,456 @@
+//! Running one event: a fresh store with limits, instantiate, call, classify, report.
+
+use std::time::Instant;
+
+use bytes::Bytes;
+use serde::Serialize;
+use wasmtime::component::ResourceTable;
+use wasmtime::{Store, Trap, UpdateDeadline};
+use wasmtime_wasi::p2::pipe::MemoryInputPipe;
+use wasmtime_wasi::{I32Exit, WasiCtx, WasiCtxBuilder};
+
+use crate::error::{Result, RuntimeError, one_line};
+use crate::function::{Function, Pre};
+use crate::host::{ComponentState, GuestContext, Metered, ModuleState, unix_ms};
+use crate::limits::{MemoryLimitExceeded, Meter};
+use crate::logs::CappedPipe;
+use crate::outcome::{MAX_RESPONSE_BYTES, Outcome};
+use crate::report::{Report, billed_ms};
+use crate::runtime::Runtime;
+
+/// Largest synchronous event (Lambda's 6 MB request limit).
+pub const MAX_EVENT_BYTES: usize = 6_291_456;
+
+/// One event to run.
+#[derive(Debug, Clone, Default)]
+pub struct InvokeRequest {
+    /// The event, JSON text.
+    pub event: Bytes,
+    /// Request id to use; a UUID v4 is made when absent.
+    pub request_id: Option<String>,
+    /// The ARN the caller used (qualified or not); the unqualified ARN when absent.
+    pub invoked_function_arn: Option<String>,
+}
+
+impl InvokeRequest {
+    /// A request for this event with a fresh request id.
+    pub fn new(event: impl Into<Bytes>) -> Self {
+        Self {
+            event: event.into(),
+            ..Self::default()
+        }
+    }
+}
+
+/// The result of one invocation: outcome, measurements and captured log.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Invocation {
+    /// The request id.
+    pub request_id: String,
+    /// How it ended.
+    #[serde(skip)]
+    pub outcome: Outcome,
+    /// REPORT's fields.
+    pub report: Report,
+    /// The guest's stdout and stderr (the log), up to the cap.
+    #[serde(skip)]
+    pub log: Bytes,
+    /// Log bytes dropped past the cap.
+    pub log_dropped: u64,
+    /// Trap details for the log (wasm backtrace), when the guest trapped.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+impl Invocation {
+    /// What the caller receives: the payload, or Lambda's error object.
+    pub fn payload(&self) -> Bytes {
+        self.outcome.payload(&self.request_id)
+    }
+
+    /// The whole Lambda-style log: START, guest output, error lines, END, REPORT.
+    pub fn log_text(&self) -> String {
+        let mut text = String::with_capacity(self.log.len() + 512);
+        text.push_str(&self.report.start_line());
+        text.push('\n');
+        let guest = String::from_utf8_lossy(&self.log);
+        text.push_str(&guest);
+        if !guest.is_empty() && !guest.ends_with('\n') {
+            text.push('\n');
+        }
+        if self.log_dropped > 0 {
+            text.push_str(&format!(
+                "[fnhost] log truncated: {} bytes dropped past the per-invocation cap\n",
+                self.log_dropped
+            ));
+        }
+        if let Some(message) = self.outcome.error_message(&self.request_id) {
+            if matches!(self.outcome, Outcome::Timeout { .. }) {
+                text.push_str(&format!(
+                    "{} {} {}\n",
+                    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ"),
+                    self.request_id,
+                    message.rsplit("Error: ").next().unwrap_or(&message)
+                ));
+            } else if !matches!(self.outcome, Outcome::FunctionError { .. }) {
+                text.push_str(&message);
+                text.push('\n');
+            }
+        }
+        if let Some(detail) = &self.detail {
+            text.push_str(detail.trim_end());
+            text.push('\n');
+        }
+        text.push_str(&self.report.end_line());
+        text.push('\n');
+        text.push_str(&self.report.report_line());
+        text.push('\n');
+        text
+    }
+}
+
+/// What a finished (or stopped) call left behind.
+struct Ended {
+    outcome: Outcome,
+    fuel_left: Option<u64>,
+    detail: Option<String>,
+}
+
+impl Runtime {
+    /// Run one event on a fresh instance of `function`.
+    ///
+    /// Errors are only for events that cannot be run (not JSON, too large); everything the
+    /// guest does ends in an [`Outcome`].
+    pub async fn invoke(&self, function: &Function, request: InvokeRequest) -> Result<Invocation> {
+        if request.event.len() > MAX_EVENT_BYTES {
+            return Err(RuntimeError::EventTooLarge {
+                limit: MAX_EVENT_BYTES,
+            });
+        }
+        let event = std::str::from_utf8(&request.event)
+            .map_err(|e| RuntimeError::InvalidEvent(format!("not UTF-8: {e}")))?;
+        serde_json::from_str::<serde::de::IgnoredAny>(event)
+            .map_err(|e| RuntimeError::InvalidEvent(e.to_string()))?;
+
+        let spec = &function.spec;
+        let request_id = request
+            .request_id
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        let init_duration = function.take_init();
+        let started = Instant::now();
+        let deadline = started + spec.timeout;
+        let deadline_ms = unix_ms() + spec.timeout.as_millis() as u64;
+        let meter = Meter::new(u64::from(spec.memory_mb) << 20);
+        let peak = meter.peak_handle();
+        let log = CappedPipe::new(self.config().log_cap);
+
+        let run = async {
+            match &function.pre {
+                Pre::Handler(pre) => {
+                    let ctx = GuestContext {
+                        request_id: request_id.clone(),
+                        function_name: spec.name.clone(),
+                        function_version: spec.version.clone(),
+                        invoked_function_arn: request
+                            .invoked_function_arn
+                            .clone()
+                            .unwrap_or_else(|| function.arn()),
+                        memory_limit_mb: spec.memory_mb,
+                        deadline_ms,
+                        log_group_name: function.log_group(),
+                        log_stream_name: function.log_stream.clone(),
+                    };
+                    let wasi = wasi_builder(function, &request_id, deadline_ms, &log).build();
+                    let mut store = component_store(function, wasi, meter, deadline, deadline_ms);
+                    let result = async {
+                        let handler = pre.instantiate_async(&mut store).await?;
+                        handler.call_handle(&mut store, event, &ctx).await
+                    }
+                    .await;
+                    let fuel_left = store.get_fuel().ok();
+                    let exceeded = store.data().meter.exceeded();
+                    match result {
+                        Ok(Ok(body)) if body.len() > MAX_RESPONSE_BYTES => Ended {
+                            outcome: Outcome::ResponseTooLarge { size: body.len() },
+                            fuel_left,
+                            detail: None,
+                        },
+                        Ok(Ok(body)) => Ended {
+                            outcome: Outcome::Ok(Bytes::from(body)),
+                            fuel_left,
+                            detail: None,
+                        },
+                        Ok(Err(e)) => Ended {
+                            outcome: Outcome::FunctionError {
+                                error_type: e.error_type,
+                                message: e.error_message,
+                                stack_trace: e.stack_trace,
+                            },
+                            fuel_left,
+                            detail: None,
+                        },
+                        Err(err) => failed(function, err, exceeded, fuel_left),
+                    }
+                }
+                Pre::Command(pre) => {
+                    let stdout = CappedPipe::new(MAX_RESPONSE_BYTES + 1);
+                    let wasi = wasi_builder(function, &request_id, deadline_ms, &log)
+                        .stdin(MemoryInputPipe::new(request.event.clone()))
+                        .stdout(stdout.clone())
+                        .build();
+                    let mut store = component_store(function, wasi, meter, deadline, deadline_ms);
+                    let result = async {
+                        let command = pre.instantiate_async(&mut store).await?;
+                        command.wasi_cli_run().call_run(&mut store).await
+                    }
+                    .await;
+                    let fuel_left = store.get_fuel().ok();
+                    let exceeded = store.data().meter.exceeded();
+                    let status = match result {
+                        Ok(Ok(())) => Ok(0),
+                        Ok(Err(())) => Ok(1),
+                        Err(err) => Err(err),
+                    };
+                    exited(function, status, &stdout, exceeded, fuel_left)
+                }
+                Pre::Module(pre) => {
+                    let stdout = CappedPipe::new(MAX_RESPONSE_BYTES + 1);
+                    let wasi = wasi_builder(function, &request_id, deadline_ms, &log)
+                        .stdin(MemoryInputPipe::new(request.event.clone()))
+                        .stdout(stdout.clone())
+                        .build_p1();
+                    let mut store = Store::new(&function.engine, ModuleState { wasi, meter });
+                    configure(&mut store, function, deadline);
+                    let result = async {
+                        let instance = pre.instantiate_async(&mut store).await?;
+                        let start = instance.get_typed_func::<(), ()>(&mut store, "_start")?;
+                        start.call_async(&mut store, ()).await
+                    }
+                    .await;
+                    let fuel_left = store.get_fuel().ok();
+                    let exceeded = store.data().meter.exceeded();
+                    exited(function, result.map(|()| 0), &stdout, exceeded, fuel_left)
+                }
+            }
+        };
+
+        // Epochs stop guest code at the deadline; this outer timer covers time blocked in host
+        // calls (sleeps, I/O), where no wasm runs to check the epoch.
+        let ended = match tokio::time::timeout_at(deadline.into(), run).await {
+            Ok(ended) => ended,
+            Err(_) => Ended {
+                outcome: timeout(function),
+                fuel_left: None,
+                detail: None,
+            },
+        };
+        let duration = started.elapsed();
+        let (log, log_dropped) = log.take();
+        let report = Report {
+            request_id: request_id.clone(),
+            version: spec.version.clone(),
+            duration,
+            billed_duration_ms: billed_ms(duration),
+            memory_size_mb: spec.memory_mb,
+            max_memory_used_mb: peak
+                .load(std::sync::atomic::Ordering::Relaxed)
+                .div_ceil(1 << 20),
+            init_duration,
+            fuel_consumed: spec
+                .fuel
+                .map(|budget| budget.saturating_sub(ended.fuel_left.unwrap_or(0))),
+        };
+        Ok(Invocation {
+            request_id,
+            outcome: ended.outcome,
+            report,
+            log,
+            log_dropped,
+            detail: ended.detail,
+        })
+    }
+}
+
+fn wasi_builder(
+    function: &Function,
+    request_id: &str,
+    deadline_ms: u64,
+    log: &CappedPipe,
+) -> WasiCtxBuilder {
+    let mut builder = WasiCtx::builder();
+    builder
+        .envs(&function.base_env)
+        .env("AWS_REQUEST_ID", request_id)
+        .env("FNHOST_DEADLINE_MS", deadline_ms.to_string())
+        .arg(&function.spec.name)
+        .stdout(log.clone())
+        .stderr(log.clone());
+    builder
+}
+
+fn component_store(
+    function: &Function,
+    wasi: WasiCtx,
+    meter: Meter,
+    deadline: Instant,
+    deadline_ms: u64,
+) -> Store<ComponentState> {
+    let state = ComponentState {
+        wasi,
+        table: ResourceTable::new(),
+        meter,
+        deadline_ms,
+        objects: function.spec.objects.clone(),
+    };
+    let mut store = Store::new(&function.engine, state);
+    configure(&mut store, function, deadline);
+    store
+}
+
+fn configure<T: Metered>(store: &mut Store<T>, function: &Function, deadline: Instant) {
+    store.limiter(|s| s.meter());
+    if let Some(fuel) = function.spec.fuel {
+        // Only fails on an engine without fuel, which metered specs never get.
+        let _ = store.set_fuel(fuel);
+    }
+    store.set_epoch_deadline(1);
+    store.epoch_deadline_callback(move |_| {
+        if Instant::now() >= deadline {
+            Ok(UpdateDeadline::Interrupt)
+        } else {
+            // Yield each tick so a CPU-bound guest never pins a tokio worker.
+            Ok(UpdateDeadline::Yield(1))
+        }
+    });
+}
+
+fn timeout(function: &Function) -> Outcome {
+    Outcome::Timeout {
+        timeout_s: function.spec.timeout.as_secs_f64(),
+    }
+}
+
+/// Classify a failed instantiation or call.
+fn failed(
+    function: &Function,
+    err: wasmtime::Error,
+    exceeded: bool,
+    fuel_left: Option<u64>,
+) -> Ended {
+    // The cause chain carries the wasm backtrace; the host's own stack is of no use to a user.
+    let detail = Some(
+        err.chain()
+            .map(|cause| cause.to_string())
+            .collect::<Vec<_>>()
+            .join("\n"),
+    );
+    let outcome = if exceeded || err.downcast_ref::<MemoryLimitExceeded>().is_some() {
+        Outcome::OutOfMemory {
+            cap_mb: u64::from(function.spec.memory_mb).min(crate::limits::WASM32_MAX_BYTES >> 20),
+        }
+    } else if let Some(trap) = err.downcast_ref::<Trap>() {
+        match trap {
+            Trap::Interrupt => timeout(function),
+            Trap::OutOfFuel => Outcome::OutOfFuel {
+                budget: function.spec.fuel.unwrap_or(0),
+            },
+            other => Outcome::Trap {
+                message: other.to_string(),
+            },
+        }
+    } else if let Some(exit) = err.downcast_ref::<I32Exit>() {
+        Outcome::Exit { code: exit.0 }
+    } else {
+        Outcome::Trap {
+            message: one_line(&err),
+        }
+    };
+    let detail = match outcome {
+        Outcome::Timeout { .. } | Outcome::OutOfFuel { .. } => None,
+        _ => detail,
+    };
+    Ended {
+        outcome,
+        fuel_left,
+        detail,
+    }
+}
+
+/// Classify a custom-runtime command by exit status and stdout.
+fn exited(
+    function: &Function,
+    status: wasmtime::Result<i32>,
+    stdout: &CappedPipe,
+    exceeded: bool,
+    fuel_left: Option<u64>,
+) -> Ended {
+    let code = match status {
+        Ok(code) => code,
+        Err(err) => match err.downcast_ref::<I32Exit>() {
+            Some(exit) => exit.0,
+            None => return failed(function, err, exceeded, fuel_left),
+        },
+    };
+    let (body, dropped) = stdout.take();
+    let outcome = if code == 0 {
+        if dropped > 0 {
+            Outcome::ResponseTooLarge {
+                size: body.len() + dropped as usize,
+            }
+        } else {
+            Outcome::Ok(body)
+        }
+    } else {
+        command_error(&body).unwrap_or(Outcome::Exit { code })
+    };
+    Ended {
+        outcome,
+        fuel_left,
+        detail: None,
+    }
+}
+
+/// A command that failed may print Lambda's error object on stdout.
+fn command_error(stdout: &[u8]) -> Option<Outcome> {
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct ErrorJson {
+        error_type: String,
+        #[serde(default)]
+        error_message: String,
+        #[serde(default)]
+        stack_trace: Vec<String>,
+    }
+    let parsed: ErrorJson = serde_json::from_slice(stdout).ok()?;
+    Some(Outcome::FunctionError {
+        error_type: parsed.error_type,
+        message: parsed.error_message,
+        stack_trace: parsed.stack_trace,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn command_error_json_is_a_function_error() {
+        let out = command_error(br#"{"errorType":"CustomError","errorMessage":"asked to fail"}"#);
+        assert_eq!(
+            out,
+            Some(Outcome::FunctionError {
+                error_type: "CustomError".into(),
+                message: "asked to fail".into(),
+                stack_trace: vec![],
+            })
+        );
+        assert_eq!(command_error(b"not json"), None);
+    }
+
+    #[test]
+    fn duration_is_never_billed_as_zero() {
+        assert_eq!(billed_ms(Duration::ZERO), 1);
+    }
+}

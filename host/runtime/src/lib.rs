@@ -1,0 +1,52 @@
+//! fnhost's per-event WebAssembly runtime.
+//!
+//! A [`Runtime`] owns one long-lived wasmtime engine per configuration class (plain, and
+//! fuel-metered), an on-disk cache of compiled artifacts keyed by content hash and engine
+//! compatibility, and the linkers for the three kinds of function fnhost runs: `handler`
+//! components (the `fnhost:function` world in `wit/`), WASI p2 command components and WASI p1
+//! core modules (the "custom runtime" convention: event on stdin, response on stdout).
+//!
+//! [`Runtime::load`] turns a `.wasm` (or `.wat`) into a linked [`Function`] once;
+//! [`Runtime::invoke`] runs each event in a fresh store with a memory cap over all memories,
+//! a wall-clock timeout (epochs plus an outer timer), an optional fuel budget and capped log
+//! capture, and returns an [`Invocation`]: one [`Outcome`] with Lambda's error types, a
+//! [`Report`] (START/END/REPORT) and the log.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), fnhost_runtime::RuntimeError> {
+//! use fnhost_runtime::{FunctionSpec, InvokeRequest, Runtime, RuntimeConfig};
+//! let runtime = Runtime::new(RuntimeConfig::new(".fnhost"));
+//! let hello = runtime.load(FunctionSpec::new("hello"), "hello.wasm".as_ref())?;
+//! let done = runtime.invoke(&hello, InvokeRequest::new(r#"{"name":"Ada"}"#)).await?;
+//! println!("{}", String::from_utf8_lossy(&done.payload()));
+//! eprint!("{}", done.log_text());
+//! # Ok(()) }
+//! ```
+
+mod cache;
+mod engine;
+mod error;
+mod function;
+mod host;
+mod invoke;
+mod limits;
+mod logs;
+mod objects;
+mod outcome;
+mod report;
+mod runtime;
+
+pub use cache::CacheStatus;
+pub use engine::{EPOCH_TICK, EngineClass, EngineSettings};
+pub use error::{Result, RuntimeError};
+pub use function::{
+    ACCOUNT, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, Function, FunctionKind, FunctionSpec, LoadInfo,
+    REGION,
+};
+pub use invoke::{Invocation, InvokeRequest, MAX_EVENT_BYTES};
+pub use limits::{MemoryLimitExceeded, WASM32_MAX_BYTES};
+pub use logs::DEFAULT_LOG_CAP;
+pub use objects::{NoBuckets, ObjectAccess, ObjectFailure, ObjectMeta};
+pub use outcome::{MAX_RESPONSE_BYTES, Outcome};
+pub use report::{Report, billed_ms};
+pub use runtime::{Runtime, RuntimeConfig};

@@ -1,0 +1,172 @@
+//! The runtime: engines per class, their artifact caches and linkers, and loading functions.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::Instant;
+
+use wasmtime::Engine;
+use wasmtime::component::{Component, Linker};
+
+use crate::cache::ArtifactCache;
+use crate::engine::{EngineClass, EngineSettings, create_engine};
+use crate::error::{Result, RuntimeError, one_line};
+use crate::function::{
+    Function, FunctionSpec, finish, is_component, link_component, link_module, sha256_hex,
+    wasm_bytes,
+};
+use crate::host::{ComponentState, ModuleState, component_linker, module_linker};
+use crate::logs::DEFAULT_LOG_CAP;
+
+/// How to build a [`Runtime`].
+#[derive(Debug, Clone)]
+pub struct RuntimeConfig {
+    /// The state directory; compiled artifacts go to `<state_dir>/artifacts`.
+    pub state_dir: PathBuf,
+    /// Engine and pool settings.
+    pub engine: EngineSettings,
+    /// Bytes of guest output kept per invocation (the rest is counted and dropped).
+    pub log_cap: usize,
+}
+
+impl RuntimeConfig {
+    /// Defaults with artifacts under `state_dir`.
+    pub fn new(state_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            state_dir: state_dir.into(),
+            engine: EngineSettings::default(),
+            log_cap: DEFAULT_LOG_CAP,
+        }
+    }
+}
+
+/// One engine with what hangs off it.
+pub(crate) struct Class {
+    pub engine: Engine,
+    pub cache: ArtifactCache,
+    pub components: Linker<ComponentState>,
+    pub modules: wasmtime::Linker<ModuleState>,
+}
+
+/// Loads functions and runs events. Share it behind an `Arc`; every method takes `&self`.
+pub struct Runtime {
+    config: RuntimeConfig,
+    plain: OnceLock<Class>,
+    metered: OnceLock<Class>,
+}
+
+impl std::fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runtime")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Runtime {
+    /// A runtime; engines are created when the first function needs them.
+    pub fn new(config: RuntimeConfig) -> Self {
+        Self {
+            config,
+            plain: OnceLock::new(),
+            metered: OnceLock::new(),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &RuntimeConfig {
+        &self.config
+    }
+
+    pub(crate) fn class(&self, class: EngineClass) -> Result<&Class> {
+        let cell = match class {
+            EngineClass::Plain => &self.plain,
+            EngineClass::Metered => &self.metered,
+        };
+        if let Some(c) = cell.get() {
+            return Ok(c);
+        }
+        let engine = create_engine(&self.config.engine, class)?;
+        let link_err = |e: wasmtime::Error| RuntimeError::Engine(one_line(&e));
+        let built = Class {
+            cache: ArtifactCache::new(&self.config.state_dir, &engine),
+            components: component_linker(&engine).map_err(link_err)?,
+            modules: module_linker(&engine).map_err(link_err)?,
+            engine,
+        };
+        Ok(cell.get_or_init(|| built))
+    }
+
+    /// The engine a spec needs (fuel budgets need the metered engine).
+    pub fn engine_for(&self, spec: &FunctionSpec) -> Result<&Engine> {
+        Ok(&self.class(class_of(spec))?.engine)
+    }
+
+    /// Read, compile (or load from the cache) and link a function. Blocking: compiling a large
+    /// guest takes seconds, so async callers use `spawn_blocking`.
+    pub fn load(&self, spec: FunctionSpec, path: &Path) -> Result<Function> {
+        let started = Instant::now();
+        let raw = std::fs::read(path).map_err(|source| RuntimeError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        self.load_bytes(spec, path, raw, started)
+    }
+
+    /// Like [`Runtime::load`] for code already in memory; `origin` names it in errors.
+    pub fn load_bytes(
+        &self,
+        spec: FunctionSpec,
+        origin: &Path,
+        raw: Vec<u8>,
+        started: Instant,
+    ) -> Result<Function> {
+        let bytes = wasm_bytes(origin, raw)?;
+        let sha256 = sha256_hex(&bytes);
+        let class = self.class(class_of(&spec))?;
+        let engine = &class.engine;
+        let compile_err = |e: wasmtime::Error| RuntimeError::Compile {
+            path: origin.to_owned(),
+            reason: explain_compile_error(&one_line(&e)),
+        };
+        let (loaded, cache) = if is_component(&bytes) {
+            let (component, status) = class.cache.get_or_compile(
+                &sha256,
+                || engine.precompile_component(&bytes).map_err(compile_err),
+                // SAFETY: the artifact was written by this cache (temp file + rename, never
+                // modified in place) and is only read through wasmtime's checked loader.
+                |p| unsafe { Component::deserialize_file(engine, p) },
+            )?;
+            (
+                link_component(origin, &component, &class.components)?,
+                status,
+            )
+        } else {
+            let (module, status) = class.cache.get_or_compile(
+                &sha256,
+                || engine.precompile_module(&bytes).map_err(compile_err),
+                // SAFETY: as above.
+                |p| unsafe { wasmtime::Module::deserialize_file(engine, p) },
+            )?;
+            (link_module(origin, &module, &class.modules)?, status)
+        };
+        Ok(finish(spec, engine.clone(), loaded, sha256, cache, started))
+    }
+}
+
+fn class_of(spec: &FunctionSpec) -> EngineClass {
+    if spec.fuel.is_some() {
+        EngineClass::Metered
+    } else {
+        EngineClass::Plain
+    }
+}
+
+fn explain_compile_error(reason: &str) -> String {
+    if reason.contains("memory64") {
+        format!(
+            "{reason} (memory64 guests are not supported; wasm32 guests can use at most 4096 MB)"
+        )
+    } else {
+        reason.to_string()
+    }
+}
