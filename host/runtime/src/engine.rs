@@ -56,6 +56,9 @@ fn config(class: EngineClass) -> Config {
     config.wasm_component_model(true);
     config.epoch_interruption(true);
     config.consume_fuel(class == EngineClass::Metered);
+    // memory64 guests would need their own engine with 10 GiB slots to use more than wasm32's
+    // 4 GiB; until then they are refused at load with a message that says so.
+    config.wasm_memory64(false);
     // Keep wasm's own stack well inside the fiber stack, so a host call made at the bottom of a
     // deep guest recursion still has room (host stack overflow would abort the process).
     config.max_wasm_stack(1 << 20);

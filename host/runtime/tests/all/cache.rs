@@ -1,0 +1,72 @@
+//! The artifact cache: a restart reuses compiled code; a bad artifact is recompiled.
+
+use fnhost_runtime::CacheStatus;
+
+use crate::support::*;
+
+fn artifacts(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    for engine_dir in std::fs::read_dir(dir.join("artifacts")).unwrap() {
+        for f in std::fs::read_dir(engine_dir.unwrap().path()).unwrap() {
+            found.push(f.unwrap().path());
+        }
+    }
+    found
+}
+
+#[tokio::test]
+async fn restart_reuses_the_artifact() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = load(&runtime(dir.path()), spec("hello"), "hello");
+    assert_eq!(first.info().cache, CacheStatus::Miss);
+    // A new runtime is what a restarted host has: same state dir, new engine.
+    let rt = runtime(dir.path());
+    let second = load(&rt, spec("hello"), "hello");
+    assert_eq!(second.info().cache, CacheStatus::Hit);
+    assert_eq!(first.info().sha256, second.info().sha256);
+    assert!(invoke(&rt, &second, "{}").await.outcome.is_ok());
+    assert_eq!(artifacts(dir.path()).len(), 1);
+}
+
+#[tokio::test]
+async fn corrupted_or_truncated_artifacts_are_recompiled() {
+    let dir = tempfile::tempdir().unwrap();
+    load(&runtime(dir.path()), spec("hello"), "hello");
+    let artifact = artifacts(dir.path()).pop().unwrap();
+    let good = std::fs::read(&artifact).unwrap();
+
+    // Corrupt the file in place only while no runtime maps it, as after a crash or a bad disk;
+    // a mapped artifact is never rewritten (the cache renames new files over old ones).
+    for bad in [
+        &b"definitely not an ELF artifact"[..],
+        &good[..good.len() / 2],
+    ] {
+        std::fs::write(&artifact, bad).unwrap();
+        let rt = runtime(dir.path());
+        let f = load(&rt, spec("hello"), "hello");
+        assert!(
+            matches!(f.info().cache, CacheStatus::Recompiled(_)),
+            "{:?}",
+            f.info().cache
+        );
+        assert!(invoke(&rt, &f, "{}").await.outcome.is_ok());
+    }
+    // The replacement is whole again.
+    assert_eq!(std::fs::read(&artifact).unwrap().len(), good.len());
+}
+
+#[tokio::test]
+async fn metered_functions_get_their_own_artifacts() {
+    let dir = tempfile::tempdir().unwrap();
+    let rt = runtime(dir.path());
+    load(&rt, spec("cpu-burn"), "cpu-burn");
+    let mut metered = spec("cpu-burn");
+    metered.fuel = Some(1_000);
+    let f = load(&rt, metered, "cpu-burn");
+    assert_eq!(
+        f.info().cache,
+        CacheStatus::Miss,
+        "fuel changes the compiled code"
+    );
+    assert_eq!(artifacts(dir.path()).len(), 2);
+}

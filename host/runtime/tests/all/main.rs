@@ -1,0 +1,8 @@
+//! Runtime integration tests: real wasm built from `functions/`, real engines, real cache.
+
+mod support;
+
+mod bad_input;
+mod cache;
+mod examples;
+mod hostile;
