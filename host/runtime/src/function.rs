@@ -112,6 +112,8 @@ pub struct Function {
     pub(crate) info: LoadInfo,
     pub(crate) init_pending: AtomicBool,
     pub(crate) log_stream: String,
+    pub(crate) log_group: String,
+    pub(crate) arn: String,
     pub(crate) base_env: Vec<(String, String)>,
 }
 
@@ -280,6 +282,9 @@ pub(crate) fn finish(
         spec.version,
         uuid::Uuid::new_v4().simple()
     );
+    // Computed once per load, not per event.
+    let log_group = format!("/aws/lambda/{}", spec.name);
+    let arn = format!("arn:aws:lambda:{REGION}:{ACCOUNT}:function:{}", spec.name);
     let mut base_env = vec![
         ("AWS_LAMBDA_FUNCTION_NAME".to_string(), spec.name.clone()),
         (
@@ -315,6 +320,8 @@ pub(crate) fn finish(
         engine,
         init_pending: AtomicBool::new(true),
         log_stream,
+        log_group,
+        arn,
         base_env,
     }
 }

@@ -155,10 +155,10 @@ impl Runtime {
                         invoked_function_arn: request
                             .invoked_function_arn
                             .clone()
-                            .unwrap_or_else(|| function.arn()),
+                            .unwrap_or_else(|| function.arn().to_owned()),
                         memory_limit_mb: spec.memory_mb,
                         deadline_ms,
-                        log_group_name: function.log_group(),
+                        log_group_name: function.log_group().to_owned(),
                         log_stream_name: function.log_stream.clone(),
                     };
                     let wasi = wasi_builder(function, &request_id, deadline_ms, &log).build();
