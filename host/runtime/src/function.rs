@@ -150,16 +150,13 @@ impl Function {
     }
 
     /// `/aws/lambda/<name>`.
-    pub fn log_group(&self) -> String {
-        format!("/aws/lambda/{}", self.spec.name)
+    pub fn log_group(&self) -> &str {
+        &self.log_group
     }
 
     /// The unqualified ARN.
-    pub fn arn(&self) -> String {
-        format!(
-            "arn:aws:lambda:{REGION}:{ACCOUNT}:function:{}",
-            self.spec.name
-        )
+    pub fn arn(&self) -> &str {
+        &self.arn
     }
 }
 
