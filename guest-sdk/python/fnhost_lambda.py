@@ -1,0 +1,259 @@
+"""fnhost's Python runtime: runs a Lambda-style `handler(event, context)` as the `handler` world.
+
+componentize-py imports this module at build time and snapshots the interpreter, so the user's
+module (and everything it imports at top level) is loaded once, at build time, not per event.
+Top-level code therefore runs during `package.sh`; read per-invocation data (environment
+variables, time) inside the handler.
+
+The handler comes from `fnhost_handler_config.HANDLER` ("module.function", as Lambda's
+`_HANDLER`), written by package.sh. An import error or a missing handler does not fail the build:
+every invocation then reports it as Lambda does (`Runtime.ImportModuleError`,
+`Runtime.HandlerNotFound`).
+"""
+
+import decimal
+import importlib
+import json
+import logging
+import sys
+import time
+import traceback
+
+import wit_world
+from componentize_py_types import Err
+from wit_world.imports import runtime, types
+
+try:
+    from fnhost_handler_config import HANDLER
+except ImportError:  # packaged by hand, without package.sh
+    HANDLER = "lambda_function.lambda_handler"
+
+# Where componentize-py mounts the function's directory (the first `-p` path), and where
+# Lambda keeps it: stack traces name the file as Lambda would.
+_SOURCE_ROOT = "/0/"
+_TASK_ROOT = "/var/task/"
+
+# print() goes straight to the log, line by line, so output written before a timeout or a
+# trap is not lost in a buffer.
+sys.stdout.reconfigure(line_buffering=True)
+sys.stderr.reconfigure(line_buffering=True)
+
+
+class LambdaContext:
+    """Lambda's `context` object (the same attributes as in AWS's Python runtime)."""
+
+    __slots__ = (
+        "aws_request_id",
+        "function_name",
+        "function_version",
+        "invoked_function_arn",
+        "memory_limit_in_mb",
+        "log_group_name",
+        "log_stream_name",
+        "_deadline_ms",
+        "identity",
+        "client_context",
+    )
+
+    def __init__(self, ctx: types.Context):
+        self.aws_request_id = ctx.request_id
+        self.function_name = ctx.function_name
+        self.function_version = ctx.function_version
+        self.invoked_function_arn = ctx.invoked_function_arn
+        # A string, as in AWS's runtime (it reads AWS_LAMBDA_FUNCTION_MEMORY_SIZE).
+        self.memory_limit_in_mb = str(ctx.memory_limit_mb)
+        self.log_group_name = ctx.log_group_name
+        self.log_stream_name = ctx.log_stream_name
+        self._deadline_ms = ctx.deadline_ms
+        self.identity = None
+        self.client_context = None
+
+    def get_remaining_time_in_millis(self) -> int:
+        """Milliseconds left before the function times out."""
+        return runtime.remaining_time_ms()
+
+    def __repr__(self):
+        return (
+            f"LambdaContext([aws_request_id={self.aws_request_id},"
+            f"log_group_name={self.log_group_name},log_stream_name={self.log_stream_name},"
+            f"function_name={self.function_name},memory_limit_in_mb={self.memory_limit_in_mb},"
+            f"function_version={self.function_version},"
+            f"invoked_function_arn={self.invoked_function_arn}])"
+        )
+
+
+class _FunctionFailure(Exception):
+    """An error reported with a Lambda runtime error type (not the user's exception class)."""
+
+    def __init__(self, error_type, message):
+        super().__init__(message)
+        self.error_type = error_type
+        self.message = message
+
+
+# --- logging: the root logger prints Lambda's text format, as AWS's runtime sets it up ---
+
+_request_id = ""
+
+
+class _RequestIdFilter(logging.Filter):
+    def filter(self, record):
+        record.aws_request_id = _request_id
+        return True
+
+
+def _setup_logging():
+    handler = logging.StreamHandler(sys.stdout)
+    formatter = logging.Formatter(
+        "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s",
+        "%Y-%m-%dT%H:%M:%S",
+    )
+    formatter.converter = time.gmtime
+    handler.setFormatter(formatter)
+    handler.addFilter(_RequestIdFilter())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.WARNING)
+
+
+_setup_logging()
+
+
+# --- loading the handler (at build time) ---
+
+
+def _load(spec):
+    module_name, _, function_name = spec.replace("/", ".").rpartition(".")
+    if not module_name or not function_name:
+        raise _FunctionFailure(
+            "Runtime.MalformedHandlerName",
+            f"Bad handler '{spec}': not enough values to unpack (expected 2, got 1)",
+        )
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as e:
+        raise _FunctionFailure(
+            "Runtime.ImportModuleError", f"Unable to import module '{module_name}': {e}"
+        ) from e
+    except SyntaxError as e:
+        raise _FunctionFailure(
+            "Runtime.UserCodeSyntaxError",
+            f"Syntax error in module '{module_name}': {e}",
+        ) from e
+    handler = getattr(module, function_name, None)
+    if handler is None:
+        raise _FunctionFailure(
+            "Runtime.HandlerNotFound",
+            f"Handler '{function_name}' missing on module '{module_name}'",
+        )
+    return handler
+
+
+_init_error = None
+try:
+    _handler = _load(HANDLER)
+except _FunctionFailure as e:
+    _handler = None
+    _init_error = (e.error_type, e.message, [])
+except Exception as e:  # the module's top-level code raised
+    _handler = None
+    _init_error = (type(e).__name__, str(e), None)
+    _init_trace = e
+
+
+# --- encoding, as AWS's runtime does it (ensure_ascii=False like the 3.12+ runtimes) ---
+
+
+class _DecimalStr(float):
+    """Writes a Decimal as its exact text (json only knows floats)."""
+
+    def __init__(self, value):
+        self._value = value
+
+    def __repr__(self):
+        return str(self._value)
+
+
+class _Encoder(json.JSONEncoder):
+    def __init__(self):
+        super().__init__(ensure_ascii=False, allow_nan=True)
+
+    def default(self, o):
+        if isinstance(o, decimal.Decimal):
+            if o.is_nan():
+                return float("nan")
+            return _DecimalStr(o)
+        return super().default(o)
+
+
+_encoder = _Encoder()
+
+
+def _read_sources():
+    """The function's own source lines, read now (at build time): the files are not there at
+    run time, and Lambda's traces show the code of each frame."""
+    sources = {}
+    for module in list(sys.modules.values()):
+        name = getattr(module, "__file__", None) or ""
+        if name.startswith(_SOURCE_ROOT) and name.endswith(".py"):
+            try:
+                with open(name, encoding="utf-8") as f:
+                    sources[name] = f.read().splitlines()
+            except (OSError, UnicodeDecodeError):
+                pass
+    return sources
+
+
+_sources = _read_sources()
+
+
+def _trace(tb):
+    """Stack lines like Lambda's: the handler's frames, files named under /var/task/."""
+    frames = []
+    for frame in traceback.extract_tb(tb):
+        if not frames and frame.filename == __file__:
+            continue
+        name, line = frame.filename, frame.line
+        if name.startswith(_SOURCE_ROOT):
+            lines = _sources.get(name, ())
+            if not line and frame.lineno and 0 < frame.lineno <= len(lines):
+                line = lines[frame.lineno - 1].strip()
+            name = _TASK_ROOT + name[len(_SOURCE_ROOT) :]
+        frames.append(traceback.FrameSummary(name, frame.lineno, frame.name, lookup_line=False, line=line))
+    return traceback.format_list(frames)
+
+
+def _fail(error_type, message, stack):
+    """Log the error as AWS's runtime does, then return it as the function error."""
+    text = f"[ERROR] {error_type}: {message}"
+    if stack:
+        text += "\nTraceback (most recent call last):\n" + "".join(stack).rstrip("\n")
+    print(text, file=sys.stderr)
+    raise Err(types.FunctionError(error_type, message, stack))
+
+
+class WitWorld(wit_world.WitWorld):
+    def handle(self, event: str, ctx: types.Context) -> str:
+        global _request_id
+        _request_id = ctx.request_id
+        try:
+            if _handler is None:
+                error_type, message, stack = _init_error
+                if stack is None:
+                    stack = _trace(_init_trace.__traceback__)
+                _fail(error_type, message, stack)
+            try:
+                payload = json.loads(event)
+            except ValueError as e:
+                _fail("Runtime.UnmarshalError", f"Unable to unmarshal input: {e}", [])
+            try:
+                result = _handler(payload, LambdaContext(ctx))
+            except Exception as e:
+                _fail(type(e).__name__, str(e), _trace(e.__traceback__))
+            try:
+                return _encoder.encode(result)
+            except (TypeError, ValueError) as e:
+                _fail("Runtime.MarshalError", f"Unable to marshal response: {e}", [])
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
