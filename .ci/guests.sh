@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Build every non-Rust guest under functions/ into target/guests/<name>.wasm, installing what it
+# needs first on a fresh Debian machine (with Rust, Python 3.10+ and Node 20+ already there):
+#   - clang, lld, wasi-libc (apt) for the C example,
+#   - componentize-py (pip, pinned, in a venv) for Python,
+#   - componentize-qjs and esbuild (npm ci of guest-sdk/js/package-lock.json) for JavaScript;
+# the last two go to target/guest-tools (or $FNHOST_TOOLS_DIR) through the packaging scripts.
+# Idempotent: a guest whose output is newer than its sources, the SDK and wit/ is not rebuilt.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+out=target/guests
+mkdir -p "$out"
+
+# C toolchain: Debian's clang targets wasm32-wasi with wasi-libc's sysroot.
+if ! command -v clang >/dev/null || ! command -v wasm-ld >/dev/null || [ ! -f /usr/lib/wasm32-wasi/libc.a ]; then
+  echo "guests: installing clang, lld and wasi-libc (apt)" >&2
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq clang lld wasi-libc libclang-rt-dev-wasm32 >/dev/null
+fi
+
+# stale OUT INPUT... : true when OUT is missing or any INPUT file is newer.
+stale() {
+  local target=$1
+  shift
+  [ -f "$target" ] || return 0
+  [ -n "$(find "$@" -type f -newer "$target" -not -path '*/__pycache__/*' -not -path '*/node_modules/*' -print -quit)" ]
+}
+
+built=0
+python_guest() {
+  local name=$1 handler=${2:-lambda_function.lambda_handler}
+  if stale "$out/$name.wasm" "functions/$name" guest-sdk/python wit; then
+    bash guest-sdk/python/package.sh "functions/$name" "$out/$name.wasm" --handler "$handler"
+    built=$((built + 1))
+  fi
+}
+js_guest() {
+  local name=$1 handler=${2:-index.handler}
+  if stale "$out/$name.wasm" "functions/$name" guest-sdk/js/runtime.js guest-sdk/js/objects.js \
+      guest-sdk/js/package.mjs guest-sdk/js/package-lock.json guest-sdk/js/wit wit; then
+    bash guest-sdk/js/package.sh "functions/$name" "$out/$name.wasm" --handler "$handler"
+    built=$((built + 1))
+  fi
+}
+c_guest() {
+  local name=$1
+  if stale "$out/$name.wasm" "functions/$name"; then
+    bash "functions/$name/build.sh" "$out/$name.wasm"
+    echo "fnhost: built functions/$name -> $out/$name.wasm" >&2
+    built=$((built + 1))
+  fi
+}
+
+python_guest python-hello
+python_guest python-greet
+python_guest python-s3-logger
+python_guest python-hostile
+js_guest js-hello
+js_guest js-throw
+c_guest c-hello
+
+echo "guests: $built rebuilt, all in $out/" >&2
