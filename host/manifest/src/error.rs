@@ -3,6 +3,8 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use crate::http::RouteError;
+
 /// Where in the manifest an error is: `fnhost.toml:7` (or `fnhost.toml:7:12`, or `fnhost.toml`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Location {
@@ -144,7 +146,7 @@ pub enum ManifestError {
         at: Location,
         /// The function.
         function: String,
-        /// The key: `memory_mb`, `timeout_s` or `fuel`.
+        /// The key: `memory_mb`, `timeout_s`, `fuel` or `reserved_concurrency`.
         field: &'static str,
         /// The value as written.
         value: String,
@@ -229,6 +231,139 @@ pub enum ManifestError {
         function: String,
         /// Size of the JSON-serialised map.
         size: usize,
+    },
+
+    /// A route that is not a valid path pattern.
+    #[error("{at}: function `{function}`: invalid route `{route}`: {error}")]
+    InvalidRoute {
+        /// The `route` line.
+        at: Location,
+        /// The function.
+        function: String,
+        /// The route as written.
+        route: String,
+        /// What is wrong with it and how to fix it; part of the message, so not a `source`.
+        error: RouteError,
+    },
+
+    /// A route under [`RESERVED_PREFIX`](crate::RESERVED_PREFIX), which fnhost serves itself.
+    #[error(
+        "{at}: function `{function}`: route `{route}` is under `/.well-known/fnhost/`, which fnhost keeps for its own endpoints (health checks); choose another path"
+    )]
+    ReservedRoute {
+        /// The `route` line.
+        at: Location,
+        /// The function.
+        function: String,
+        /// The route as written.
+        route: String,
+    },
+
+    /// A `methods` entry that is not a method fnhost routes.
+    #[error(
+        "{at}: function `{function}`: http method `{method}` is not supported; use `GET`, `POST`, `PUT`, `PATCH`, `DELETE`, `HEAD`, `OPTIONS` or `ANY`{}",
+        did_you_mean(.suggestion)
+    )]
+    InvalidMethod {
+        /// The method's line.
+        at: Location,
+        /// The function.
+        function: String,
+        /// The method as written.
+        method: String,
+        /// The closest supported method, if one is close.
+        suggestion: Option<String>,
+    },
+
+    /// `methods = []`.
+    #[error(
+        "{at}: function `{function}`: `methods` is empty; list at least one, e.g. `methods = [\"GET\"]`, or remove `methods` to accept any"
+    )]
+    EmptyMethods {
+        /// The `methods` line.
+        at: Location,
+        /// The function.
+        function: String,
+    },
+
+    /// A method listed twice, in any mix of case.
+    #[error("{at}: function `{function}`: http method `{method}` is listed twice; remove one")]
+    DuplicateMethod {
+        /// The second occurrence's line.
+        at: Location,
+        /// The function.
+        function: String,
+        /// The method, upper-case.
+        method: String,
+    },
+
+    /// `ANY` listed next to another method, which it already includes.
+    #[error(
+        "{at}: function `{function}`: `methods` lists `ANY` and `{method}`, but `ANY` already accepts every method; keep only `ANY` or only the others"
+    )]
+    RedundantAny {
+        /// The `methods` line.
+        at: Location,
+        /// The function.
+        function: String,
+        /// One of the other methods, upper-case.
+        method: String,
+    },
+
+    /// `payload` is neither `"1.0"` nor `"2.0"`.
+    #[error(
+        "{at}: function `{function}`: payload = `{value}` is not a payload format; use `\"2.0\"` (HTTP API, the default) or `\"1.0\"` (REST API)"
+    )]
+    InvalidPayload {
+        /// The `payload` line.
+        at: Location,
+        /// The function.
+        function: String,
+        /// The value as written, without quotes.
+        value: String,
+    },
+
+    /// Two routes, in one function or two, that would both match some request.
+    ///
+    /// The texts are `Box<str>` rather than `String` to keep `ManifestError` small.
+    #[error(
+        "{at}: route `{route}` of function `{function}` conflicts with `{other_route}` of function `{other_function}` (line {other_line}); change the path or the methods of one of them"
+    )]
+    RouteConflict {
+        /// The later route's line.
+        at: Location,
+        /// The later route's function.
+        function: Box<str>,
+        /// The later route: methods and path, e.g. `GET /users/{id}`.
+        route: Box<str>,
+        /// The earlier route's function.
+        other_function: Box<str>,
+        /// The earlier route.
+        other_route: Box<str>,
+        /// The earlier route's line.
+        other_line: usize,
+    },
+
+    /// A number in `[http]` outside its allowed range.
+    #[error("{at}: http.{field} = `{value}` is out of range; {}", crate::http::server_range_fix(.field))]
+    ServerOutOfRange {
+        /// The value's line.
+        at: Location,
+        /// The key, e.g. `max_concurrency`.
+        field: &'static str,
+        /// The value as written.
+        value: String,
+    },
+
+    /// `[http] listen` is not an `ip:port` socket address.
+    #[error(
+        "{at}: http.listen = `{value}` is not a socket address; write an IP address and a port, e.g. `127.0.0.1:8080` or `[::1]:8080`"
+    )]
+    InvalidListen {
+        /// The `listen` line.
+        at: Location,
+        /// The value as written, without quotes.
+        value: String,
     },
 
     /// [`Manifest::function`](crate::Manifest::function) was asked for a name the manifest lacks.

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use toml::Spanned;
 
 use crate::error::ManifestError;
+use crate::http::HttpRoute;
 use crate::raw;
 use crate::source::Source;
 
@@ -23,6 +24,11 @@ pub const DEFAULT_TIMEOUT_S: u32 = 3;
 pub const MIN_TIMEOUT_S: u32 = 1;
 /// Largest `timeout_s` (Lambda's 15 minutes).
 pub const MAX_TIMEOUT_S: u32 = 900;
+
+/// Smallest `reserved_concurrency`.
+pub const MIN_RESERVED_CONCURRENCY: u32 = 1;
+/// Largest `reserved_concurrency` (Lambda's default account-wide limit).
+pub const MAX_RESERVED_CONCURRENCY: u32 = 1000;
 
 /// Longest function name (Lambda's rule).
 const MAX_NAME_LEN: usize = 64;
@@ -44,8 +50,13 @@ pub struct FunctionConfig {
     pub timeout_s: u32,
     /// Fuel budget per invocation; `None` means not metered.
     pub fuel: Option<u64>,
+    /// The most instances of this function that may run at once, within the server's
+    /// `max_concurrency`; `None` means only the server's limit applies.
+    pub reserved_concurrency: Option<u32>,
     /// Environment variables the guest sees (besides the ones fnhost sets).
     pub env: BTreeMap<String, String>,
+    /// The HTTP routes that invoke it, in manifest order; empty when it has none.
+    pub http: Vec<HttpRoute>,
 }
 
 /// How to build a function's `source`.
@@ -104,7 +115,16 @@ pub(crate) fn validate(
     let timeout = MIN_TIMEOUT_S..=MAX_TIMEOUT_S;
     let timeout_s = in_range(&name_text, "timeout_s", table.timeout_s, timeout, src)?;
     let fuel = in_range(&name_text, "fuel", table.fuel, 1..=u64::MAX, src)?;
+    let reserved = MIN_RESERVED_CONCURRENCY..=MAX_RESERVED_CONCURRENCY;
+    let reserved_concurrency = in_range(
+        &name_text,
+        "reserved_concurrency",
+        table.reserved_concurrency,
+        reserved,
+        src,
+    )?;
     let env = crate::env::validate(&name_text, table.env, src)?;
+    let http = crate::http::validate_routes(&name_text, table.http.0, src)?;
 
     Ok(FunctionConfig {
         source: dir.join(source.get_ref()),
@@ -114,7 +134,9 @@ pub(crate) fn validate(
         memory_mb: memory_mb.unwrap_or(DEFAULT_MEMORY_MB),
         timeout_s: timeout_s.unwrap_or(DEFAULT_TIMEOUT_S),
         fuel,
+        reserved_concurrency,
         env,
+        http,
     })
 }
 
@@ -194,6 +216,10 @@ pub(crate) fn range_fix(field: &str) -> String {
              (MB, Lambda's limits; wasm32 guests can use at most 4096)"
         ),
         "timeout_s" => format!("use {MIN_TIMEOUT_S} to {MAX_TIMEOUT_S} (seconds, Lambda's limits)"),
+        "reserved_concurrency" => format!(
+            "use {MIN_RESERVED_CONCURRENCY} to {MAX_RESERVED_CONCURRENCY} \
+             (instances of this function running at once), or remove it to share the server's limit"
+        ),
         _ => "use a positive number, or remove `fuel` to run unmetered".to_owned(),
     }
 }

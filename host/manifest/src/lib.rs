@@ -7,6 +7,11 @@
 //! and paths made absolute. Every error is one line that names the file and line, the offending
 //! value and a fix ([`ManifestError`]).
 //!
+//! HTTP triggers are `[[function.NAME.http]]` tables ([`HttpRoute`]: a [`RoutePattern`], its
+//! [`Methods`] and [`PayloadFormat`]), checked across the whole manifest so that no two routes
+//! claim the same request; the top-level `[http]` table configures the server
+//! ([`HttpServerConfig`]). [`RoutePattern::parse`] works without a manifest.
+//!
 //! A new section (e.g. `[bucket.NAME]`) gets a raw struct in `raw`, a validated type in its
 //! own module and a field on [`Manifest`]; a new function field goes into `raw::Function` and
 //! `function::validate`.
@@ -14,6 +19,7 @@
 mod env;
 mod error;
 mod function;
+mod http;
 mod manifest;
 mod raw;
 mod source;
@@ -23,6 +29,11 @@ pub use env::{ENV_MAX_BYTES, is_reserved_env};
 pub use error::{Location, ManifestError};
 pub use function::{
     BuildConfig, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, FunctionConfig, MAX_MEMORY_MB,
-    MAX_TIMEOUT_S, MIN_MEMORY_MB, MIN_TIMEOUT_S,
+    MAX_RESERVED_CONCURRENCY, MAX_TIMEOUT_S, MIN_MEMORY_MB, MIN_RESERVED_CONCURRENCY,
+    MIN_TIMEOUT_S,
+};
+pub use http::{
+    HttpRoute, HttpServerConfig, Methods, PayloadFormat, RESERVED_PREFIX, RouteError, RoutePattern,
+    Segment,
 };
 pub use manifest::{MANIFEST_FILE, Manifest, SUPPORTED_VERSIONS};

@@ -11,6 +11,7 @@ use toml::de::DeTable;
 
 use crate::error::ManifestError;
 use crate::function::{self, FunctionConfig};
+use crate::http::{self, HttpServerConfig};
 use crate::source::Source;
 use crate::{raw, spelling};
 
@@ -29,6 +30,8 @@ pub struct Manifest {
     pub dir: PathBuf,
     /// Functions by name.
     pub functions: BTreeMap<String, FunctionConfig>,
+    /// The `[http]` table; unset fields are for the caller to default.
+    pub http: HttpServerConfig,
 }
 
 impl Manifest {
@@ -84,6 +87,7 @@ impl Manifest {
         let raw = raw::ManifestV1::deserialize(toml::Deserializer::from(root.clone()))
             .map_err(|error| src.schema_error(&error, root.get_ref()))?;
         let dir = directory_of(path);
+        let http = http::validate_server(raw.http, src)?;
         let mut functions = BTreeMap::new();
         for (name, table) in raw.function {
             let function = function::validate(&name, table, &dir, src)?;
@@ -92,10 +96,12 @@ impl Manifest {
         if functions.is_empty() {
             return Err(ManifestError::NoFunctions { at: src.file() });
         }
+        http::check_conflicts(functions.values(), src)?;
         Ok(Manifest {
             path: path.to_owned(),
             dir,
             functions,
+            http,
         })
     }
 }

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::Deserialize;
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use toml::Spanned;
 
 /// The whole file, version 1.
@@ -22,6 +22,8 @@ pub(crate) struct ManifestV1 {
     /// `[function.NAME]` tables.
     #[serde(default)]
     pub function: BTreeMap<Spanned<String>, Spanned<Function>>,
+    /// The `[http]` server table.
+    pub http: Option<HttpServer>,
 }
 
 /// Only `manifest_version`, read first to pick the schema (other keys are ignored here).
@@ -40,7 +42,34 @@ pub(crate) struct Function {
     pub memory_mb: Option<Spanned<Integer>>,
     pub timeout_s: Option<Spanned<Integer>>,
     pub fuel: Option<Spanned<Integer>>,
+    pub reserved_concurrency: Option<Spanned<Integer>>,
     pub env: Option<Spanned<BTreeMap<Spanned<String>, String>>>,
+    #[serde(default)]
+    pub http: Routes,
+}
+
+/// A function's `[[function.NAME.http]]` tables.
+#[derive(Debug, Default)]
+pub(crate) struct Routes(pub Vec<Spanned<Route>>);
+
+/// One `[[function.NAME.http]]` table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a table")]
+pub(crate) struct Route {
+    pub route: Option<Spanned<String>>,
+    pub methods: Option<Spanned<Vec<Spanned<String>>>>,
+    pub payload: Option<Spanned<String>>,
+}
+
+/// The top-level `[http]` table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a table")]
+pub(crate) struct HttpServer {
+    pub listen: Option<Spanned<String>>,
+    pub max_concurrency: Option<Spanned<Integer>>,
+    pub queue_depth: Option<Spanned<Integer>>,
+    pub queue_timeout_ms: Option<Spanned<Integer>>,
+    pub drain_timeout_s: Option<Spanned<Integer>>,
 }
 
 /// `build = "command"` or `build = { command = "...", workdir = "...", watch = [...] }`.
@@ -79,6 +108,28 @@ impl<'de> Deserialize<'de> for Build {
             }
         }
         deserializer.deserialize_any(BuildVisitor)
+    }
+}
+
+// Hand-written so that the likely mistake, `[function.NAME.http]` with single brackets, is
+// answered with the syntax that works rather than serde's "expected a sequence".
+impl<'de> Deserialize<'de> for Routes {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct RoutesVisitor;
+        impl<'de> Visitor<'de> for RoutesVisitor {
+            type Value = Routes;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an array of tables, written `[[function.NAME.http]]`")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Routes, A::Error> {
+                let mut routes = Vec::new();
+                while let Some(route) = seq.next_element()? {
+                    routes.push(route);
+                }
+                Ok(Routes(routes))
+            }
+        }
+        deserializer.deserialize_seq(RoutesVisitor)
     }
 }
 

@@ -34,6 +34,20 @@ impl Source<'_> {
         }
     }
 
+    /// The 1-based line `span` starts on.
+    pub fn line(&self, span: Range<usize>) -> usize {
+        let (line, _) = self.position(span.start);
+        usize::try_from(line).unwrap_or(usize::MAX)
+    }
+
+    /// A 1-based line, e.g. one kept in a validated value.
+    pub fn at_line(&self, line: usize) -> Location {
+        Location {
+            line: Some(u32::try_from(line).unwrap_or(u32::MAX)),
+            ..self.file()
+        }
+    }
+
     /// The text of `span` exactly as the user wrote it (quotes included).
     pub fn as_written(&self, span: Range<usize>) -> String {
         self.text.get(span).unwrap_or_default().to_owned()
@@ -147,9 +161,7 @@ fn path_at(table: &DeTable<'_>, span: &Range<usize>) -> Option<Vec<String>> {
         if key.span() == *span {
             return Some(vec![name]);
         }
-        if let DeValue::Table(inner) = value.get_ref()
-            && let Some(mut path) = path_at(inner, span)
-        {
+        if let Some(mut path) = path_below(value.get_ref(), span) {
             path.insert(0, name);
             return Some(path);
         }
@@ -159,6 +171,18 @@ fn path_at(table: &DeTable<'_>, span: &Range<usize>) -> Option<Vec<String>> {
         }
     }
     None
+}
+
+/// [`path_at`] inside a table, or inside the tables of an array such as `[[function.NAME.http]]`
+/// (the entry's index is left out of the path: the line already says which one).
+fn path_below(value: &DeValue<'_>, span: &Range<usize>) -> Option<Vec<String>> {
+    match value {
+        DeValue::Table(inner) => path_at(inner, span),
+        DeValue::Array(items) => items
+            .iter()
+            .find_map(|item| path_below(item.get_ref(), span)),
+        _ => None,
+    }
 }
 
 fn one_line(message: &str) -> String {

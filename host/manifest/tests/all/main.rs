@@ -2,6 +2,7 @@
 
 mod errors;
 mod find;
+mod http;
 mod parse;
 mod validation;
 

@@ -28,6 +28,7 @@ build = "cargo build --profile guest --target wasm32-wasip2 -p hello"
 memory_mb = 256
 timeout_s = 30
 fuel = 5_000_000
+reserved_concurrency = 10
 env = { GREETING = "hi", lang_2 = "en" }
 
 [function.greet-query]
@@ -50,10 +51,12 @@ build = { command = "make", workdir = "functions/greet", watch = ["functions/gre
         memory_mb: 256,
         timeout_s: 30,
         fuel: Some(5_000_000),
+        reserved_concurrency: Some(10),
         env: BTreeMap::from([
             ("GREETING".to_owned(), "hi".to_owned()),
             ("lang_2".to_owned(), "en".to_owned()),
         ]),
+        http: vec![],
     };
     let greet = FunctionConfig {
         name: "greet-query".to_owned(),
@@ -70,7 +73,9 @@ build = { command = "make", workdir = "functions/greet", watch = ["functions/gre
         memory_mb: DEFAULT_MEMORY_MB,
         timeout_s: DEFAULT_TIMEOUT_S,
         fuel: None,
+        reserved_concurrency: None,
         env: BTreeMap::new(),
+        http: vec![],
     };
     let expected = BTreeMap::from([
         ("greet-query".to_owned(), greet),
@@ -87,7 +92,9 @@ fn defaults() {
     assert_eq!(hello.build, None);
     assert_eq!((hello.memory_mb, hello.timeout_s), (128, 3));
     assert_eq!(hello.fuel, None);
+    assert_eq!(hello.reserved_concurrency, None);
     assert!(hello.env.is_empty());
+    assert!(hello.http.is_empty());
 }
 
 #[test]
