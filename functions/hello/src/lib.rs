@@ -1,5 +1,8 @@
 //! Lambda's getting-started function: greets `event.name` (default `World`).
 //!
+//! Behind an HTTP route the event is API Gateway's, which has no top-level `name`; the name
+//! then comes from the query string (`GET /hello?name=Ada`).
+//!
 //! The response matches the Python tutorial byte for byte, including the body, which is
 //! `json.dumps` output: a space after the colon and non-ASCII escaped as `\uXXXX`.
 
@@ -8,9 +11,16 @@ use std::convert::Infallible;
 use fnhost_sdk::Context;
 use serde::{Deserialize, Serialize};
 
-/// `{"name": "..."}`; any other keys are ignored.
+/// `{"name": "..."}`, or an API Gateway event with `?name=...`; other keys are ignored.
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct HelloEvent {
+    name: Option<String>,
+    query_string_parameters: Option<Query>,
+}
+
+#[derive(Deserialize)]
+struct Query {
     name: Option<String>,
 }
 
@@ -22,7 +32,9 @@ struct Response {
 }
 
 fn hello(event: HelloEvent, _ctx: &Context) -> Result<Response, Infallible> {
-    let name = event.name.as_deref().unwrap_or("World");
+    let from_query = event.query_string_parameters.and_then(|q| q.name);
+    let name = event.name.or(from_query);
+    let name = name.as_deref().unwrap_or("World");
     println!("Hello function invoked for {name}");
     let message = format!("Hello, {name}! This is your first AWS Lambda function.");
     Ok(Response {
@@ -63,6 +75,14 @@ mod tests {
         assert_eq!(
             run(r#"{"name":"Ann"}"#),
             r#"{"statusCode":200,"body":"{\"message\": \"Hello, Ann! This is your first AWS Lambda function.\"}"}"#
+        );
+    }
+
+    #[test]
+    fn reads_the_name_from_an_http_query_string() {
+        assert_eq!(
+            run(r#"{"rawPath":"/hello","queryStringParameters":{"name":"Ada"}}"#),
+            r#"{"statusCode":200,"body":"{\"message\": \"Hello, Ada! This is your first AWS Lambda function.\"}"}"#
         );
     }
 

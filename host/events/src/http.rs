@@ -30,6 +30,9 @@ pub struct HttpRequest {
     pub body: Vec<u8>,
     /// The matched route template, e.g. `/items/{id}`; `None` = `$default`.
     pub route: Option<String>,
+    /// The matched route's method as declared (`ANY` for a route that takes every method);
+    /// `None` = the request's method.
+    pub route_method: Option<String>,
     /// Values of `{param}` segments.
     pub path_parameters: BTreeMap<String, String>,
     /// The client address.
@@ -52,6 +55,7 @@ impl HttpRequest {
             headers: Vec::new(),
             body: Vec::new(),
             route: None,
+            route_method: None,
             path_parameters: BTreeMap::new(),
             source_ip: "127.0.0.1".into(),
             protocol: "HTTP/1.1".into(),
@@ -94,7 +98,7 @@ pub fn http_event(request: &HttpRequest, version: PayloadVersion) -> Value {
 
 fn v2(r: &HttpRequest) -> Value {
     let route_key = match &r.route {
-        Some(route) => format!("{} {route}", r.method),
+        Some(route) => format!("{} {route}", r.route_method.as_deref().unwrap_or(&r.method)),
         None => "$default".to_string(),
     };
     let mut headers = Map::new();

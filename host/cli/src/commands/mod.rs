@@ -3,3 +3,4 @@
 pub mod build;
 pub mod generate_event;
 pub mod invoke;
+pub mod up;

@@ -5,7 +5,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
-fn root() -> PathBuf {
+mod http_events;
+mod http_limits;
+mod http_reload;
+mod up;
+
+pub(crate) fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../..")
         .canonicalize()
@@ -17,7 +22,7 @@ fn fixtures() -> PathBuf {
 }
 
 /// `fnhost build` over the fixtures, once per run (it is also what this exercises).
-fn built() {
+pub(crate) fn built() {
     static ONCE: OnceLock<()> = OnceLock::new();
     ONCE.get_or_init(|| {
         let out = fnhost(&["-f", fixtures().to_str().unwrap(), "build"], None, None);

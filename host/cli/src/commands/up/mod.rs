@@ -1,0 +1,141 @@
+//! `fnhost up`: build what is stale, load every function, serve the HTTP routes, hot-reload
+//! changed functions and the manifest, and drain on SIGINT/SIGTERM.
+
+mod deploy;
+mod reload;
+mod settings;
+
+use std::sync::Arc;
+
+use anyhow::{Context as _, Result};
+use fnhost_dispatch::{Admission, Console, Dispatcher, LogSink, NoLogs, Registry};
+use fnhost_http::{App, HEALTH_PATH, Router, serve};
+use fnhost_runtime::{EngineSettings, Runtime, RuntimeConfig};
+
+use crate::builder;
+use crate::project::Globals;
+
+pub use settings::Args;
+
+/// Run `fnhost up`; returns when the server has drained after a signal.
+pub async fn run(globals: &Globals, args: Args) -> Result<bool> {
+    let manifest = globals.manifest()?;
+    let settings = settings::Settings::resolve(&args, &manifest)?;
+    settings.check_reserved(&manifest)?;
+
+    if !args.no_build {
+        let stale: Vec<_> = manifest
+            .functions
+            .values()
+            .filter(|f| builder::stale_reason(&manifest, f).is_some())
+            .collect();
+        if !stale.is_empty() {
+            builder::build(&manifest, &stale, false).await?;
+        }
+    }
+
+    let mut runtime_config = RuntimeConfig::new(globals.state_dir(&manifest));
+    runtime_config.engine = EngineSettings {
+        max_instances: settings.admission.max_concurrency,
+        ..EngineSettings::default()
+    };
+    let runtime = Arc::new(Runtime::new(runtime_config));
+    let admission = Arc::new(Admission::new(
+        settings.admission,
+        settings::reserved_total(&manifest),
+    ));
+    let registry = Arc::new(Registry::new());
+    let loaded = deploy::load_all(&runtime, &manifest).await?;
+    for (name, function) in loaded {
+        let config = &manifest.functions[&name];
+        registry.insert(&name, deploy::deployed(&admission, function, config, None));
+    }
+
+    let logs: Arc<dyn LogSink> = if args.quiet {
+        Arc::new(NoLogs)
+    } else {
+        Arc::new(Console::stdout())
+    };
+    let dispatcher = Arc::new(Dispatcher::new(
+        runtime.clone(),
+        registry.clone(),
+        admission.clone(),
+        logs,
+    ));
+    let router = Router::from_manifest(&manifest, |name| registry.get(name).is_some());
+    let app = Arc::new(App::new(dispatcher, router, settings.server.clone()));
+
+    let listener = tokio::net::TcpListener::bind(settings.listen)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot listen on `{}`; pick another address with --listen or FNHOST_LISTEN",
+                settings.listen
+            )
+        })?;
+    let local = listener
+        .local_addr()
+        .context("cannot read the bound address")?;
+    print_routes(&app.router(), registry.names().len());
+    println!("health: http://{local}{HEALTH_PATH}");
+    println!("listening on http://{local}");
+
+    if !args.no_watch {
+        reload::spawn(globals.clone(), manifest, runtime, admission, app.clone())?;
+    }
+
+    let drained = serve(listener, app, shutdown_signal()).await;
+    if drained.abandoned > 0 {
+        eprintln!(
+            "fnhost: stopped with {} request(s) still running after {} s",
+            drained.abandoned,
+            settings.server.drain_timeout.as_secs()
+        );
+    } else {
+        eprintln!(
+            "fnhost: drained {} in-flight request(s); bye",
+            drained.in_flight
+        );
+    }
+    Ok(true)
+}
+
+fn print_routes(router: &Router, functions: usize) {
+    let table = router.table();
+    if table.is_empty() {
+        println!("no HTTP routes: add [[function.NAME.http]] tables to fnhost.toml");
+        return;
+    }
+    println!("{functions} function(s), {} route(s):", table.len());
+    let width = table.iter().map(|e| e.methods.len()).max().unwrap_or(3);
+    let route_width = table.iter().map(|e| e.route.len()).max().unwrap_or(1);
+    for entry in table {
+        println!(
+            "  {:width$}  {:route_width$}  -> {} (payload {})",
+            entry.methods, entry.route, entry.function, entry.payload
+        );
+    }
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    eprintln!("fnhost: shutting down, draining in-flight requests");
+}

@@ -1,0 +1,196 @@
+//! Hot reload: a changed `.wasm` is recompiled in the background and swapped in atomically; a
+//! changed manifest is re-read and applied function by function. Invocations in flight finish
+//! on the version they started with. A version that does not load is refused with a log line
+//! and the previous one keeps serving; an invalid manifest is refused as a whole.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context as _, Result};
+use fnhost_dispatch::{Admission, Deployed, Registry, Watcher};
+use fnhost_http::{App, Router};
+use fnhost_manifest::Manifest;
+use fnhost_runtime::Runtime;
+
+use super::deploy;
+use super::settings::reserved_total;
+use crate::project::Globals;
+
+/// Changes closer together than this are applied as one.
+const QUIET: Duration = Duration::from_millis(150);
+
+struct Reloader {
+    manifest: Manifest,
+    runtime: Arc<Runtime>,
+    admission: Arc<Admission>,
+    app: Arc<App>,
+}
+
+/// Start watching the manifest and every function's source.
+pub fn spawn(
+    _globals: Globals,
+    manifest: Manifest,
+    runtime: Arc<Runtime>,
+    admission: Arc<Admission>,
+    app: Arc<App>,
+) -> Result<()> {
+    let (mut watcher, mut batches) =
+        Watcher::new(QUIET).context("cannot start watching files for hot reload")?;
+    let mut reloader = Reloader {
+        manifest,
+        runtime,
+        admission,
+        app,
+    };
+    for err in watcher.watch_only(reloader.files().iter().map(PathBuf::as_path)) {
+        eprintln!("fnhost: hot reload: {err}");
+    }
+    tokio::spawn(async move {
+        while let Some(batch) = batches.recv().await {
+            reloader.apply(&batch).await;
+            for err in watcher.watch_only(reloader.files().iter().map(PathBuf::as_path)) {
+                eprintln!("fnhost: hot reload: {err}");
+            }
+        }
+    });
+    Ok(())
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+impl Reloader {
+    fn registry(&self) -> &Arc<Registry> {
+        self.app.dispatcher().registry()
+    }
+
+    fn files(&self) -> Vec<PathBuf> {
+        let mut files = vec![absolute(&self.manifest.path)];
+        files.extend(
+            self.manifest
+                .functions
+                .values()
+                .map(|f| absolute(&f.source)),
+        );
+        files
+    }
+
+    async fn apply(&mut self, batch: &BTreeSet<PathBuf>) {
+        if batch.contains(&absolute(&self.manifest.path)) {
+            self.reload_manifest(batch).await;
+            return;
+        }
+        let changed: Vec<_> = self
+            .manifest
+            .functions
+            .values()
+            .filter(|f| batch.contains(&absolute(&f.source)))
+            .cloned()
+            .collect();
+        for config in changed {
+            let previous = self.registry().get(&config.name);
+            if let Some(deployed) = self.load(&config, previous.as_deref()).await {
+                self.registry().insert(&config.name, deployed);
+            }
+        }
+    }
+
+    /// Load `config`; on failure say so and return `None` (the caller keeps what runs).
+    async fn load(
+        &self,
+        config: &fnhost_manifest::FunctionConfig,
+        previous: Option<&Deployed>,
+    ) -> Option<Deployed> {
+        match deploy::load(&self.runtime, config).await {
+            Ok(function) => {
+                let info = function.info();
+                eprintln!(
+                    "fnhost: reloaded `{}` (sha256 {}, {:?}, {:.0} ms)",
+                    config.name,
+                    &info.sha256[..12],
+                    info.cache,
+                    info.init_duration.as_secs_f64() * 1000.0
+                );
+                Some(deploy::deployed(
+                    &self.admission,
+                    function,
+                    config,
+                    previous,
+                ))
+            }
+            Err(err) => {
+                let keeping = if previous.is_some() {
+                    "still serving the previous version"
+                } else {
+                    "the function is not deployed"
+                };
+                eprintln!(
+                    "fnhost: reload of `{}` refused: {err:#}; {keeping}",
+                    config.name
+                );
+                None
+            }
+        }
+    }
+
+    async fn reload_manifest(&mut self, batch: &BTreeSet<PathBuf>) {
+        let new = match Manifest::load(&self.manifest.path) {
+            Ok(m) => m,
+            Err(err) => {
+                eprintln!(
+                    "fnhost: manifest reload refused: {err}; still serving the previous manifest"
+                );
+                return;
+            }
+        };
+        let max = self.admission.config().max_concurrency;
+        if reserved_total(&new) >= max {
+            eprintln!(
+                "fnhost: manifest reload refused: reserved_concurrency adds up to {} but max_concurrency is {max}; still serving the previous manifest",
+                reserved_total(&new)
+            );
+            return;
+        }
+        if new.http != self.manifest.http {
+            eprintln!("fnhost: changes to [http] take effect after a restart");
+        }
+        let old = self.registry().snapshot();
+        let mut table: BTreeMap<String, Arc<Deployed>> = BTreeMap::new();
+        for config in new.functions.values() {
+            let previous = old.get(&config.name);
+            let unchanged = self.manifest.functions.get(&config.name) == Some(config)
+                && !batch.contains(&absolute(&config.source));
+            if unchanged && let Some(p) = previous {
+                table.insert(config.name.clone(), p.clone());
+                continue;
+            }
+            match self.load(config, previous.map(|p| &**p)).await {
+                Some(deployed) => {
+                    table.insert(config.name.clone(), Arc::new(deployed));
+                }
+                None => {
+                    if let Some(p) = previous {
+                        table.insert(config.name.clone(), p.clone());
+                    }
+                }
+            }
+        }
+        // Added functions must be deployed before a route points at them, and removed ones
+        // stay deployed until no route does: union, then routes, then the new table.
+        let mut union = BTreeMap::clone(&old);
+        union.extend(table.iter().map(|(k, v)| (k.clone(), v.clone())));
+        self.registry().replace(union);
+        let router = Router::from_manifest(&new, |name| table.contains_key(name));
+        let routes = router.table().len();
+        self.app.set_router(router);
+        self.registry().replace(table);
+        eprintln!(
+            "fnhost: manifest reloaded: {} function(s), {routes} route(s)",
+            new.functions.len()
+        );
+        self.manifest = new;
+    }
+}

@@ -1,0 +1,135 @@
+//! `fnhost up`'s flags and how they combine with the manifest's `[http]` table:
+//! defaults < fnhost.toml < `FNHOST_*` environment < flags.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::{Result, bail};
+use fnhost_dispatch::AdmissionConfig;
+use fnhost_http::ServerConfig;
+use fnhost_manifest::{HttpServerConfig as Http, Manifest};
+
+/// Arguments of `fnhost up`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Args {
+    /// Address to serve HTTP on, `ip:port` (default `127.0.0.1:8080`; port 0 picks a free one).
+    #[arg(long, env = "FNHOST_LISTEN")]
+    pub listen: Option<SocketAddr>,
+    /// Most invocations running at once over all functions (default 64); also sizes the
+    /// instance pool.
+    #[arg(long, env = "FNHOST_MAX_CONCURRENCY")]
+    pub max_concurrency: Option<u32>,
+    /// Most requests waiting for a free instance (default 256); more get 429.
+    #[arg(long, env = "FNHOST_QUEUE_DEPTH")]
+    pub queue_depth: Option<u32>,
+    /// Milliseconds a request may wait for a free instance before 429 (default 1000).
+    #[arg(long, env = "FNHOST_QUEUE_TIMEOUT_MS")]
+    pub queue_timeout_ms: Option<u32>,
+    /// Seconds in-flight requests get to finish after SIGINT/SIGTERM (default 30).
+    #[arg(long, env = "FNHOST_DRAIN_TIMEOUT_S")]
+    pub drain_timeout_s: Option<u32>,
+    /// Do not print invocation logs (START, the function's output, END, REPORT).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Do not build stale functions before serving.
+    #[arg(long)]
+    pub no_build: bool,
+    /// Do not watch the manifest and the functions' .wasm files for changes.
+    #[arg(long)]
+    pub no_watch: bool,
+}
+
+/// The resolved settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub listen: SocketAddr,
+    pub admission: AdmissionConfig,
+    pub server: ServerConfig,
+}
+
+fn in_range(name: &str, value: u32, range: std::ops::RangeInclusive<u32>) -> Result<u32> {
+    if !range.contains(&value) {
+        bail!(
+            "{name} must be from {} to {}, got {value}",
+            range.start(),
+            range.end()
+        );
+    }
+    Ok(value)
+}
+
+impl Settings {
+    /// Combine flags/environment (already merged by clap) with the manifest and defaults.
+    pub fn resolve(args: &Args, manifest: &Manifest) -> Result<Self> {
+        let file = &manifest.http;
+        let max_concurrency = in_range(
+            "--max-concurrency",
+            args.max_concurrency
+                .or(file.max_concurrency)
+                .unwrap_or(Http::DEFAULT_MAX_CONCURRENCY),
+            Http::MAX_CONCURRENCY_RANGE,
+        )?;
+        let queue_depth = in_range(
+            "--queue-depth",
+            args.queue_depth
+                .or(file.queue_depth)
+                .unwrap_or(Http::DEFAULT_QUEUE_DEPTH),
+            Http::QUEUE_DEPTH_RANGE,
+        )?;
+        let queue_timeout_ms = in_range(
+            "--queue-timeout-ms",
+            args.queue_timeout_ms
+                .or(file.queue_timeout_ms)
+                .unwrap_or(Http::DEFAULT_QUEUE_TIMEOUT_MS),
+            Http::QUEUE_TIMEOUT_MS_RANGE,
+        )?;
+        let drain_timeout_s = in_range(
+            "--drain-timeout-s",
+            args.drain_timeout_s
+                .or(file.drain_timeout_s)
+                .unwrap_or(Http::DEFAULT_DRAIN_TIMEOUT_S),
+            Http::DRAIN_TIMEOUT_S_RANGE,
+        )?;
+        Ok(Self {
+            listen: args.listen.or(file.listen).unwrap_or(Http::DEFAULT_LISTEN),
+            admission: AdmissionConfig {
+                max_concurrency,
+                queue_depth,
+                queue_timeout: Duration::from_millis(queue_timeout_ms.into()),
+            },
+            server: ServerConfig {
+                drain_timeout: Duration::from_secs(drain_timeout_s.into()),
+                ..ServerConfig::default()
+            },
+        })
+    }
+
+    /// Reserved concurrency must leave room under `max_concurrency` for the other functions.
+    pub fn check_reserved(&self, manifest: &Manifest) -> Result<()> {
+        let reserved = reserved_total(manifest);
+        let unreserved = manifest
+            .functions
+            .values()
+            .filter(|f| f.reserved_concurrency.is_none())
+            .count();
+        let max = self.admission.max_concurrency;
+        if reserved > max || (unreserved > 0 && reserved >= max) {
+            bail!(
+                "reserved_concurrency adds up to {reserved} but max_concurrency is {max}; \
+                 raise max_concurrency (--max-concurrency or [http] max_concurrency) or lower \
+                 a function's reserved_concurrency so at least one slot is left for the {unreserved} \
+                 function(s) without a reservation"
+            );
+        }
+        Ok(())
+    }
+}
+
+/// The sum of every function's reserved concurrency.
+pub fn reserved_total(manifest: &Manifest) -> u32 {
+    manifest
+        .functions
+        .values()
+        .filter_map(|f| f.reserved_concurrency)
+        .sum()
+}

@@ -1,0 +1,243 @@
+//! `fnhost up`: every error status, throttling, hostile neighbours and a bounded load test.
+
+use std::time::Duration;
+
+use crate::up::{Server, client, function, get};
+
+fn limits_manifest() -> String {
+    function(
+        "echo",
+        "http-echo",
+        "[[function.echo.http]]\nroute = \"/echo\"\n[[function.echo.http]]\nroute = \"/v1/echo\"\npayload = \"1.0\"\n",
+    ) + &function(
+        "loop",
+        "hostile-loop",
+        "timeout_s = 1\n[[function.loop.http]]\nroute = \"/loop\"\n",
+    ) + &function(
+        "bomb",
+        "hostile-memory",
+        "memory_mb = 128\ntimeout_s = 10\n[[function.bomb.http]]\nroute = \"/bomb\"\n",
+    ) + &function(
+        "hello",
+        "hello",
+        "[[function.hello.http]]\nroute = \"/hello\"\n",
+    )
+}
+
+const SERVER_ERROR: &str = r#"{"message":"Internal server error"}"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn failures_map_to_api_gateway_statuses() {
+    let server = Server::start(&limits_manifest(), &["-q"]);
+    // A response that is not a proxy response.
+    let (status, _, body) = get(&server.url("/echo?mode=malformed")).await;
+    assert_eq!((status, body.as_str()), (502, SERVER_ERROR));
+    let (status, _, body) = get(&server.url("/v1/echo?mode=malformed")).await;
+    assert_eq!((status, body.as_str()), (502, SERVER_ERROR));
+    // A function error.
+    let (status, _, body) = get(&server.url("/echo?mode=error")).await;
+    assert_eq!((status, body.as_str()), (502, SERVER_ERROR));
+    // A timeout.
+    let (status, _, body) = get(&server.url("/loop")).await;
+    assert_eq!(
+        (status, body.as_str()),
+        (504, r#"{"message":"Endpoint request timed out"}"#)
+    );
+    // Out of memory is a failed function.
+    let (status, _, body) = get(&server.url("/bomb")).await;
+    assert_eq!((status, body.as_str()), (502, SERVER_ERROR));
+
+    // A body over 6 MB, declared or chunked.
+    let big = vec![b'a'; 6 * 1024 * 1024 + 1];
+    let r = client()
+        .post(server.url("/echo"))
+        .body(big.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 413);
+    assert_eq!(
+        r.text().await.unwrap(),
+        r#"{"message":"Request Entity Too Large"}"#
+    );
+    assert_eq!(chunked_post_status(&server, "/echo", &big).await, 413);
+
+    // The host is fine afterwards.
+    let (status, _, _) = get(&server.url("/hello")).await;
+    assert_eq!(status, 200);
+}
+
+/// POST `body` with `Transfer-Encoding: chunked` (no Content-Length) over a raw socket and
+/// return the response status.
+async fn chunked_post_status(server: &Server, path: &str, body: &[u8]) -> u16 {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let mut stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {}\r\nTransfer-Encoding: chunked\r\n\r\n",
+        server.addr
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    for chunk in body.chunks(64 * 1024) {
+        let sent = async {
+            stream
+                .write_all(format!("{:x}\r\n", chunk.len()).as_bytes())
+                .await?;
+            stream.write_all(chunk).await?;
+            stream.write_all(b"\r\n").await
+        };
+        // The server may answer 413 and close before the whole body is sent.
+        if sent.await.is_err() {
+            break;
+        }
+    }
+    let _ = stream.write_all(b"0\r\n\r\n").await;
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response).await;
+    let text = String::from_utf8_lossy(&response);
+    text.split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_full_function_throttles_with_429_and_retry_after() {
+    let manifest = function(
+        "slow",
+        "http-echo",
+        "reserved_concurrency = 1\ntimeout_s = 10\n[[function.slow.http]]\nroute = \"/slow\"\n",
+    ) + &function(
+        "hello",
+        "hello",
+        "[[function.hello.http]]\nroute = \"/hello\"\n",
+    );
+    let server = Server::start(&manifest, &["-q", "--queue-timeout-ms", "200"]);
+    let url = server.url("/slow?sleep_ms=1500");
+    let first = tokio::spawn({
+        let url = url.clone();
+        async move { get(&url).await.0 }
+    });
+    // Wait until the first one holds the only slot.
+    let health = server.url("/.well-known/fnhost/health");
+    for _ in 0..500 {
+        let (_, _, body) = get(&health).await;
+        if body.contains(r#""inFlight":1"#) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let r = client().get(&url).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 429);
+    assert_eq!(r.headers()["retry-after"], "1");
+    assert_eq!(
+        r.text().await.unwrap(),
+        r#"{"message":"Too Many Requests"}"#
+    );
+    // Other functions are not held back by the reservation.
+    assert_eq!(get(&server.url("/hello")).await.0, 200);
+    assert_eq!(first.await.unwrap(), 200);
+    // And once the slot is free, the function runs again.
+    assert_eq!(get(&server.url("/slow")).await.0, 200);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn queued_requests_wait_for_a_slot_instead_of_failing() {
+    let manifest = function(
+        "slow",
+        "http-echo",
+        "reserved_concurrency = 2\n[[function.slow.http]]\nroute = \"/slow\"\n",
+    );
+    let server = Server::start(&manifest, &["-q", "--queue-timeout-ms", "20000"]);
+    let url = server.url("/slow?sleep_ms=200");
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let url = url.clone();
+            tokio::spawn(async move { get(&url).await.0 })
+        })
+        .collect();
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), 200);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hostile_routes_do_not_break_a_healthy_one() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let server = Server::start(&limits_manifest(), &["-q"]);
+    // Endless loops (stopped at their 1 s timeout) and memory bombs, all at once...
+    let a_loop_ended = Arc::new(AtomicBool::new(false));
+    let hostile: Vec<_> = (0..6)
+        .map(|i| {
+            let is_loop = i % 2 == 0;
+            let url = server.url(if is_loop { "/loop" } else { "/bomb" });
+            let flag = a_loop_ended.clone();
+            tokio::spawn(async move {
+                let status = get(&url).await.0;
+                if is_loop {
+                    flag.store(true, Ordering::SeqCst);
+                }
+                status
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    // ...and a hundred healthy requests, which must all succeed while the loops still spin.
+    let healthy: Vec<_> = (0..100)
+        .map(|i| {
+            let url = server.url(&format!("/hello?name=n{i}"));
+            let flag = a_loop_ended.clone();
+            tokio::spawn(async move {
+                let (status, _, body) = get(&url).await;
+                (status, body, flag.load(Ordering::SeqCst))
+            })
+        })
+        .collect();
+    for (i, t) in healthy.into_iter().enumerate() {
+        let (status, body, after_a_loop) = t.await.unwrap();
+        assert_eq!(status, 200, "{body}");
+        assert!(body.contains(&format!("Hello, n{i}!")), "{body}");
+        assert!(!after_a_loop, "hello #{i} waited for a hostile loop to end");
+    }
+    let mut statuses = Vec::new();
+    for t in hostile {
+        statuses.push(t.await.unwrap());
+    }
+    assert_eq!(statuses, [504, 502, 504, 502, 504, 502]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bounded_load_test_has_no_errors() {
+    let server = Server::start(&limits_manifest(), &["-q"]);
+    let url = server.url("/hello?name=load");
+    // 32 connections, 20 requests each, keep-alive.
+    let workers: Vec<_> = (0..32)
+        .map(|_| {
+            let url = url.clone();
+            tokio::spawn(async move {
+                let client = client();
+                let mut bad = Vec::new();
+                for _ in 0..20 {
+                    let r = client.get(&url).send().await.unwrap();
+                    let status = r.status().as_u16();
+                    let body = r.text().await.unwrap();
+                    if status != 200 || !body.contains("Hello, load!") {
+                        bad.push((status, body));
+                    }
+                }
+                bad
+            })
+        })
+        .collect();
+    let mut bad = Vec::new();
+    for w in workers {
+        bad.extend(w.await.unwrap());
+    }
+    assert!(
+        bad.is_empty(),
+        "{} failed requests, first: {:?}",
+        bad.len(),
+        bad.first()
+    );
+}

@@ -1,0 +1,356 @@
+//! End-to-end tests of `fnhost up`: the real binary on 127.0.0.1:0, driven with reqwest.
+
+use std::io::{BufRead as _, BufReader, Read};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::{built, root};
+
+/// A built guest by crate name.
+fn wasm(name: &str) -> PathBuf {
+    root()
+        .join("target/wasm32-wasip2/guest")
+        .join(format!("{}.wasm", name.replace('-', "_")))
+}
+
+/// A `[function.NAME]` table for a built guest, plus extra lines (routes, limits).
+pub fn function(name: &str, guest: &str, extra: &str) -> String {
+    format!(
+        "[function.{name}]\nsource = {:?}\n{extra}\n",
+        wasm(guest).to_string_lossy()
+    )
+}
+
+/// A running `fnhost up`, killed on drop.
+pub struct Server {
+    child: Child,
+    pub addr: SocketAddr,
+    stdout: Arc<Mutex<String>>,
+    stderr: Arc<Mutex<String>>,
+    pub dir: tempfile::TempDir,
+}
+
+fn pump(stream: impl Read + Send + 'static, into: Arc<Mutex<String>>) {
+    std::thread::spawn(move || {
+        for line in BufReader::new(stream).lines() {
+            let Ok(line) = line else { break };
+            let mut text = into.lock().unwrap();
+            text.push_str(&line);
+            text.push('\n');
+        }
+    });
+}
+
+impl Server {
+    /// Write `functions` as a manifest in a fresh directory and serve it.
+    pub fn start(functions: &str, flags: &[&str]) -> Server {
+        built();
+        let dir = tempfile::tempdir().unwrap();
+        let manifest = dir.path().join("fnhost.toml");
+        std::fs::write(&manifest, format!("manifest_version = 1\n\n{functions}")).unwrap();
+        Self::start_in(dir, flags)
+    }
+
+    /// Serve the `fnhost.toml` already written in `dir`.
+    pub fn start_in(dir: tempfile::TempDir, flags: &[&str]) -> Server {
+        let manifest = dir.path().join("fnhost.toml");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_fnhost"))
+            .arg("-f")
+            .arg(&manifest)
+            .args(["up", "--listen", "127.0.0.1:0", "--no-build"])
+            .args(flags)
+            // Artifacts are shared by all tests of a run (and kept warm between runs).
+            .env("FNHOST_STATE_DIR", root().join("target/test-state"))
+            .env_remove("FNHOST_LISTEN")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn fnhost up");
+        let stdout = Arc::new(Mutex::new(String::new()));
+        let stderr = Arc::new(Mutex::new(String::new()));
+        pump(child.stdout.take().unwrap(), stdout.clone());
+        pump(child.stderr.take().unwrap(), stderr.clone());
+        let deadline = Instant::now() + Duration::from_secs(180);
+        let addr = loop {
+            if let Some(addr) = stdout
+                .lock()
+                .unwrap()
+                .lines()
+                .find_map(|l| l.strip_prefix("listening on http://"))
+                .map(|a| a.parse::<SocketAddr>().unwrap())
+            {
+                break addr;
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!(
+                    "fnhost up exited with {status}\nstdout:\n{}\nstderr:\n{}",
+                    stdout.lock().unwrap(),
+                    stderr.lock().unwrap()
+                );
+            }
+            assert!(Instant::now() < deadline, "fnhost up did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        Server {
+            child,
+            addr,
+            stdout,
+            stderr,
+            dir,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub fn stdout(&self) -> String {
+        self.stdout.lock().unwrap().clone()
+    }
+
+    pub fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// Wait until stderr contains `needle` (true) or `within` passes (false).
+    pub fn await_stderr(&self, needle: &str, within: Duration) -> bool {
+        let deadline = Instant::now() + within;
+        while Instant::now() < deadline {
+            if self.stderr().contains(needle) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        false
+    }
+
+    /// Send SIGTERM.
+    pub fn signal_term(&self) {
+        let pid = self.child.id() as libc::pid_t;
+        // SAFETY: plain kill(2) on our own child's pid.
+        assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    }
+
+    /// Send SIGTERM and wait for the exit.
+    pub fn terminate(&mut self) -> ExitStatus {
+        self.signal_term();
+        self.wait_exit()
+    }
+
+    /// Wait for the process to exit.
+    pub fn wait_exit(&mut self) -> ExitStatus {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "fnhost up did not exit after SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap()
+}
+
+pub async fn get(url: &str) -> (u16, reqwest::header::HeaderMap, String) {
+    let r = client().get(url).send().await.unwrap();
+    let (status, headers) = (r.status().as_u16(), r.headers().clone());
+    (status, headers, r.text().await.unwrap())
+}
+
+fn json(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+const EXAMPLES: &str = r#"
+[[function.hello.http]]
+route = "/hello"
+methods = ["GET"]
+"#;
+
+fn examples() -> String {
+    function("hello", "hello", EXAMPLES)
+        + &function(
+            "greet-query",
+            "greet-query",
+            "[[function.greet-query.http]]\nroute = \"/greet\"\n",
+        )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tutorial_examples_answer_over_http_with_utf8_intact() {
+    let server = Server::start(&examples(), &[]);
+    let (status, headers, body) = get(&server.url("/hello?name=Gemini")).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(headers["content-type"], "application/json");
+    assert!(headers.contains_key("apigw-requestid"));
+    assert_eq!(
+        json(&body),
+        json(r#"{"message": "Hello, Gemini! This is your first AWS Lambda function."}"#)
+    );
+
+    let url = format!("{}?name=%EC%B2%A0%EC%88%98&age=30", server.url("/greet"));
+    let (status, headers, body) = get(&url).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(headers["content-type"], "application/json; charset=utf-8");
+    assert_eq!(
+        body,
+        r#"{"message": "안녕하세요 철수님! 당신의 나이는 30세이군요."}"#
+    );
+
+    // The health endpoint runs no function.
+    let (status, _, body) = get(&server.url("/.well-known/fnhost/health")).await;
+    assert_eq!(status, 200);
+    let health = json(&body);
+    assert_eq!(health["status"], "ok");
+    assert_eq!(
+        health["functions"],
+        serde_json::json!(["greet-query", "hello"])
+    );
+
+    // Logs on the console, prefixed with the function and request id.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !server.stdout().contains("REPORT RequestId") && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let out = server.stdout();
+    let hello: Vec<&str> = out.lines().filter(|l| l.starts_with("hello[")).collect();
+    assert!(
+        hello.iter().any(|l| l.contains("] START RequestId: ")),
+        "{out}"
+    );
+    assert!(
+        hello
+            .iter()
+            .any(|l| l.ends_with("] Hello function invoked for Gemini")),
+        "{out}"
+    );
+    assert!(
+        hello.iter().any(|l| l.contains("] REPORT RequestId: ")),
+        "{out}"
+    );
+    assert!(out.contains("GET  /hello  -> hello (payload 2.0)"), "{out}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn quiet_mode_prints_no_invocation_logs() {
+    let server = Server::start(&examples(), &["-q"]);
+    let (status, _, _) = get(&server.url("/hello")).await;
+    assert_eq!(status, 200);
+    let (status, _, _) = get(&server.url("/hello")).await;
+    assert_eq!(status, 200);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(
+        !server.stdout().contains("RequestId"),
+        "{}",
+        server.stdout()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unknown_routes_and_methods_get_404() {
+    let server = Server::start(&examples(), &["-q"]);
+    for (method, path) in [
+        ("GET", "/nope"),
+        ("POST", "/hello"),
+        ("GET", "/hello/extra"),
+        ("GET", "/"),
+    ] {
+        let r = client()
+            .request(method.parse().unwrap(), server.url(path))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 404, "{method} {path}");
+        assert_eq!(r.text().await.unwrap(), r#"{"message":"Not Found"}"#);
+    }
+}
+
+#[test]
+fn conflicting_routes_are_refused_before_binding() {
+    built();
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("fnhost.toml");
+    let text = format!(
+        "manifest_version = 1\n{}{}",
+        function(
+            "a",
+            "hello",
+            "[[function.a.http]]\nroute = \"/users/{id}\"\n"
+        ),
+        function(
+            "b",
+            "hello",
+            "[[function.b.http]]\nroute = \"/users/{name}\"\nmethods = [\"GET\"]\n"
+        ),
+    );
+    std::fs::write(&manifest, text).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_fnhost"))
+        .arg("-f")
+        .arg(&manifest)
+        .args(["up", "--listen", "127.0.0.1:0", "--no-build"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("conflicts with"), "{err}");
+    assert!(err.contains("`b`") && err.contains("`a`"), "{err}");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("listening"));
+}
+
+#[test]
+fn reserved_concurrency_over_the_global_limit_is_refused() {
+    built();
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("fnhost.toml");
+    let text = format!(
+        "manifest_version = 1\n{}{}",
+        function("a", "hello", "reserved_concurrency = 4\n"),
+        function("b", "hello", ""),
+    );
+    std::fs::write(&manifest, text).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_fnhost"))
+        .arg("-f")
+        .arg(&manifest)
+        .args([
+            "up",
+            "--listen",
+            "127.0.0.1:0",
+            "--no-build",
+            "--max-concurrency",
+            "4",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("reserved_concurrency adds up to 4 but max_concurrency is 4"),
+        "{err}"
+    );
+}
+
+pub fn path_of(p: &Path) -> String {
+    p.to_string_lossy().into_owned()
+}

@@ -1,0 +1,268 @@
+//! Admission: how many invocations may run at once, and what happens to the rest.
+//!
+//! Like Lambda's account concurrency, there is one global limit (`max_concurrency`, which also
+//! sizes the engine's instance pool so a full pool is never a request error). A function with
+//! `reserved_concurrency` gets its own [`Gate`] carved out of that limit: it can always run
+//! that many instances and never more. All other functions share the rest. An invocation that
+//! finds its gate full waits in a bounded queue for at most `queue_timeout`; past that, or when
+//! the queue itself is full, it is throttled (HTTP 429 with `Retry-After`), never failed.
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+/// Limits of the dispatcher.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AdmissionConfig {
+    /// Most invocations running at once, over all functions.
+    pub max_concurrency: u32,
+    /// Most invocations waiting for a slot at once, over all functions.
+    pub queue_depth: u32,
+    /// Longest wait for a slot before the invocation is throttled.
+    pub queue_timeout: Duration,
+}
+
+impl Default for AdmissionConfig {
+    fn default() -> Self {
+        Self {
+            max_concurrency: 100,
+            queue_depth: 1000,
+            queue_timeout: Duration::from_millis(1000),
+        }
+    }
+}
+
+/// Which limit throttled an invocation, spelled as Lambda's `Reason` field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ThrottleReason {
+    /// The shared (unreserved) concurrency was in use for the whole queue timeout.
+    ConcurrentInvocationLimitExceeded,
+    /// The function's reserved concurrency was in use for the whole queue timeout.
+    ReservedFunctionConcurrentInvocationLimitExceeded,
+    /// Too many invocations were already waiting.
+    QueueFull,
+}
+
+impl ThrottleReason {
+    /// The `Reason` value of Lambda's `TooManyRequestsException`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ConcurrentInvocationLimitExceeded => "ConcurrentInvocationLimitExceeded",
+            Self::ReservedFunctionConcurrentInvocationLimitExceeded => {
+                "ReservedFunctionConcurrentInvocationLimitExceeded"
+            }
+            // Lambda has no queue in front of a sync invoke; the closest reason is the limit.
+            Self::QueueFull => "ConcurrentInvocationLimitExceeded",
+        }
+    }
+}
+
+impl fmt::Display for ThrottleReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::QueueFull => f.write_str("too many invocations waiting for a free instance"),
+            Self::ConcurrentInvocationLimitExceeded => {
+                f.write_str("concurrency limit reached and no instance freed up in time")
+            }
+            Self::ReservedFunctionConcurrentInvocationLimitExceeded => f.write_str(
+                "reserved concurrency of the function reached and no instance freed up in time",
+            ),
+        }
+    }
+}
+
+/// A pool of concurrency slots: the shared one, or a function's reserved one.
+#[derive(Debug)]
+pub struct Gate {
+    slots: Arc<Semaphore>,
+    size: u32,
+    reserved: bool,
+}
+
+impl Gate {
+    fn new(size: u32, reserved: bool) -> Self {
+        Self {
+            slots: Arc::new(Semaphore::new(size as usize)),
+            size,
+            reserved,
+        }
+    }
+
+    /// Slots in this gate.
+    pub fn size(&self) -> u32 {
+        self.size
+    }
+
+    /// Slots in use now.
+    pub fn in_use(&self) -> u32 {
+        self.size
+            .saturating_sub(self.slots.available_permits() as u32)
+    }
+
+    /// Whether this is a function's reserved gate.
+    pub fn is_reserved(&self) -> bool {
+        self.reserved
+    }
+}
+
+/// A running invocation's slot; freed on drop.
+#[derive(Debug)]
+pub struct Permit {
+    _slot: OwnedSemaphorePermit,
+}
+
+/// The concurrency limits and the wait queue.
+#[derive(Debug)]
+pub struct Admission {
+    config: AdmissionConfig,
+    shared: Arc<Gate>,
+    waiting: Arc<AtomicUsize>,
+}
+
+/// Decrements the waiting count however the wait ends (admitted, timed out, or cancelled
+/// because the client went away).
+struct Waiting(Arc<AtomicUsize>);
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+impl Admission {
+    /// Limits with `reserved` slots set aside for functions with reserved concurrency; the
+    /// shared gate gets the rest (at least one).
+    pub fn new(config: AdmissionConfig, reserved: u32) -> Self {
+        let shared = config.max_concurrency.saturating_sub(reserved).max(1);
+        Self {
+            config,
+            shared: Arc::new(Gate::new(shared, false)),
+            waiting: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+
+    /// The limits.
+    pub fn config(&self) -> &AdmissionConfig {
+        &self.config
+    }
+
+    /// The gate a function runs behind: its own for reserved concurrency, else the shared one.
+    pub fn gate(&self, reserved_concurrency: Option<u32>) -> Arc<Gate> {
+        match reserved_concurrency {
+            Some(n) => Arc::new(Gate::new(n.max(1), true)),
+            None => self.shared.clone(),
+        }
+    }
+
+    /// The shared gate.
+    pub fn shared(&self) -> &Arc<Gate> {
+        &self.shared
+    }
+
+    /// Invocations waiting for a slot now.
+    pub fn waiting(&self) -> usize {
+        self.waiting.load(Ordering::Acquire)
+    }
+
+    /// Take a slot of `gate`, waiting up to the queue timeout.
+    pub async fn admit(&self, gate: &Gate) -> Result<Permit, ThrottleReason> {
+        if let Ok(slot) = gate.slots.clone().try_acquire_owned() {
+            return Ok(Permit { _slot: slot });
+        }
+        let queued = self.waiting.fetch_add(1, Ordering::AcqRel);
+        let _waiting = Waiting(self.waiting.clone());
+        if queued >= self.config.queue_depth as usize {
+            return Err(ThrottleReason::QueueFull);
+        }
+        match tokio::time::timeout(
+            self.config.queue_timeout,
+            gate.slots.clone().acquire_owned(),
+        )
+        .await
+        {
+            Ok(Ok(slot)) => Ok(Permit { _slot: slot }),
+            // The semaphore is never closed; treat it like a timeout all the same.
+            Ok(Err(_)) | Err(_) => Err(if gate.reserved {
+                ThrottleReason::ReservedFunctionConcurrentInvocationLimitExceeded
+            } else {
+                ThrottleReason::ConcurrentInvocationLimitExceeded
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(max: u32, depth: u32, timeout_ms: u64) -> AdmissionConfig {
+        AdmissionConfig {
+            max_concurrency: max,
+            queue_depth: depth,
+            queue_timeout: Duration::from_millis(timeout_ms),
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn waits_then_throttles_when_the_gate_stays_full() {
+        let admission = Admission::new(config(1, 10, 500), 0);
+        let gate = admission.shared().clone();
+        let held = admission.admit(&gate).await.unwrap();
+        assert_eq!(gate.in_use(), 1);
+        let err = admission.admit(&gate).await.unwrap_err();
+        assert_eq!(err, ThrottleReason::ConcurrentInvocationLimitExceeded);
+        assert_eq!(admission.waiting(), 0);
+        drop(held);
+        assert_eq!(gate.in_use(), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_queued_invocation_runs_when_a_slot_frees() {
+        let admission = Arc::new(Admission::new(config(1, 10, 500), 0));
+        let gate = admission.shared().clone();
+        let held = admission.admit(&gate).await.unwrap();
+        let (a, g) = (admission.clone(), gate.clone());
+        let waiter = tokio::spawn(async move { a.admit(&g).await.map(|_| ()) });
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(admission.waiting(), 1);
+        drop(held);
+        assert_eq!(waiter.await.unwrap(), Ok(()));
+        assert_eq!(admission.waiting(), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_full_queue_throttles_at_once() {
+        let admission = Arc::new(Admission::new(config(1, 1, 10_000), 0));
+        let gate = admission.shared().clone();
+        let _held = admission.admit(&gate).await.unwrap();
+        let (a, g) = (admission.clone(), gate.clone());
+        let _first = tokio::spawn(async move { a.admit(&g).await.map(|_| ()) });
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        let started = tokio::time::Instant::now();
+        assert_eq!(
+            admission.admit(&gate).await.unwrap_err(),
+            ThrottleReason::QueueFull
+        );
+        assert_eq!(started.elapsed(), Duration::ZERO);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn reserved_gates_are_separate_from_the_shared_one() {
+        let admission = Admission::new(config(3, 10, 100), 2);
+        assert_eq!(admission.shared().size(), 1);
+        let reserved = admission.gate(Some(2));
+        let _a = admission.admit(&reserved).await.unwrap();
+        let _b = admission.admit(&reserved).await.unwrap();
+        assert_eq!(
+            admission.admit(&reserved).await.unwrap_err(),
+            ThrottleReason::ReservedFunctionConcurrentInvocationLimitExceeded
+        );
+        // The shared slot is still free for everyone else.
+        let shared = admission.shared().clone();
+        assert!(admission.admit(&shared).await.is_ok());
+    }
+}

@@ -1,0 +1,24 @@
+//! fnhost's dispatcher: the step between a trigger and the runtime.
+//!
+//! A trigger (HTTP, file watch, schedule, API) asks the [`Dispatcher`] to run an event on a
+//! function by name. The dispatcher finds the live version in the [`Registry`] (swapped whole
+//! on hot reload, so an invocation in flight keeps the version it started on), admits the
+//! invocation under the global and per-function concurrency limits of [`Admission`] (waiting in
+//! a bounded queue for a short time, then [`DispatchError::Throttled`]), runs it on the
+//! [`fnhost_runtime::Runtime`], and hands the log to a [`LogSink`] such as [`Console`].
+//! [`Watcher`] turns file-system notifications into debounced batches of changed paths for
+//! hot reload.
+
+mod admission;
+mod console;
+mod dispatcher;
+mod error;
+mod registry;
+mod watch;
+
+pub use admission::{Admission, AdmissionConfig, Gate, Permit, ThrottleReason};
+pub use console::{Console, LogSink, NoLogs, prefixed};
+pub use dispatcher::Dispatcher;
+pub use error::{DispatchError, WatchError};
+pub use registry::{Deployed, Registry};
+pub use watch::Watcher;

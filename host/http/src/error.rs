@@ -1,0 +1,164 @@
+//! Every way a request can fail, mapped to API Gateway's statuses and bodies in one place.
+//!
+//! Clients get the documented generic body (`{"message":"Not Found"}` and so on); the detail
+//! goes to the log with the request id.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::header::{CONTENT_TYPE, HeaderValue, RETRY_AFTER};
+use http::{Response, StatusCode};
+use http_body_util::Full;
+
+/// Why a request did not get the function's own response.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum HttpError {
+    /// No route matches the method and path.
+    #[error("no route for `{method} {path}`")]
+    NotFound {
+        /// The request method.
+        method: String,
+        /// The request path.
+        path: String,
+    },
+    /// The body (or the event built from it) is over the limit.
+    #[error("request body is over {limit} bytes")]
+    PayloadTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// The request body could not be read.
+    #[error("cannot read the request body: {0}")]
+    BadRequest(String),
+    /// Concurrency limits reached.
+    #[error("throttled: {reason}")]
+    Throttled {
+        /// Lambda's `Reason`.
+        reason: String,
+        /// `Retry-After`.
+        retry_after: Duration,
+    },
+    /// The function failed or answered with something that is not a proxy response.
+    #[error("{0}")]
+    BadGateway(String),
+    /// The function ran past its timeout.
+    #[error("function timed out")]
+    GatewayTimeout,
+    /// fnhost could not run the function.
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl HttpError {
+    /// The status sent to the client.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::NotFound { .. } => StatusCode::NOT_FOUND,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::BadGateway(_) => StatusCode::BAD_GATEWAY,
+            Self::GatewayTimeout => StatusCode::GATEWAY_TIMEOUT,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// API Gateway's message for this status.
+    fn message(&self) -> &'static str {
+        match self {
+            Self::NotFound { .. } => "Not Found",
+            Self::PayloadTooLarge { .. } => "Request Entity Too Large",
+            Self::BadRequest(_) => "Bad Request",
+            Self::Throttled { .. } => "Too Many Requests",
+            Self::BadGateway(_) => "Internal server error",
+            Self::GatewayTimeout => "Endpoint request timed out",
+            Self::Internal(_) => "Internal Server Error",
+        }
+    }
+
+    /// The response for this error; the detail is logged with `request_id`, not sent.
+    pub fn into_response(self, request_id: &str) -> Response<Full<Bytes>> {
+        match &self {
+            Self::NotFound { .. } => tracing::debug!(request_id, "{self}"),
+            Self::Internal(_) => tracing::error!(request_id, "{self}"),
+            _ => tracing::warn!(request_id, "{self}"),
+        }
+        let body = format!(r#"{{"message":"{}"}}"#, self.message());
+        let mut response = Response::new(Full::new(Bytes::from(body)));
+        *response.status_mut() = self.status();
+        let headers = response.headers_mut();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        if let Ok(id) = HeaderValue::from_str(request_id) {
+            headers.insert("apigw-requestid", id);
+        }
+        if let Self::Throttled { retry_after, .. } = &self {
+            headers.insert(RETRY_AFTER, HeaderValue::from(retry_after.as_secs().max(1)));
+        }
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http_body_util::BodyExt as _;
+
+    async fn text(r: Response<Full<Bytes>>) -> String {
+        let body = r.into_body().collect().await.unwrap().to_bytes();
+        String::from_utf8(body.to_vec()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn errors_get_api_gateway_bodies_and_no_internal_detail() {
+        let cases = [
+            (
+                HttpError::NotFound {
+                    method: "GET".into(),
+                    path: "/x".into(),
+                },
+                404,
+                r#"{"message":"Not Found"}"#,
+            ),
+            (
+                HttpError::PayloadTooLarge { limit: 6 },
+                413,
+                r#"{"message":"Request Entity Too Large"}"#,
+            ),
+            (
+                HttpError::BadGateway("secret detail".into()),
+                502,
+                r#"{"message":"Internal server error"}"#,
+            ),
+            (
+                HttpError::GatewayTimeout,
+                504,
+                r#"{"message":"Endpoint request timed out"}"#,
+            ),
+            (
+                HttpError::Internal("disk on fire".into()),
+                500,
+                r#"{"message":"Internal Server Error"}"#,
+            ),
+        ];
+        for (err, status, body) in cases {
+            let r = err.into_response("id-1");
+            assert_eq!(r.status().as_u16(), status);
+            assert_eq!(r.headers()["content-type"], "application/json");
+            assert_eq!(r.headers()["apigw-requestid"], "id-1");
+            assert_eq!(text(r).await, body);
+        }
+    }
+
+    #[tokio::test]
+    async fn throttling_says_when_to_retry() {
+        let r = HttpError::Throttled {
+            reason: "ConcurrentInvocationLimitExceeded".into(),
+            retry_after: Duration::from_millis(200),
+        }
+        .into_response("id");
+        assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(r.headers()[RETRY_AFTER], "1");
+        assert_eq!(text(r).await, r#"{"message":"Too Many Requests"}"#);
+    }
+}

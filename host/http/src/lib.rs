@@ -1,0 +1,19 @@
+//! fnhost's HTTP trigger, the API Gateway stand-in.
+//!
+//! [`Router`] matches a request to a function route from the manifest (exact paths, `{param}`
+//! segments and a trailing greedy `{proxy+}`, most specific first). [`request`] turns the
+//! request into an API Gateway proxy event (HTTP API payload 2.0 by default, REST 1.0 per
+//! route), the [`fnhost_dispatch::Dispatcher`] runs it, and [`response`] maps the function's
+//! answer back to HTTP as API Gateway does. Every failure becomes a status in one place,
+//! [`error::HttpError::into_response`]. [`serve`] runs the hyper server until a shutdown signal
+//! and then drains in-flight requests.
+
+pub mod error;
+pub mod request;
+pub mod response;
+mod router;
+mod server;
+
+pub use error::HttpError;
+pub use router::{RouteEntry, RouteMatch, Router};
+pub use server::{App, Drained, HEALTH_PATH, ServerConfig, serve};
