@@ -6,3 +6,4 @@ mod bad_input;
 mod cache;
 mod examples;
 mod hostile;
+mod languages;
