@@ -160,6 +160,17 @@ except Exception as e:  # the module's top-level code raised
     _init_error = (type(e).__name__, str(e), None)
     _init_trace = e
 
+if _init_error is not None:
+    # This runs at build time, where output is not shown: leave the error beside the handler
+    # setting for package.sh to print as a warning (every invocation reports it too).
+    try:
+        import fnhost_handler_config
+
+        with open(fnhost_handler_config.__file__ + ".init-error", "w", encoding="utf-8") as f:
+            f.write(f"{_init_error[0]}: {_init_error[1]}")
+    except Exception:
+        pass
+
 
 # --- encoding, as AWS's runtime does it (ensure_ascii=False like the 3.12+ runtimes) ---
 

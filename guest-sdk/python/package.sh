@@ -103,5 +103,10 @@ if ! "$venv/bin/componentize-py" -d "$repo/wit" -w handler componentize fnhost_l
   exit 1
 fi
 mv "$tmp_out" "$out"
+if [ -f "$stage/fnhost_handler_config.py.init-error" ]; then
+  echo "fnhost: warning: $handler cannot be loaded; every invocation will fail with:" >&2
+  echo "  $(cat "$stage/fnhost_handler_config.py.init-error")" >&2
+  echo "  (top-level code runs at build time: read environment variables inside the handler)" >&2
+fi
 size=$(stat -c %s "$out")
 echo "fnhost: packaged $module_file (handler $handler) -> $out ($((size / 1000000)).$(((size / 10000) % 100)) MB)" >&2
