@@ -155,6 +155,6 @@ async function main() {
 }
 
 main().catch((e) => {
-  console.error(`error: ${e.message ?? e}`);
+  console.error(`error: ${String(e.message ?? e).replace(/^[:\s]+/, "")}`);
   process.exit(1);
 });

@@ -625,6 +625,10 @@ function contextFor(ctx, settle) {
 /// setting after the file name (`handler` in `index.handler`).
 export function makeHandle(module, handlerSetting, handlerName) {
   const handler = lookup(module, handlerName);
+  // This runs at build time: a missing handler fails the packaging with Lambda's words.
+  if (typeof handler !== "function") {
+    throw new Error(`Runtime.HandlerNotFound: ${handlerSetting} is undefined or not exported`);
+  }
   return function handle(eventText, ctx) {
     inCall = true;
     streams = null;
@@ -634,9 +638,6 @@ export function makeHandle(module, handlerSetting, handlerName) {
     jobs.length = 0;
     timers.clear();
     try {
-      if (typeof handler !== "function") {
-        throw new RuntimeFailure("Runtime.HandlerNotFound", `${handlerSetting} is undefined or not exported`);
-      }
       let event;
       try {
         event = JSON.parse(eventText);
