@@ -175,25 +175,14 @@ if _init_error is not None:
 # --- encoding, as AWS's runtime does it (ensure_ascii=False like the 3.12+ runtimes) ---
 
 
-class _DecimalStr(float):
-    """Writes a Decimal as its exact text (json only knows floats)."""
-
-    def __init__(self, value):
-        self._value = value
-
-    def __repr__(self):
-        return str(self._value)
-
-
 class _Encoder(json.JSONEncoder):
     def __init__(self):
         super().__init__(ensure_ascii=False, allow_nan=True)
 
     def default(self, o):
+        # DynamoDB-style numbers: written as JSON numbers.
         if isinstance(o, decimal.Decimal):
-            if o.is_nan():
-                return float("nan")
-            return _DecimalStr(o)
+            return float(o)
         return super().default(o)
 
 
