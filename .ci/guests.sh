@@ -12,13 +12,21 @@ cd "$(dirname "$0")/.."
 out=target/guests
 mkdir -p "$out"
 
-# C toolchain: Debian's clang targets wasm32-wasi with wasi-libc's sysroot.
+# C toolchain: Debian's clang targets wasm32-wasi with wasi-libc's sysroot. Debian's own python3
+# needs python3-venv for the componentize-py venv (other Pythons ship ensurepip).
+apt_packages=()
 if ! command -v clang >/dev/null || ! command -v wasm-ld >/dev/null || [ ! -f /usr/lib/wasm32-wasi/libc.a ]; then
-  echo "guests: installing clang, lld and wasi-libc (apt)" >&2
+  apt_packages+=(clang lld wasi-libc libclang-rt-dev-wasm32)
+fi
+if ! python3 -c 'import ensurepip' 2>/dev/null; then
+  apt_packages+=(python3-venv)
+fi
+if [ ${#apt_packages[@]} -gt 0 ]; then
+  echo "guests: installing ${apt_packages[*]} (apt)" >&2
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo=sudo
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq clang lld wasi-libc libclang-rt-dev-wasm32 >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${apt_packages[@]}" >/dev/null
 fi
 
 # stale OUT INPUT... : true when OUT is missing or any INPUT file is newer.
