@@ -79,7 +79,7 @@ impl Dispatcher {
             })?;
         let request_id = request
             .request_id
-            .get_or_insert_with(|| uuid::Uuid::new_v4().to_string())
+            .get_or_insert_with(fnhost_runtime::new_request_id)
             .clone();
         let span = tracing::info_span!("invoke", function = name, request_id = %request_id);
         async {

@@ -59,7 +59,9 @@ impl HttpRequest {
             path_parameters: BTreeMap::new(),
             source_ip: "127.0.0.1".into(),
             protocol: "HTTP/1.1".into(),
-            request_id: uuid::Uuid::new_v4().to_string(),
+            request_id: uuid::Builder::from_random_bytes(fastrand::u128(..).to_le_bytes())
+                .into_uuid()
+                .to_string(),
             time: Utc::now(),
         }
     }

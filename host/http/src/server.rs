@@ -114,7 +114,7 @@ impl App {
     {
         self.in_flight.fetch_add(1, Ordering::AcqRel);
         let _in_flight = InFlight(&self.in_flight);
-        let request_id = uuid::Uuid::new_v4().to_string();
+        let request_id = fnhost_runtime::new_request_id();
         let mut response = match self.route(request, remote, &request_id).await {
             Ok(response) => response,
             Err(err) => err.into_response(&request_id),

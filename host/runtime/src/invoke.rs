@@ -42,6 +42,13 @@ impl InvokeRequest {
     }
 }
 
+/// A fresh request id in UUID v4 form, without a system call (see `fastrand`).
+pub fn new_request_id() -> String {
+    uuid::Builder::from_random_bytes(fastrand::u128(..).to_le_bytes())
+        .into_uuid()
+        .to_string()
+}
+
 /// The result of one invocation: outcome, measurements and captured log.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -134,9 +141,7 @@ impl Runtime {
             .map_err(|e| RuntimeError::InvalidEvent(e.to_string()))?;
 
         let spec = &function.spec;
-        let request_id = request
-            .request_id
-            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        let request_id = request.request_id.unwrap_or_else(new_request_id);
         let init_duration = function.take_init();
         let started = Instant::now();
         let deadline = started + spec.timeout;
@@ -144,6 +149,9 @@ impl Runtime {
         let meter = Meter::new(u64::from(spec.memory_mb) << 20);
         let peak = meter.peak_handle();
         let log = CappedPipe::new(self.config().log_cap);
+        // Asking an unmetered store for fuel builds an error (with a backtrace when
+        // RUST_BACKTRACE is set), which costs more than the rest of a small invocation.
+        let metered = spec.fuel.is_some();
 
         let run = async {
             match &function.pre {
@@ -168,7 +176,7 @@ impl Runtime {
                         handler.call_handle(&mut store, event, &ctx).await
                     }
                     .await;
-                    let fuel_left = store.get_fuel().ok();
+                    let fuel_left = metered.then(|| store.get_fuel().ok()).flatten();
                     let exceeded = store.data().meter.exceeded();
                     match result {
                         Ok(Ok(body)) if body.len() > MAX_RESPONSE_BYTES => Ended {
@@ -205,7 +213,7 @@ impl Runtime {
                         command.wasi_cli_run().call_run(&mut store).await
                     }
                     .await;
-                    let fuel_left = store.get_fuel().ok();
+                    let fuel_left = metered.then(|| store.get_fuel().ok()).flatten();
                     let exceeded = store.data().meter.exceeded();
                     let status = match result {
                         Ok(Ok(())) => Ok(0),
@@ -228,7 +236,7 @@ impl Runtime {
                         start.call_async(&mut store, ()).await
                     }
                     .await;
-                    let fuel_left = store.get_fuel().ok();
+                    let fuel_left = metered.then(|| store.get_fuel().ok()).flatten();
                     let exceeded = store.data().meter.exceeded();
                     exited(function, result.map(|()| 0), &stdout, exceeded, fuel_left)
                 }

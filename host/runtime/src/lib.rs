@@ -43,7 +43,7 @@ pub use function::{
     ACCOUNT, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, Function, FunctionKind, FunctionSpec, LoadInfo,
     REGION,
 };
-pub use invoke::{Invocation, InvokeRequest, MAX_EVENT_BYTES};
+pub use invoke::{Invocation, InvokeRequest, MAX_EVENT_BYTES, new_request_id};
 pub use limits::{MemoryLimitExceeded, WASM32_MAX_BYTES};
 pub use logs::DEFAULT_LOG_CAP;
 pub use objects::{NoBuckets, ObjectAccess, ObjectFailure, ObjectMeta};
