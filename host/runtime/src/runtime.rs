@@ -1,18 +1,19 @@
 //! The runtime: engines per class, their artifact caches and linkers, and loading functions.
 
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
 use wasmtime::Engine;
 use wasmtime::component::{Component, Linker};
 
-use crate::cache::ArtifactCache;
+use crate::cache::{ArtifactCache, CacheStatus, Digest, SourceIndex, Stamp};
 use crate::engine::{EngineClass, EngineSettings, create_engine};
 use crate::error::{Result, RuntimeError, one_line};
 use crate::function::{
-    Function, FunctionSpec, finish, is_component, link_component, link_module, sha256_hex,
-    wasm_bytes,
+    Function, FunctionKind, FunctionSpec, finish, is_component, link_component, link_module,
+    sha256_hex, wasm_bytes,
 };
 use crate::host::{ComponentState, ModuleState, component_linker, module_linker};
 use crate::logs::DEFAULT_LOG_CAP;
@@ -20,7 +21,8 @@ use crate::logs::DEFAULT_LOG_CAP;
 /// How to build a [`Runtime`].
 #[derive(Debug, Clone)]
 pub struct RuntimeConfig {
-    /// The state directory; compiled artifacts go to `<state_dir>/artifacts`.
+    /// The state directory; compiled artifacts go to `<state_dir>/artifacts`, the hashes of
+    /// unchanged source files to `<state_dir>/sources`.
     pub state_dir: PathBuf,
     /// Engine and pool settings.
     pub engine: EngineSettings,
@@ -50,6 +52,7 @@ pub(crate) struct Class {
 /// Loads functions and runs events. Share it behind an `Arc`; every method takes `&self`.
 pub struct Runtime {
     config: RuntimeConfig,
+    sources: SourceIndex,
     plain: OnceLock<Class>,
     metered: OnceLock<Class>,
 }
@@ -66,6 +69,7 @@ impl Runtime {
     /// A runtime; engines are created when the first function needs them.
     pub fn new(config: RuntimeConfig) -> Self {
         Self {
+            sources: SourceIndex::new(&config.state_dir),
             config,
             plain: OnceLock::new(),
             metered: OnceLock::new(),
@@ -103,13 +107,70 @@ impl Runtime {
 
     /// Read, compile (or load from the cache) and link a function. Blocking: compiling a large
     /// guest takes seconds, so async callers use `spawn_blocking`.
+    ///
+    /// A file unchanged since an earlier load (same path, inode, size, mtime and ctime; see
+    /// `SourceIndex`) is not read at all: its artifact is mapped by the hash recorded then.
     pub fn load(&self, spec: FunctionSpec, path: &Path) -> Result<Function> {
         let started = Instant::now();
-        let raw = std::fs::read(path).map_err(|source| RuntimeError::Read {
+        if let Some(known) = self.sources.lookup(path)
+            && let Some(function) = self.load_known(spec.clone(), path, &known, started)?
+        {
+            return Ok(function);
+        }
+        let read_err = |source| RuntimeError::Read {
             path: path.to_owned(),
             source,
-        })?;
-        self.load_bytes(spec, path, raw, started)
+        };
+        // The stamp is taken before reading: a write racing with the read changes the file's
+        // ctime, so the entry recorded below can only be too old, never wrong.
+        let now = SystemTime::now();
+        let mut file = std::fs::File::open(path).map_err(read_err)?;
+        let meta = file.metadata().map_err(read_err)?;
+        let mut raw = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+        file.read_to_end(&mut raw).map_err(read_err)?;
+        let function = self.load_bytes(spec, path, raw, started)?;
+        let digest = Digest {
+            sha256: function.info().sha256.clone(),
+            component: function.info().kind != FunctionKind::Module,
+        };
+        self.sources.record(path, Stamp::of(&meta), &digest, now);
+        Ok(function)
+    }
+
+    /// Link from the artifact of a source the index knows; `None` when there is no usable
+    /// artifact, and the caller reads and hashes the file instead.
+    fn load_known(
+        &self,
+        spec: FunctionSpec,
+        origin: &Path,
+        known: &Digest,
+        started: Instant,
+    ) -> Result<Option<Function>> {
+        let class = self.class(class_of(&spec))?;
+        let engine = &class.engine;
+        let artifact = class.cache.path_for(&known.sha256);
+        let loaded = if known.component {
+            // SAFETY: as in `load_bytes`: written by the cache, read through the checked loader.
+            match unsafe { Component::deserialize_file(engine, &artifact) } {
+                Ok(component) => link_component(origin, &component, &class.components)?,
+                Err(_) => return Ok(None),
+            }
+        } else {
+            // SAFETY: as above.
+            match unsafe { wasmtime::Module::deserialize_file(engine, &artifact) } {
+                Ok(module) => link_module(origin, &module, &class.modules)?,
+                Err(_) => return Ok(None),
+            }
+        };
+        tracing::debug!(source = %origin.display(), sha256 = %known.sha256, "source unchanged, artifact mapped without reading it");
+        Ok(Some(finish(
+            spec,
+            engine.clone(),
+            loaded,
+            known.sha256.clone(),
+            CacheStatus::Hit,
+            started,
+        )))
     }
 
     /// Like [`Runtime::load`] for code already in memory; `origin` names it in errors.

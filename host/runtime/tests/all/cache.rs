@@ -70,3 +70,29 @@ async fn metered_functions_get_their_own_artifacts() {
     );
     assert_eq!(artifacts(dir.path()).len(), 2);
 }
+
+/// The source index (`<state>/sources`) lets a restart skip hashing an unchanged file; a file
+/// rewritten in place with the same size, its mtime put back, must still be hashed again.
+#[tokio::test]
+async fn a_source_rewritten_with_the_same_size_and_mtime_is_not_taken_for_the_old_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("f.wat");
+    let code = |n: u8| format!(r#"(module (func (export "_start")) (global i32 (i32.const {n})))"#);
+    std::fs::write(&source, code(1)).unwrap();
+    let first = load_path(&runtime(dir.path()), &source);
+    let mtime = std::fs::metadata(&source).unwrap().modified().unwrap();
+
+    std::fs::write(&source, code(2)).unwrap();
+    let file = std::fs::File::options().write(true).open(&source).unwrap();
+    file.set_modified(mtime).unwrap();
+    let rt = runtime(dir.path());
+    let second = load_path(&rt, &source);
+    assert_ne!(first.info().sha256, second.info().sha256);
+    assert_eq!(second.info().cache, CacheStatus::Miss);
+    assert!(invoke(&rt, &second, "{}").await.outcome.is_ok());
+}
+
+fn load_path(rt: &fnhost_runtime::Runtime, path: &std::path::Path) -> fnhost_runtime::Function {
+    rt.load(spec("f"), path)
+        .unwrap_or_else(|e| panic!("load {}: {e}", path.display()))
+}
