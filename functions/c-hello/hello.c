@@ -1,6 +1,8 @@
 /*
  * Lambda's getting-started function as an fnhost custom runtime in C: greets event.name
- * (default "World").
+ * (default "World"). Behind an HTTP route the event is API Gateway's, which has no top-level
+ * "name"; the name then comes from the query string (GET /c/hello?name=Ada), as in
+ * functions/hello.
  *
  * The custom-runtime convention: the event is stdin, the response is stdout, the log is stderr,
  * exit status 0 is success. A failure prints Lambda's error object on stdout and exits non-zero.
@@ -131,6 +133,28 @@ static const char *skip(const char *p) {
     return p > start ? p : NULL;
 }
 
+/* The value of member `key` of the JSON object at p (the first one, if repeated), or NULL when
+ * p is not an object, has no such member, the member is null, or the JSON is malformed. */
+static const char *member(const char *p, const char *key) {
+    p = ws(p);
+    if (*p != '{') return NULL;
+    p = ws(p + 1);
+    while (*p == '"') {
+        struct buf k = {0};
+        p = string(p, &k);
+        int match = p && k.data && strcmp(k.data, key) == 0;
+        free(k.data);
+        if (!p || *(p = ws(p)) != ':') return NULL;
+        p = ws(p + 1);
+        if (match) return strncmp(p, "null", 4) == 0 ? NULL : p;
+        if (!(p = skip(p))) return NULL;
+        p = ws(p);
+        if (*p != ',') return NULL;
+        p = ws(p + 1);
+    }
+    return NULL;
+}
+
 /* --- json.dumps of a string, as Python writes it (ensure_ascii: \uXXXX for non-ASCII) --- */
 
 static void python_json_string(struct buf *out, const char *s) {
@@ -169,31 +193,19 @@ int main(void) {
     while ((n = fread(chunk, 1, sizeof chunk, stdin)) > 0) put(&event, chunk, n);
     if (!event.data) fail("Runtime.UnmarshalError", "empty event");
 
-    /* Find "name" among the top-level keys of the event object. */
-    const char *p = ws(event.data);
-    int found = 0;
-    if (*p == '{') {
-        p = ws(p + 1);
-        while (p && *p == '"') {
-            struct buf key = {0};
-            p = string(p, &key);
-            if (!p || *(p = ws(p)) != ':') break;
-            p = ws(p + 1);
-            if (key.data && strcmp(key.data, "name") == 0 && !found) {
-                if (*p != '"') fail("ValidationError", "name must be a string");
-                p = string(p, &name);
-                found = 1;
-            } else {
-                p = skip(p);
-            }
-            free(key.data);
-            if (!p) break;
-            p = ws(p);
-            if (*p != ',') break;
-            p = ws(p + 1);
-        }
+    /* event.name, else event.queryStringParameters.name; null counts as absent. */
+    const char *value = member(event.data, "name");
+    if (!value) {
+        const char *query = member(event.data, "queryStringParameters");
+        if (query) value = member(query, "name");
     }
-    if (!found) puts_(&name, "World");
+    if (value) {
+        if (*value != '"') fail("ValidationError", "name must be a string");
+        if (!string(value, &name)) fail("Runtime.UnmarshalError", "the event is not valid JSON");
+        put(&name, "", 0); /* "" is a name too: make sure the buffer exists */
+    } else {
+        puts_(&name, "World");
+    }
 
     fprintf(stderr, "Hello function invoked for %s\n", name.data);
 

@@ -1,10 +1,18 @@
-"""Lambda's getting-started function in Python: greets event.name (default World)."""
+"""Lambda's getting-started function in Python: greets event.name (default World).
+
+Behind an HTTP route the event is API Gateway's, which has no top-level "name"; the name then
+comes from the query string (GET /py/hello?name=Gemini), as in functions/hello.
+"""
 
 import json
 
 
 def lambda_handler(event, context):
-    name = event.get("name", "World")
+    name = event.get("name")
+    if name is None:
+        name = (event.get("queryStringParameters") or {}).get("name")
+    if name is None:
+        name = "World"
     print(f"Hello function invoked for {name}")
     return {
         "statusCode": 200,

@@ -120,7 +120,13 @@ async fn python_hello_answers_as_the_rust_example_and_prints_between_start_and_e
     let py = load(spec("python-hello"), "python-hello");
     assert_eq!(py.info().kind, FunctionKind::Handler);
     let rust = load_rust("hello");
-    for event in [r#"{"name":"Gemini"}"#, "{}", r#"{"name":"민수 \"😀\""}"#] {
+    for event in [
+        r#"{"name":"Gemini"}"#,
+        "{}",
+        r#"{"name":"민수 \"😀\""}"#,
+        r#"{"rawPath":"/py/hello","queryStringParameters":{"name":"Ada"}}"#,
+        r#"{"queryStringParameters":null}"#,
+    ] {
         let (p, r) = (run(&py, event).await, run(&rust, event).await);
         assert_eq!(json(&p), json(&r), "event {event}");
     }
@@ -330,6 +336,14 @@ async fn js_hello_answers_and_console_log_goes_between_start_and_end() {
         node_log_line(&lines[0], &done.request_id, "INFO"),
         "Hello function invoked for Gemini"
     );
+    let http = run(&f, r#"{"queryStringParameters":{"name":"Ada"}}"#).await;
+    assert!(
+        json(&http)["body"]
+            .as_str()
+            .unwrap()
+            .contains("Hello, Ada!"),
+        "behind an HTTP route the name comes from the query string"
+    );
     let default = run(&f, "{}").await;
     assert!(
         json(&default)["body"]
@@ -432,6 +446,9 @@ async fn c_hello_is_a_custom_runtime_answering_as_the_rust_example() {
         r#"{"name":"Gemini"}"#,
         "{}",
         r#"{"other":[1,{"name":"nested"}],"name":"민수 \"😀\"\n"}"#,
+        r#"{"rawPath":"/c/hello","queryStringParameters":{"x":"1","name":"Ada"}}"#,
+        r#"{"queryStringParameters":null,"name":null}"#,
+        r#"{"name":""}"#,
     ] {
         let (c_done, r_done) = (run(&c, event).await, run(&rust, event).await);
         assert_eq!(c_done.payload(), r_done.payload(), "event {event}");
