@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build every non-Rust guest under functions/ into target/guests/<name>.wasm, installing what it
-# needs first on a fresh Debian machine (with Rust, Python 3.10+ and Node 20+ already there):
-#   - clang, lld, wasi-libc (apt) for the C example,
+# needs first on a fresh Debian machine (with Rust already there):
+#   - clang, lld, wasi-libc (apt) for the C example; python3 (3.10+) with venv, and nodejs (18+)
+#     with npm, from apt when missing; ca-certificates for pip and npm,
 #   - componentize-py (pip, pinned, in a venv) for Python,
 #   - componentize-qjs and esbuild (npm ci of guest-sdk/js/package-lock.json) for JavaScript;
 # the last two go to target/guest-tools (or $FNHOST_TOOLS_DIR) through the packaging scripts.
@@ -13,14 +14,20 @@ out=target/guests
 mkdir -p "$out"
 
 # C toolchain: Debian's clang targets wasm32-wasi with wasi-libc's sysroot. Debian's own python3
-# needs python3-venv for the componentize-py venv (other Pythons ship ensurepip).
+# needs python3-venv for the componentize-py venv (other Pythons ship ensurepip). Node.js from
+# elsewhere (nodesource, nvm) brings its own npm.
 apt_packages=()
 if ! command -v clang >/dev/null || ! command -v wasm-ld >/dev/null || [ ! -f /usr/lib/wasm32-wasi/libc.a ]; then
   apt_packages+=(clang lld wasi-libc libclang-rt-dev-wasm32)
 fi
-if ! python3 -c 'import ensurepip' 2>/dev/null; then
+if ! command -v python3 >/dev/null; then
+  apt_packages+=(python3 python3-venv)
+elif ! python3 -c 'import ensurepip' 2>/dev/null; then
   apt_packages+=(python3-venv)
 fi
+command -v node >/dev/null || apt_packages+=(nodejs)
+command -v npm >/dev/null || apt_packages+=(npm)
+[ -f /etc/ssl/certs/ca-certificates.crt ] || apt_packages+=(ca-certificates)
 if [ ${#apt_packages[@]} -gt 0 ]; then
   echo "guests: installing ${apt_packages[*]} (apt)" >&2
   sudo=""
