@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 mod http_events;
 mod http_limits;
 mod http_reload;
+mod languages;
 mod up;
 
 pub(crate) fn root() -> PathBuf {
