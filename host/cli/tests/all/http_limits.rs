@@ -67,15 +67,20 @@ async fn failures_map_to_api_gateway_statuses() {
 /// Send only the head of a POST declaring `length` body bytes; return the status and the
 /// response text.
 async fn declared_post(server: &Server, path: &str, length: usize) -> (u16, String) {
-    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    use tokio::io::AsyncWriteExt as _;
     let mut stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
     let head = format!(
         "POST {path} HTTP/1.1\r\nHost: {}\r\nContent-Length: {length}\r\n\r\n",
         server.addr
     );
     stream.write_all(head.as_bytes()).await.unwrap();
-    // Read until the JSON body is complete (or the server closes): the body is never sent,
-    // so the server must answer without waiting for it.
+    // The body is never sent, so the server must answer without waiting for it.
+    read_answer(&mut stream).await
+}
+
+/// Read a response until its JSON body is complete or the server closes; status and text.
+async fn read_answer(stream: &mut tokio::net::TcpStream) -> (u16, String) {
+    use tokio::io::AsyncReadExt as _;
     let mut response = Vec::new();
     let mut buf = [0u8; 4096];
     let read = async {
@@ -88,7 +93,7 @@ async fn declared_post(server: &Server, path: &str, length: usize) -> (u16, Stri
     };
     tokio::time::timeout(Duration::from_secs(30), read)
         .await
-        .expect("no answer before the body was sent");
+        .expect("no answer within 30 s");
     let text = String::from_utf8_lossy(&response).into_owned();
     let status = text
         .split(' ')
@@ -101,7 +106,7 @@ async fn declared_post(server: &Server, path: &str, length: usize) -> (u16, Stri
 /// POST `body` with `Transfer-Encoding: chunked` (no Content-Length) over a raw socket and
 /// return the response status.
 async fn chunked_post_status(server: &Server, path: &str, body: &[u8]) -> u16 {
-    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    use tokio::io::AsyncWriteExt as _;
     let mut stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
     let head = format!(
         "POST {path} HTTP/1.1\r\nHost: {}\r\nTransfer-Encoding: chunked\r\n\r\n",
@@ -122,24 +127,7 @@ async fn chunked_post_status(server: &Server, path: &str, body: &[u8]) -> u16 {
         }
     }
     let _ = stream.write_all(b"0\r\n\r\n").await;
-    let mut response = Vec::new();
-    let mut buf = [0u8; 4096];
-    let read = async {
-        while !response.ends_with(b"}") {
-            match stream.read(&mut buf).await {
-                Ok(0) | Err(_) => break,
-                Ok(n) => response.extend_from_slice(&buf[..n]),
-            }
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(30), read)
-        .await
-        .expect("no answer to the chunked upload");
-    let text = String::from_utf8_lossy(&response);
-    text.split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0)
+    read_answer(&mut stream).await.0
 }
 
 #[tokio::test(flavor = "multi_thread")]
