@@ -2,7 +2,7 @@
 
 use std::io::{BufRead as _, BufReader, Read};
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -349,8 +349,4 @@ fn reserved_concurrency_over_the_global_limit_is_refused() {
         err.contains("reserved_concurrency adds up to 4 but max_concurrency is 4"),
         "{err}"
     );
-}
-
-pub fn path_of(p: &Path) -> String {
-    p.to_string_lossy().into_owned()
 }

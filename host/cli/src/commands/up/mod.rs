@@ -81,7 +81,7 @@ pub async fn run(globals: &Globals, args: Args) -> Result<bool> {
     println!("listening on http://{local}");
 
     if !args.no_watch {
-        reload::spawn(globals.clone(), manifest, runtime, admission, app.clone())?;
+        reload::spawn(manifest, runtime, admission, app.clone())?;
     }
 
     let drained = serve(listener, app, shutdown_signal()).await;

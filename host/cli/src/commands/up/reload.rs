@@ -16,7 +16,6 @@ use fnhost_runtime::Runtime;
 
 use super::deploy;
 use super::settings::reserved_total;
-use crate::project::Globals;
 
 /// Changes closer together than this are applied as one.
 const QUIET: Duration = Duration::from_millis(150);
@@ -30,7 +29,6 @@ struct Reloader {
 
 /// Start watching the manifest and every function's source.
 pub fn spawn(
-    _globals: Globals,
     manifest: Manifest,
     runtime: Arc<Runtime>,
     admission: Arc<Admission>,

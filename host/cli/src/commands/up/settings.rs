@@ -62,32 +62,36 @@ impl Settings {
     /// Combine flags/environment (already merged by clap) with the manifest and defaults.
     pub fn resolve(args: &Args, manifest: &Manifest) -> Result<Self> {
         let file = &manifest.http;
-        let max_concurrency = in_range(
+        // Flag or environment (merged by clap), else fnhost.toml, else the default.
+        let pick = |name: &str, flag: Option<u32>, file: Option<u32>, default, range| {
+            in_range(name, flag.or(file).unwrap_or(default), range)
+        };
+        let max_concurrency = pick(
             "--max-concurrency",
-            args.max_concurrency
-                .or(file.max_concurrency)
-                .unwrap_or(Http::DEFAULT_MAX_CONCURRENCY),
+            args.max_concurrency,
+            file.max_concurrency,
+            Http::DEFAULT_MAX_CONCURRENCY,
             Http::MAX_CONCURRENCY_RANGE,
         )?;
-        let queue_depth = in_range(
+        let queue_depth = pick(
             "--queue-depth",
-            args.queue_depth
-                .or(file.queue_depth)
-                .unwrap_or(Http::DEFAULT_QUEUE_DEPTH),
+            args.queue_depth,
+            file.queue_depth,
+            Http::DEFAULT_QUEUE_DEPTH,
             Http::QUEUE_DEPTH_RANGE,
         )?;
-        let queue_timeout_ms = in_range(
+        let queue_timeout_ms = pick(
             "--queue-timeout-ms",
-            args.queue_timeout_ms
-                .or(file.queue_timeout_ms)
-                .unwrap_or(Http::DEFAULT_QUEUE_TIMEOUT_MS),
+            args.queue_timeout_ms,
+            file.queue_timeout_ms,
+            Http::DEFAULT_QUEUE_TIMEOUT_MS,
             Http::QUEUE_TIMEOUT_MS_RANGE,
         )?;
-        let drain_timeout_s = in_range(
+        let drain_timeout_s = pick(
             "--drain-timeout-s",
-            args.drain_timeout_s
-                .or(file.drain_timeout_s)
-                .unwrap_or(Http::DEFAULT_DRAIN_TIMEOUT_S),
+            args.drain_timeout_s,
+            file.drain_timeout_s,
+            Http::DEFAULT_DRAIN_TIMEOUT_S,
             Http::DRAIN_TIMEOUT_S_RANGE,
         )?;
         Ok(Self {
