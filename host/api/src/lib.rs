@@ -1,0 +1,1 @@
+//! fnhost's Lambda-compatible REST API, SigV4 auth and Prometheus metrics

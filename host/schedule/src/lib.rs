@@ -1,0 +1,1 @@
+//! EventBridge schedule expressions: rate(...) and cron(...) parsing and next fire times
