@@ -7,7 +7,7 @@ use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::limits::Meter;
-use crate::objects::{ObjectAccess, ObjectFailure, ObjectMeta};
+use crate::objects::{ObjectAccess, ObjectFailure, ObjectMeta, WriteOrigin};
 
 wasmtime::component::bindgen!({
     world: "handler",
@@ -26,6 +26,9 @@ pub struct ComponentState {
     pub(crate) meter: Meter,
     pub(crate) deadline_ms: u64,
     pub(crate) objects: Arc<dyn ObjectAccess>,
+    /// Who this invocation's writes come from; built once per invocation, shared with the
+    /// blocking object calls.
+    pub(crate) origin: Arc<WriteOrigin>,
 }
 
 /// State of a store running a WASI p1 core module (custom runtime).
@@ -142,8 +145,9 @@ impl fnhost::function::objects::Host for ComponentState {
         key: String,
         body: Vec<u8>,
     ) -> Result<ObjectInfo, ObjectError> {
+        let origin = Arc::clone(&self.origin);
         blocking(&self.objects, move |a| {
-            a.put(&bucket, &key, &body).map(info)
+            a.put(&bucket, &key, &body, &origin).map(info)
         })
         .await
     }
@@ -157,7 +161,8 @@ impl fnhost::function::objects::Host for ComponentState {
     }
 
     async fn delete_object(&mut self, bucket: String, key: String) -> Result<(), ObjectError> {
-        blocking(&self.objects, move |a| a.delete(&bucket, &key)).await
+        let origin = Arc::clone(&self.origin);
+        blocking(&self.objects, move |a| a.delete(&bucket, &key, &origin)).await
     }
 
     async fn list_objects(

@@ -1,5 +1,6 @@
 //! Running one event: a fresh store with limits, instantiate, call, classify, report.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -14,12 +15,27 @@ use crate::function::{Function, Pre};
 use crate::host::{ComponentState, GuestContext, Metered, ModuleState, unix_ms};
 use crate::limits::{MemoryLimitExceeded, Meter};
 use crate::logs::CappedPipe;
+use crate::objects::WriteOrigin;
 use crate::outcome::{MAX_RESPONSE_BYTES, Outcome};
 use crate::report::{Report, billed_ms};
 use crate::runtime::Runtime;
 
 /// Largest synchronous event (Lambda's 6 MB request limit).
 pub const MAX_EVENT_BYTES: usize = 6_291_456;
+
+/// Where an invocation sits in a chain of events that cause one another (a function writes an
+/// object, the write fires an S3 event, that event invokes a function, …).
+///
+/// The loop guard counts `hop`s along a chain and stops it past the configured limit, as
+/// Lambda's recursive loop detection does.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Lineage {
+    /// Id shared by every invocation of one chain (the first event's id).
+    pub chain_id: String,
+    /// How many events precede this one in the chain (the first event is hop 0).
+    pub hop: u32,
+}
 
 /// One event to run.
 #[derive(Debug, Clone, Default)]
@@ -30,6 +46,11 @@ pub struct InvokeRequest {
     pub request_id: Option<String>,
     /// The ARN the caller used (qualified or not); the unqualified ARN when absent.
     pub invoked_function_arn: Option<String>,
+    /// The chain this event belongs to, when another event caused it.
+    pub lineage: Option<Lineage>,
+    /// What delivered the event: `"http"`, `"s3"`, `"schedule"`, `"api"`, `"api-event"` or
+    /// `"cli"`; for logs and records.
+    pub trigger: Option<&'static str>,
 }
 
 impl InvokeRequest {
@@ -68,6 +89,12 @@ pub struct Invocation {
     /// Trap details for the log (wasm backtrace), when the guest trapped.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// What delivered the event, copied from the request.
+    #[serde(skip)]
+    pub trigger: Option<&'static str>,
+    /// The chain the event belongs to, copied from the request.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lineage: Option<Lineage>,
 }
 
 impl Invocation {
@@ -142,6 +169,7 @@ impl Runtime {
 
         let spec = &function.spec;
         let request_id = request.request_id.unwrap_or_else(new_request_id);
+        let lineage = request.lineage;
         let init_duration = function.take_init();
         let started = Instant::now();
         let deadline = started + spec.timeout;
@@ -170,7 +198,9 @@ impl Runtime {
                         log_stream_name: function.log_stream.clone(),
                     };
                     let wasi = wasi_builder(function, &request_id, deadline_ms, &log).build();
-                    let mut store = component_store(function, wasi, meter, deadline, deadline_ms);
+                    let origin = write_origin(function, &request_id, &lineage);
+                    let mut store =
+                        component_store(function, wasi, origin, meter, deadline, deadline_ms);
                     let result = async {
                         let handler = pre.instantiate_async(&mut store).await?;
                         handler.call_handle(&mut store, event, &ctx).await
@@ -207,7 +237,9 @@ impl Runtime {
                         .stdin(MemoryInputPipe::new(request.event.clone()))
                         .stdout(stdout.clone())
                         .build();
-                    let mut store = component_store(function, wasi, meter, deadline, deadline_ms);
+                    let origin = write_origin(function, &request_id, &lineage);
+                    let mut store =
+                        component_store(function, wasi, origin, meter, deadline, deadline_ms);
                     let result = async {
                         let command = pre.instantiate_async(&mut store).await?;
                         command.wasi_cli_run().call_run(&mut store).await
@@ -276,6 +308,8 @@ impl Runtime {
             log,
             log_dropped,
             detail: ended.detail,
+            trigger: request.trigger,
+            lineage,
         })
     }
 }
@@ -297,9 +331,19 @@ fn wasi_builder(
     builder
 }
 
+/// The origin of this invocation's object writes.
+fn write_origin(function: &Function, request_id: &str, lineage: &Option<Lineage>) -> WriteOrigin {
+    WriteOrigin {
+        function: function.spec.name.clone(),
+        request_id: request_id.to_owned(),
+        lineage: lineage.clone(),
+    }
+}
+
 fn component_store(
     function: &Function,
     wasi: WasiCtx,
+    origin: WriteOrigin,
     meter: Meter,
     deadline: Instant,
     deadline_ms: u64,
@@ -310,6 +354,7 @@ fn component_store(
         meter,
         deadline_ms,
         objects: function.spec.objects.clone(),
+        origin: Arc::new(origin),
     };
     let mut store = Store::new(&function.engine, state);
     configure(&mut store, function, deadline);

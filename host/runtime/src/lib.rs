@@ -43,10 +43,10 @@ pub use function::{
     ACCOUNT, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, Function, FunctionKind, FunctionSpec, LoadInfo,
     REGION,
 };
-pub use invoke::{Invocation, InvokeRequest, MAX_EVENT_BYTES, new_request_id};
+pub use invoke::{Invocation, InvokeRequest, Lineage, MAX_EVENT_BYTES, new_request_id};
 pub use limits::{MemoryLimitExceeded, WASM32_MAX_BYTES};
 pub use logs::DEFAULT_LOG_CAP;
-pub use objects::{NoBuckets, ObjectAccess, ObjectFailure, ObjectMeta};
+pub use objects::{NoBuckets, ObjectAccess, ObjectFailure, ObjectMeta, WriteOrigin};
 pub use outcome::{MAX_RESPONSE_BYTES, Outcome};
 pub use report::{Report, billed_ms};
 pub use runtime::{Runtime, RuntimeConfig};

@@ -6,6 +6,8 @@
 
 use std::fmt;
 
+use crate::invoke::Lineage;
+
 /// One object's metadata.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObjectMeta {
@@ -43,6 +45,20 @@ pub enum ObjectFailure {
     Io(String),
 }
 
+/// Who made a write: the function, its invocation and the event chain it belongs to.
+///
+/// Bucket implementations remember it so that the file event a write causes carries the
+/// writer's lineage (the loop guard counts hops along it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WriteOrigin {
+    /// The writing function's name.
+    pub function: String,
+    /// The request id of the invocation that wrote.
+    pub request_id: String,
+    /// The event chain of that invocation, when it was started by another event.
+    pub lineage: Option<Lineage>,
+}
+
 /// Object storage as one function sees it (grants already applied).
 pub trait ObjectAccess: Send + Sync + fmt::Debug {
     /// Read an object, or the inclusive byte range `(first, last)` of it (S3's `Range: bytes=first-last`).
@@ -52,12 +68,18 @@ pub trait ObjectAccess: Send + Sync + fmt::Debug {
         key: &str,
         range: Option<(u64, u64)>,
     ) -> Result<Vec<u8>, ObjectFailure>;
-    /// Write an object atomically.
-    fn put(&self, bucket: &str, key: &str, body: &[u8]) -> Result<ObjectMeta, ObjectFailure>;
+    /// Write an object atomically on behalf of `origin`.
+    fn put(
+        &self,
+        bucket: &str,
+        key: &str,
+        body: &[u8],
+        origin: &WriteOrigin,
+    ) -> Result<ObjectMeta, ObjectFailure>;
     /// Metadata only.
     fn head(&self, bucket: &str, key: &str) -> Result<ObjectMeta, ObjectFailure>;
-    /// Remove an object (missing keys succeed).
-    fn delete(&self, bucket: &str, key: &str) -> Result<(), ObjectFailure>;
+    /// Remove an object on behalf of `origin` (missing keys succeed).
+    fn delete(&self, bucket: &str, key: &str, origin: &WriteOrigin) -> Result<(), ObjectFailure>;
     /// Keys under `prefix` after `start_after`, sorted, at most `max_keys`.
     fn list(
         &self,
@@ -94,13 +116,19 @@ impl ObjectAccess for NoBuckets {
     fn get(&self, bucket: &str, _: &str, _: Option<(u64, u64)>) -> Result<Vec<u8>, ObjectFailure> {
         self.deny(bucket)
     }
-    fn put(&self, bucket: &str, _: &str, _: &[u8]) -> Result<ObjectMeta, ObjectFailure> {
+    fn put(
+        &self,
+        bucket: &str,
+        _: &str,
+        _: &[u8],
+        _: &WriteOrigin,
+    ) -> Result<ObjectMeta, ObjectFailure> {
         self.deny(bucket)
     }
     fn head(&self, bucket: &str, _: &str) -> Result<ObjectMeta, ObjectFailure> {
         self.deny(bucket)
     }
-    fn delete(&self, bucket: &str, _: &str) -> Result<(), ObjectFailure> {
+    fn delete(&self, bucket: &str, _: &str, _: &WriteOrigin) -> Result<(), ObjectFailure> {
         self.deny(bucket)
     }
     fn list(
