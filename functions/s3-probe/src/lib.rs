@@ -1,14 +1,18 @@
 //! Fixture for the file-watch trigger: prints one line per S3 record,
 //!
-//! `PROBE event=ObjectCreated:Put bucket=uploads key=<decoded key> size=N etag=E seq=S`,
+//! `PROBE event=ObjectCreated:Put bucket=uploads key=<decoded key> size=N etag=E seq=S now_ms=T`
+//! (`T`: the guest's clock when the handler started, for latency measurements),
 //!
 //! so tests count deliveries by key from the function's own output. Behaviour on request:
-//! - a key containing `fail` makes the invocation fail (`ProbeFailure`), for retries and dead
-//!   letters;
+//! - a key containing the text of env `FAIL_ON` (default `fail`; empty = never) makes the
+//!   invocation fail (`ProbeFailure`), for retries and dead letters;
 //! - with env `ECHO_BUCKET` set, every created object is copied to
 //!   `<ECHO_BUCKET>/echo/<n+1>.txt`, where `n` is the number in the source key's `echo/<n>.txt`
 //!   name (0 otherwise): a function that writes into the bucket that triggers it, for the loop
 //!   guard.
+//!
+//! A scheduled event prints `SCHEDULED rule=<rule ARN> time=<event time> now_ms=<guest clock>`
+//! instead, so tests can see that a schedule fires on time.
 //!
 //! Returns `{"records": N}`.
 
@@ -16,19 +20,34 @@ use fnhost_sdk::events::S3Event;
 use fnhost_sdk::{Context, Diagnostic, objects};
 use serde_json::{Value, json};
 
-fn probe(event: S3Event, _ctx: &Context) -> Result<Value, Diagnostic> {
+fn probe(event: Value, _ctx: &Context) -> Result<Value, Diagnostic> {
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_micros() as f64 / 1000.0);
+    if event.get("detail-type").is_some() {
+        let now_ms = now_ms as u64;
+        println!(
+            "SCHEDULED rule={} time={} now_ms={now_ms}",
+            event["resources"][0].as_str().unwrap_or("-"),
+            event["time"].as_str().unwrap_or("-"),
+        );
+        return Ok(json!({ "records": 0 }));
+    }
+    let event: S3Event = serde_json::from_value(event)
+        .map_err(|e| Diagnostic::new("Runtime.UnmarshalError", e.to_string()))?;
     let echo = std::env::var("ECHO_BUCKET").ok();
+    let fail_on = std::env::var("FAIL_ON").unwrap_or_else(|_| "fail".to_owned());
     for record in &event.records {
         let name = record.event_name.as_deref().unwrap_or("?");
         let bucket = record.s3.bucket.name.as_deref().unwrap_or("?");
         let key = fnhost_sdk::url_decode_key(record.s3.object.key.as_deref().unwrap_or(""));
         println!(
-            "PROBE event={name} bucket={bucket} key={key} size={} etag={} seq={}",
+            "PROBE event={name} bucket={bucket} key={key} size={} etag={} seq={} now_ms={now_ms:.3}",
             record.s3.object.size.unwrap_or(-1),
             record.s3.object.e_tag.as_deref().unwrap_or("-"),
             record.s3.object.sequencer.as_deref().unwrap_or("-"),
         );
-        if key.contains("fail") {
+        if !fail_on.is_empty() && key.contains(&fail_on) {
             return Err(Diagnostic::new(
                 "ProbeFailure",
                 format!("asked to fail on {key}"),
