@@ -1,1 +1,46 @@
-//! fnhost's persistent state: one embedded SQLite database for the function registry, the async event queue and dead letters, file checkpoints, invocation records and logs
+//! fnhost's persistent state: one embedded SQLite database (`<state_dir>/fnhost.db`) for the
+//! function registry, the async event queue and its dead letters, file-watch checkpoints, and
+//! invocation records with their logs.
+//!
+//! # Why SQLite
+//!
+//! - **Crash safety**: the database runs in write-ahead-log mode and every multi-row change is
+//!   one transaction, so after a crash or `kill -9` a reopened database shows each transaction
+//!   either whole or not at all. With `synchronous=NORMAL` (the default, [`Durability::Normal`])
+//!   a committed transaction survives the process dying; a power loss or kernel crash may lose
+//!   the last transactions (never corrupt the file) unless `FNHOST_SYNC=full`
+//!   ([`Durability::Full`]) syncs the log on every commit.
+//! - **Concurrent readers**: WAL lets `fnhost logs` and `fnhost usage` read from another process
+//!   ([`Store::open_read_only`]) while the host writes, without blocking it.
+//! - **Queries**: logs (by function, time, substring, sequence) and usage sums are SQL over
+//!   indexed tables.
+//!
+//! The `bundled` build compiles SQLite into the binary, so every machine runs the same SQLite
+//! and needs no system library. Statements are prepared once per connection and cached; the
+//! queue sustains many thousands of events per second (see `benches/queue.rs`).
+//!
+//! The schema is versioned with `PRAGMA user_version`; opening a database written by a newer
+//! fnhost fails with [`StoreError::SchemaTooNew`].
+//!
+//! Every call blocks; async callers wrap calls in `tokio::task::spawn_blocking`. Invocation
+//! records are best written through a [`Recorder`], which batches them off the hot path.
+
+mod checkpoints;
+mod error;
+mod functions;
+mod invocations;
+mod queue;
+mod recorder;
+mod schema;
+mod store;
+
+pub use checkpoints::{Checkpoint, CheckpointChange};
+pub use error::StoreError;
+pub use functions::{FunctionRecord, LATEST};
+pub use invocations::{InvocationQuery, InvocationRecord, LogLine, LogQuery, Usage};
+pub use queue::{DeadLetter, DeadReason, Job, NewJob, UnknownDeadReason};
+pub use recorder::{RECORDER_BATCH, RECORDER_CAPACITY, RECORDER_INTERVAL, Recorder};
+pub use store::{Durability, Store};
+
+/// The schema version this build reads and writes (`PRAGMA user_version`).
+pub const SCHEMA_VERSION: i64 = schema::SCHEMA_VERSION;

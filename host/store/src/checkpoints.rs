@@ -1,0 +1,121 @@
+//! File-watch checkpoints: what the host last saw of each object, so a startup scan can tell
+//! which files changed while it was down.
+
+use rusqlite::{Row, Transaction, params};
+use serde::{Deserialize, Serialize};
+
+use crate::error::StoreError;
+use crate::store::{Store, get_u64, sql_u64};
+
+/// What the host last saw of one object.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Checkpoint {
+    /// The bucket name.
+    pub bucket: String,
+    /// The object key.
+    pub key: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time, ns since the epoch.
+    pub mtime_ns: i64,
+    /// The eTag reported in events.
+    pub etag: String,
+    /// The sequencer reported in events.
+    pub sequencer: String,
+}
+
+/// A change to the checkpoints.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CheckpointChange {
+    /// Insert or replace the checkpoint of `(bucket, key)`.
+    Put(Checkpoint),
+    /// Forget an object (no error if it was not there).
+    Delete {
+        /// The bucket name.
+        bucket: String,
+        /// The object key.
+        key: String,
+    },
+}
+
+const COLUMNS: &str = "bucket, key, size, mtime_ns, etag, sequencer";
+
+fn checkpoint_from_row(row: &Row<'_>) -> rusqlite::Result<Checkpoint> {
+    Ok(Checkpoint {
+        bucket: row.get(0)?,
+        key: row.get(1)?,
+        size: get_u64(row, 2)?,
+        mtime_ns: row.get(3)?,
+        etag: row.get(4)?,
+        sequencer: row.get(5)?,
+    })
+}
+
+/// Applies checkpoint changes inside an open transaction, in order.
+pub(crate) fn apply_checkpoint_changes(
+    tx: &Transaction<'_>,
+    changes: &[CheckpointChange],
+) -> rusqlite::Result<()> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let mut put = tx.prepare_cached(
+        "INSERT INTO checkpoints (bucket, key, size, mtime_ns, etag, sequencer) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
+         ON CONFLICT (bucket, key) DO UPDATE SET size = excluded.size, \
+         mtime_ns = excluded.mtime_ns, etag = excluded.etag, sequencer = excluded.sequencer",
+    )?;
+    let mut delete = tx.prepare_cached("DELETE FROM checkpoints WHERE bucket = ?1 AND key = ?2")?;
+    for change in changes {
+        match change {
+            CheckpointChange::Put(c) => {
+                put.execute(params![
+                    c.bucket,
+                    c.key,
+                    sql_u64(c.size),
+                    c.mtime_ns,
+                    c.etag,
+                    c.sequencer
+                ])?;
+            }
+            CheckpointChange::Delete { bucket, key } => {
+                delete.execute(params![bucket, key])?;
+            }
+        }
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Every checkpoint of a bucket, sorted by key.
+    pub fn checkpoints(&self, bucket: &str) -> Result<Vec<Checkpoint>, StoreError> {
+        self.read("listing checkpoints", |conn| {
+            conn.prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM checkpoints WHERE bucket = ?1 ORDER BY key"
+            ))?
+            .query_map([bucket], checkpoint_from_row)?
+            .collect()
+        })
+    }
+
+    /// The checkpoint of one object.
+    pub fn checkpoint(&self, bucket: &str, key: &str) -> Result<Option<Checkpoint>, StoreError> {
+        self.read("reading a checkpoint", |conn| {
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM checkpoints WHERE bucket = ?1 AND key = ?2"
+            ))?;
+            let mut rows = stmt.query_map([bucket, key], checkpoint_from_row)?;
+            rows.next().transpose()
+        })
+    }
+
+    /// Applies checkpoint changes in one transaction, in order.
+    pub fn apply_checkpoints(&self, changes: &[CheckpointChange]) -> Result<(), StoreError> {
+        if changes.is_empty() {
+            return Ok(());
+        }
+        self.write("applying checkpoints", |tx| {
+            Ok(apply_checkpoint_changes(tx, changes)?)
+        })
+    }
+}

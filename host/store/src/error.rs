@@ -1,0 +1,183 @@
+//! The crate's error type.
+
+use std::path::PathBuf;
+
+use rusqlite::ErrorCode;
+
+/// Everything that can go wrong in the store.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The directory that holds the database could not be created.
+    #[error("cannot create the state directory `{path}`: {source}")]
+    CreateDir {
+        /// The directory.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// SQLite could not open the database file or set it up (pragmas, migrations).
+    #[error("cannot open the database `{path}`: {source}")]
+    Open {
+        /// The database file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// A read-only open found no database file.
+    #[error("no database at `{path}`: start the host (`fnhost up`) once to create it")]
+    Missing {
+        /// The database file that does not exist.
+        path: PathBuf,
+    },
+    /// The database was written by a newer fnhost whose schema this one does not know.
+    #[error(
+        "database `{path}` has schema version {found}, newer than version {supported} that this \
+         fnhost knows: upgrade fnhost or use another state directory"
+    )]
+    SchemaTooNew {
+        /// The database file.
+        path: PathBuf,
+        /// Its `PRAGMA user_version`.
+        found: i64,
+        /// The newest schema version this build knows.
+        supported: i64,
+    },
+    /// A read-only open found an older schema; only a read-write open migrates.
+    #[error(
+        "database `{path}` has schema version {found}, older than version {supported}: open it \
+         read-write once (start `fnhost up`) to migrate it"
+    )]
+    SchemaTooOld {
+        /// The database file.
+        path: PathBuf,
+        /// Its `PRAGMA user_version`.
+        found: i64,
+        /// The schema version this build needs.
+        supported: i64,
+    },
+    /// The file system refused write-ahead logging, without which crash safety is not given.
+    #[error(
+        "database `{path}` cannot use write-ahead logging (journal mode stayed `{mode}`): put the \
+         state directory on a local file system"
+    )]
+    NoWal {
+        /// The database file.
+        path: PathBuf,
+        /// The journal mode SQLite reported.
+        mode: String,
+    },
+    /// Another connection held the database lock for longer than the busy timeout (5 s).
+    #[error("database is locked by another connection while {op}: {source}")]
+    Busy {
+        /// What the store was doing.
+        op: &'static str,
+        /// SQLite's error.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// A write was attempted through a store opened with [`crate::Store::open_read_only`].
+    #[error("database is open read-only while {op}")]
+    ReadOnly {
+        /// What the store was doing.
+        op: &'static str,
+    },
+    /// Any other SQLite failure, with what the store was doing.
+    #[error("database error while {op}: {source}")]
+    Sqlite {
+        /// What the store was doing.
+        op: &'static str,
+        /// SQLite's error.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// A job id that is not in the queue (already completed, dead-lettered or never enqueued).
+    #[error("no queued job with id {id}")]
+    UnknownJob {
+        /// The job id.
+        id: i64,
+    },
+    /// A dead-letter id that does not exist (or belongs to another function than the one given).
+    #[error("no dead letter with id {id}")]
+    UnknownDeadLetter {
+        /// The dead-letter id.
+        id: i64,
+    },
+    /// A function version that is neither `$LATEST` nor a positive number.
+    #[error("invalid function version `{version}`: expected `$LATEST` or a positive number")]
+    InvalidVersion {
+        /// The version given.
+        version: String,
+    },
+    /// `FNHOST_SYNC` holds something other than `normal` or `full`.
+    #[error("invalid durability `{value}`: expected `normal` or `full` (FNHOST_SYNC)")]
+    InvalidDurability {
+        /// The value given.
+        value: String,
+    },
+}
+
+impl StoreError {
+    /// Wraps a SQLite error with what the store was doing, sorting out lock and read-only errors.
+    pub(crate) fn sqlite(op: &'static str, source: rusqlite::Error) -> StoreError {
+        match source.sqlite_error_code() {
+            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
+                StoreError::Busy { op, source }
+            }
+            Some(ErrorCode::ReadOnly) => StoreError::ReadOnly { op },
+            _ => StoreError::Sqlite { op, source },
+        }
+    }
+
+    /// True when the database was locked by another connection for longer than the busy timeout;
+    /// the operation can be retried.
+    pub fn is_busy(&self) -> bool {
+        matches!(self, StoreError::Busy { .. })
+    }
+}
+
+/// Adds what the store was doing to a SQLite result.
+pub(crate) trait Context<T> {
+    /// Wraps the error with `op` (lowercase, e.g. "claiming jobs").
+    fn op(self, op: &'static str) -> Result<T, StoreError>;
+}
+
+impl<T> Context<T> for rusqlite::Result<T> {
+    fn op(self, op: &'static str) -> Result<T, StoreError> {
+        self.map_err(|e| StoreError::sqlite(op, e))
+    }
+}
+
+/// An error inside a write transaction: either SQLite's (wrapped with the operation on the way
+/// out) or one of the store's own.
+#[derive(Debug)]
+pub(crate) enum TxError {
+    /// From SQLite.
+    Sql(rusqlite::Error),
+    /// From the store's own checks.
+    Store(StoreError),
+}
+
+impl From<rusqlite::Error> for TxError {
+    fn from(e: rusqlite::Error) -> TxError {
+        TxError::Sql(e)
+    }
+}
+
+impl From<StoreError> for TxError {
+    fn from(e: StoreError) -> TxError {
+        TxError::Store(e)
+    }
+}
+
+impl TxError {
+    /// Turns it into the public error, naming the operation.
+    pub(crate) fn into_store(self, op: &'static str) -> StoreError {
+        match self {
+            TxError::Sql(e) => StoreError::sqlite(op, e),
+            TxError::Store(e) => e,
+        }
+    }
+}

@@ -1,0 +1,283 @@
+//! The function registry behind the Lambda API: `$LATEST` plus published, immutable numbered
+//! versions of each function.
+
+use std::collections::BTreeMap;
+
+use rusqlite::{Connection, Row, params};
+use serde::{Deserialize, Serialize};
+
+use crate::error::StoreError;
+use crate::store::{Store, get_opt_u64, get_u64, sql_u64};
+
+/// The version name of the unpublished, mutable version.
+pub const LATEST: &str = "$LATEST";
+
+/// One version of a function.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FunctionRecord {
+    /// The function name.
+    pub name: String,
+    /// `$LATEST` or a published version number (`1`, `2`, ...).
+    pub version: String,
+    /// SHA-256 of the code, hex.
+    pub code_sha256: String,
+    /// Size of the code in bytes.
+    pub code_size: u64,
+    /// The handler, for runtimes that name one.
+    pub handler: Option<String>,
+    /// The runtime.
+    pub runtime: Option<String>,
+    /// The description.
+    pub description: String,
+    /// Memory limit.
+    pub memory_mb: u32,
+    /// Timeout in seconds.
+    pub timeout_s: u32,
+    /// Environment variables.
+    pub env: BTreeMap<String, String>,
+    /// Fuel budget per invocation.
+    pub fuel: Option<u64>,
+    /// Changes on every update (optimistic concurrency).
+    pub revision_id: String,
+    /// Last change, unix ms.
+    pub last_modified_ms: u64,
+}
+
+impl FunctionRecord {
+    /// True when both run the same code with the same configuration (what decides whether
+    /// publishing `$LATEST` makes a new version); name, version, revision and time are ignored.
+    pub fn same_code_and_config(&self, other: &FunctionRecord) -> bool {
+        self.code_sha256 == other.code_sha256
+            && self.code_size == other.code_size
+            && self.handler == other.handler
+            && self.runtime == other.runtime
+            && self.description == other.description
+            && self.memory_mb == other.memory_mb
+            && self.timeout_s == other.timeout_s
+            && self.env == other.env
+            && self.fuel == other.fuel
+    }
+}
+
+/// The number of a published version, or `None` for `$LATEST`.
+fn version_number(version: &str) -> Result<Option<u64>, StoreError> {
+    if version == LATEST {
+        return Ok(None);
+    }
+    let invalid = || StoreError::InvalidVersion {
+        version: version.to_owned(),
+    };
+    if version.starts_with('0') || !version.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(invalid());
+    }
+    match version.parse::<u64>() {
+        Ok(n) if n > 0 && i64::try_from(n).is_ok() => Ok(Some(n)),
+        _ => Err(invalid()),
+    }
+}
+
+const COLUMNS: &str = "name, version, code_sha256, code_size, handler, runtime, description, \
+     memory_mb, timeout_s, env, fuel, revision_id, last_modified_ms";
+
+/// Sorts `$LATEST` first, then published versions numerically.
+const VERSION_ORDER: &str = "CASE version WHEN '$LATEST' THEN -1 ELSE CAST(version AS INTEGER) END";
+
+fn function_from_row(row: &Row<'_>) -> rusqlite::Result<FunctionRecord> {
+    let env: String = row.get(9)?;
+    let env = serde_json::from_str(&env).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(9, rusqlite::types::Type::Text, Box::new(e))
+    })?;
+    Ok(FunctionRecord {
+        name: row.get(0)?,
+        version: row.get(1)?,
+        code_sha256: row.get(2)?,
+        code_size: get_u64(row, 3)?,
+        handler: row.get(4)?,
+        runtime: row.get(5)?,
+        description: row.get(6)?,
+        memory_mb: row.get(7)?,
+        timeout_s: row.get(8)?,
+        env,
+        fuel: get_opt_u64(row, 10)?,
+        revision_id: row.get(11)?,
+        last_modified_ms: get_u64(row, 12)?,
+    })
+}
+
+fn upsert(conn: &Connection, f: &FunctionRecord) -> rusqlite::Result<()> {
+    let env = serde_json::to_string(&f.env)
+        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    conn.prepare_cached(&format!(
+        "INSERT INTO functions ({COLUMNS}) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) \
+         ON CONFLICT (name, version) DO UPDATE SET code_sha256 = excluded.code_sha256, \
+         code_size = excluded.code_size, handler = excluded.handler, \
+         runtime = excluded.runtime, description = excluded.description, \
+         memory_mb = excluded.memory_mb, timeout_s = excluded.timeout_s, env = excluded.env, \
+         fuel = excluded.fuel, revision_id = excluded.revision_id, \
+         last_modified_ms = excluded.last_modified_ms"
+    ))?
+    .execute(params![
+        f.name,
+        f.version,
+        f.code_sha256,
+        sql_u64(f.code_size),
+        f.handler,
+        f.runtime,
+        f.description,
+        f.memory_mb,
+        f.timeout_s,
+        env,
+        f.fuel.map(sql_u64),
+        f.revision_id,
+        sql_u64(f.last_modified_ms),
+    ])?;
+    Ok(())
+}
+
+/// Raises the function's last published number to at least `n`.
+fn note_published(conn: &Connection, name: &str, n: u64) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO function_versions (name, last_published) VALUES (?1, ?2) \
+         ON CONFLICT (name) DO UPDATE SET \
+         last_published = MAX(last_published, excluded.last_published)",
+    )?
+    .execute(params![name, sql_u64(n)])?;
+    Ok(())
+}
+
+fn get_function(
+    conn: &Connection,
+    name: &str,
+    version: &str,
+) -> rusqlite::Result<Option<FunctionRecord>> {
+    conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM functions WHERE name = ?1 AND version = ?2"
+    ))?
+    .query_map([name, version], function_from_row)?
+    .next()
+    .transpose()
+}
+
+impl Store {
+    /// Inserts or replaces one version of a function. The version must be `$LATEST` or a
+    /// positive number; storing a number counts as publishing it (it will not be reused).
+    pub fn put_function(&self, f: &FunctionRecord) -> Result<(), StoreError> {
+        let number = version_number(&f.version)?;
+        self.write("storing a function", |tx| {
+            upsert(tx, f)?;
+            if let Some(n) = number {
+                note_published(tx, &f.name, n)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// One version of a function.
+    pub fn function(
+        &self,
+        name: &str,
+        version: &str,
+    ) -> Result<Option<FunctionRecord>, StoreError> {
+        self.read("reading a function", |conn| {
+            get_function(conn, name, version)
+        })
+    }
+
+    /// The `$LATEST` version of every function, by name.
+    pub fn functions(&self) -> Result<Vec<FunctionRecord>, StoreError> {
+        self.read("listing functions", |conn| {
+            conn.prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM functions WHERE version = '$LATEST' ORDER BY name"
+            ))?
+            .query_map([], function_from_row)?
+            .collect()
+        })
+    }
+
+    /// Every version of a function: `$LATEST` first, then 1, 2, ... numerically.
+    pub fn versions(&self, name: &str) -> Result<Vec<FunctionRecord>, StoreError> {
+        self.read("listing function versions", |conn| {
+            conn.prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM functions WHERE name = ?1 ORDER BY {VERSION_ORDER}"
+            ))?
+            .query_map([name], function_from_row)?
+            .collect()
+        })
+    }
+
+    /// Publishes `$LATEST` as the next version number (numbers are never reused, even after a
+    /// version is deleted), stamped `now_ms`. As in Lambda, when the newest published version
+    /// already has `$LATEST`'s code and configuration it is returned and nothing is published.
+    /// `None` when the function has no `$LATEST`.
+    pub fn publish_version(
+        &self,
+        name: &str,
+        now_ms: u64,
+    ) -> Result<Option<FunctionRecord>, StoreError> {
+        self.write("publishing a function version", |tx| {
+            let Some(latest) = get_function(tx, name, LATEST)? else {
+                return Ok(None);
+            };
+            let newest = tx
+                .prepare_cached(&format!(
+                    "SELECT {COLUMNS} FROM functions WHERE name = ?1 AND version != '$LATEST' \
+                     ORDER BY CAST(version AS INTEGER) DESC LIMIT 1"
+                ))?
+                .query_map([name], function_from_row)?
+                .next()
+                .transpose()?;
+            if let Some(newest) = newest
+                && newest.same_code_and_config(&latest)
+            {
+                return Ok(Some(newest));
+            }
+            let last: Option<u64> = tx
+                .prepare_cached("SELECT last_published FROM function_versions WHERE name = ?1")?
+                .query_map([name], |row| get_u64(row, 0))?
+                .next()
+                .transpose()?;
+            // `last` came from an i64, so adding one cannot overflow a u64.
+            let number = last.unwrap_or(0) + 1;
+            let published = FunctionRecord {
+                version: number.to_string(),
+                last_modified_ms: now_ms,
+                ..latest
+            };
+            upsert(tx, &published)?;
+            note_published(tx, name, number)?;
+            Ok(Some(published))
+        })
+    }
+
+    /// Deletes one version (`Some`) or the whole function with its version counter (`None`);
+    /// returns whether anything was deleted.
+    pub fn delete_function(&self, name: &str, version: Option<&str>) -> Result<bool, StoreError> {
+        self.write("deleting a function", |tx| {
+            let deleted = match version {
+                Some(version) => tx
+                    .prepare_cached("DELETE FROM functions WHERE name = ?1 AND version = ?2")?
+                    .execute([name, version])?,
+                None => {
+                    tx.prepare_cached("DELETE FROM function_versions WHERE name = ?1")?
+                        .execute([name])?;
+                    tx.prepare_cached("DELETE FROM functions WHERE name = ?1")?
+                        .execute([name])?
+                }
+            };
+            Ok(deleted > 0)
+        })
+    }
+
+    /// The bytes of code stored, counting each distinct `code_sha256` once (for the code
+    /// storage quota).
+    pub fn code_bytes_total(&self) -> Result<u64, StoreError> {
+        self.read("summing code size", |conn| {
+            conn.prepare_cached(
+                "SELECT COALESCE(SUM(size), 0) FROM \
+                 (SELECT MAX(code_size) AS size FROM functions GROUP BY code_sha256)",
+            )?
+            .query_row([], |row| get_u64(row, 0))
+        })
+    }
+}

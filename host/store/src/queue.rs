@@ -1,0 +1,453 @@
+//! The durable async event queue (file events, schedules, API `Event` invocations) and its dead
+//! letters.
+//!
+//! A job is `ready` until a worker claims it, then `running` until the worker completes it (the
+//! row is deleted), retries it (back to `ready` with a later `not_before_ms`) or dead-letters it
+//! (moved to `dead_letters`). After a crash, [`Store::recover`] puts `running` jobs back.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::str::FromStr;
+
+use rusqlite::{Row, Transaction, params};
+use serde::{Deserialize, Serialize};
+use tracing::info;
+
+use crate::CheckpointChange;
+use crate::checkpoints::apply_checkpoint_changes;
+use crate::error::{StoreError, TxError};
+use crate::store::{Store, get_u64, sql_u64, sql_usize};
+
+const READY: i64 = 0;
+const RUNNING: i64 = 1;
+
+/// A job to enqueue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewJob {
+    /// The function to invoke.
+    pub function: String,
+    /// The event, JSON.
+    pub payload: Vec<u8>,
+    /// Where the event came from: `aws:s3`, `aws.events` or `lambda`.
+    pub source: String,
+    /// The request id every attempt uses.
+    pub request_id: String,
+    /// Attempts before the job is dead-lettered (1..=3).
+    pub max_attempts: u32,
+    /// When the event was accepted (unix ms).
+    pub enqueued_at_ms: u64,
+    /// After this (unix ms) the event is too old to deliver.
+    pub expires_at_ms: u64,
+    /// Not claimed before this (unix ms).
+    pub not_before_ms: u64,
+    /// The invocation chain the event belongs to (loop guard).
+    pub chain_id: String,
+    /// How many invocations deep in the chain this event is.
+    pub hop: u32,
+}
+
+/// A queued job, as [`Store::claim`] hands it out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Job {
+    /// The job id (never reused).
+    pub id: i64,
+    /// The function to invoke.
+    pub function: String,
+    /// The event, JSON.
+    pub payload: Vec<u8>,
+    /// Where the event came from.
+    pub source: String,
+    /// The request id every attempt uses.
+    pub request_id: String,
+    /// Attempts so far, including the one just claimed.
+    pub attempts: u32,
+    /// Attempts before the job is dead-lettered.
+    pub max_attempts: u32,
+    /// When the event was accepted (unix ms).
+    pub enqueued_at_ms: u64,
+    /// After this (unix ms) the event is too old to deliver.
+    pub expires_at_ms: u64,
+    /// Not claimed before this (unix ms).
+    pub not_before_ms: u64,
+    /// The invocation chain.
+    pub chain_id: String,
+    /// Depth in the chain.
+    pub hop: u32,
+    /// The error of the previous attempt, if any.
+    pub last_error: Option<String>,
+}
+
+/// Why a job was dead-lettered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum DeadReason {
+    /// Every attempt failed.
+    RetriesExhausted,
+    /// The event outlived its maximum age before it could be delivered.
+    EventTooOld,
+    /// The chain re-triggered itself too often (loop guard).
+    LoopDetected,
+    /// The function no longer exists.
+    FunctionGone,
+}
+
+impl DeadReason {
+    /// Every reason, in declaration order.
+    pub const ALL: [DeadReason; 4] = [
+        DeadReason::RetriesExhausted,
+        DeadReason::EventTooOld,
+        DeadReason::LoopDetected,
+        DeadReason::FunctionGone,
+    ];
+
+    /// The name stored and shown: `RetriesExhausted`, `EventTooOld`, ...
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeadReason::RetriesExhausted => "RetriesExhausted",
+            DeadReason::EventTooOld => "EventTooOld",
+            DeadReason::LoopDetected => "LoopDetected",
+            DeadReason::FunctionGone => "FunctionGone",
+        }
+    }
+}
+
+impl fmt::Display for DeadReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A string that names no [`DeadReason`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown dead-letter reason `{0}`: expected RetriesExhausted, EventTooOld, LoopDetected or FunctionGone"
+)]
+pub struct UnknownDeadReason(pub String);
+
+impl FromStr for DeadReason {
+    type Err = UnknownDeadReason;
+
+    fn from_str(s: &str) -> Result<DeadReason, UnknownDeadReason> {
+        DeadReason::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| UnknownDeadReason(s.to_owned()))
+    }
+}
+
+/// A job that will not be retried, kept for inspection and redrive.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeadLetter {
+    /// The dead-letter id (never reused).
+    pub id: i64,
+    /// The function.
+    pub function: String,
+    /// The event, JSON.
+    pub payload: Vec<u8>,
+    /// Where the event came from.
+    pub source: String,
+    /// The request id.
+    pub request_id: String,
+    /// Attempts made.
+    pub attempts: u32,
+    /// Attempts allowed.
+    pub max_attempts: u32,
+    /// The last error.
+    pub error: String,
+    /// Why it was given up.
+    pub reason: DeadReason,
+    /// The invocation chain.
+    pub chain_id: String,
+    /// Depth in the chain.
+    pub hop: u32,
+    /// When the event was accepted (unix ms).
+    pub enqueued_at_ms: u64,
+    /// When it was given up (unix ms).
+    pub failed_at_ms: u64,
+}
+
+const JOB_COLUMNS: &str = "id, function, payload, source, request_id, attempts, max_attempts, \
+     enqueued_at_ms, expires_at_ms, not_before_ms, chain_id, hop, last_error";
+
+fn job_from_row(row: &Row<'_>) -> rusqlite::Result<Job> {
+    Ok(Job {
+        id: row.get(0)?,
+        function: row.get(1)?,
+        payload: row.get(2)?,
+        source: row.get(3)?,
+        request_id: row.get(4)?,
+        attempts: row.get(5)?,
+        max_attempts: row.get(6)?,
+        enqueued_at_ms: get_u64(row, 7)?,
+        expires_at_ms: get_u64(row, 8)?,
+        not_before_ms: get_u64(row, 9)?,
+        chain_id: row.get(10)?,
+        hop: row.get(11)?,
+        last_error: row.get(12)?,
+    })
+}
+
+const DEAD_COLUMNS: &str = "id, function, payload, source, request_id, attempts, max_attempts, \
+     error, reason, chain_id, hop, enqueued_at_ms, failed_at_ms";
+
+fn dead_letter_from_row(row: &Row<'_>) -> rusqlite::Result<DeadLetter> {
+    let reason: String = row.get(8)?;
+    let reason = reason.parse().map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(8, rusqlite::types::Type::Text, Box::new(e))
+    })?;
+    Ok(DeadLetter {
+        id: row.get(0)?,
+        function: row.get(1)?,
+        payload: row.get(2)?,
+        source: row.get(3)?,
+        request_id: row.get(4)?,
+        attempts: row.get(5)?,
+        max_attempts: row.get(6)?,
+        error: row.get(7)?,
+        reason,
+        chain_id: row.get(9)?,
+        hop: row.get(10)?,
+        enqueued_at_ms: get_u64(row, 11)?,
+        failed_at_ms: get_u64(row, 12)?,
+    })
+}
+
+/// Inserts jobs inside an open transaction, returning their ids in order.
+fn insert_jobs(tx: &Transaction<'_>, jobs: &[NewJob]) -> rusqlite::Result<Vec<i64>> {
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO jobs (function, payload, source, request_id, state, attempts, max_attempts, \
+         enqueued_at_ms, expires_at_ms, not_before_ms, chain_id, hop) \
+         VALUES (?1, ?2, ?3, ?4, 0, 0, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?;
+    jobs.iter()
+        .map(|job| {
+            stmt.insert(params![
+                job.function,
+                job.payload,
+                job.source,
+                job.request_id,
+                job.max_attempts,
+                sql_u64(job.enqueued_at_ms),
+                sql_u64(job.expires_at_ms),
+                sql_u64(job.not_before_ms),
+                job.chain_id,
+                job.hop,
+            ])
+        })
+        .collect()
+}
+
+impl Store {
+    /// Enqueues `jobs` and applies `checkpoints` in one transaction: both happen or neither.
+    /// Returns the job ids in the order of `jobs`.
+    pub fn enqueue(
+        &self,
+        jobs: &[NewJob],
+        checkpoints: &[CheckpointChange],
+    ) -> Result<Vec<i64>, StoreError> {
+        if jobs.is_empty() && checkpoints.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.write("enqueuing jobs", |tx| {
+            let ids = insert_jobs(tx, jobs)?;
+            apply_checkpoint_changes(tx, checkpoints)?;
+            Ok(ids)
+        })
+    }
+
+    /// Claims up to `limit` ready jobs whose `not_before_ms <= now_ms` and marks them running,
+    /// counting the attempt. Jobs come in the order they became due (`not_before_ms`, then id):
+    /// for jobs enqueued to run at once that is enqueue order, and the index
+    /// `(state, not_before_ms, id)` serves it without sorting, however long the backlog.
+    pub fn claim(&self, now_ms: u64, limit: usize) -> Result<Vec<Job>, StoreError> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        self.write("claiming jobs", |tx| {
+            let mut stmt = tx.prepare_cached(&format!(
+                "UPDATE jobs SET state = {RUNNING}, attempts = attempts + 1 \
+                 WHERE id IN (SELECT id FROM jobs WHERE state = {READY} AND not_before_ms <= ?1 \
+                              ORDER BY not_before_ms, id LIMIT ?2) \
+                 RETURNING {JOB_COLUMNS}"
+            ))?;
+            let mut jobs = stmt
+                .query_map(params![sql_u64(now_ms), sql_usize(limit)], job_from_row)?
+                .collect::<rusqlite::Result<Vec<Job>>>()?;
+            // RETURNING yields rows in no promised order.
+            jobs.sort_by_key(|job| (job.not_before_ms, job.id));
+            Ok(jobs)
+        })
+    }
+
+    /// The earliest `not_before_ms` among ready jobs (a worker with nothing to claim sleeps
+    /// until then), or `None` when no job is ready.
+    pub fn next_due_ms(&self) -> Result<Option<u64>, StoreError> {
+        self.read("reading the next due job", |conn| {
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT MIN(not_before_ms) FROM jobs WHERE state = {READY}"
+            ))?;
+            stmt.query_row([], |row| crate::store::get_opt_u64(row, 0))
+        })
+    }
+
+    /// Removes finished jobs, in one transaction. Ids no longer queued are ignored.
+    pub fn complete(&self, ids: &[i64]) -> Result<(), StoreError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        self.write("completing jobs", |tx| {
+            let mut stmt = tx.prepare_cached("DELETE FROM jobs WHERE id = ?1")?;
+            for id in ids {
+                stmt.execute([id])?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Puts a claimed job back to ready, not to be claimed before `not_before_ms`, with the
+    /// attempt's error.
+    pub fn retry(&self, id: i64, error: &str, not_before_ms: u64) -> Result<(), StoreError> {
+        self.write("retrying a job", |tx| {
+            let mut stmt = tx.prepare_cached(&format!(
+                "UPDATE jobs SET state = {READY}, last_error = ?2, not_before_ms = ?3 WHERE id = ?1"
+            ))?;
+            match stmt.execute(params![id, error, sql_u64(not_before_ms)])? {
+                0 => Err(StoreError::UnknownJob { id }.into()),
+                _ => Ok(()),
+            }
+        })
+    }
+
+    /// Moves a job from the queue into the dead letters, in one transaction; returns the
+    /// dead-letter id.
+    pub fn dead_letter(
+        &self,
+        id: i64,
+        error: &str,
+        reason: DeadReason,
+        now_ms: u64,
+    ) -> Result<i64, StoreError> {
+        self.write("dead-lettering a job", |tx| {
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO dead_letters (function, payload, source, request_id, attempts, \
+                 max_attempts, error, reason, chain_id, hop, enqueued_at_ms, failed_at_ms) \
+                 SELECT function, payload, source, request_id, attempts, max_attempts, ?2, ?3, \
+                 chain_id, hop, enqueued_at_ms, ?4 FROM jobs WHERE id = ?1",
+            )?;
+            if insert.execute(params![id, error, reason.as_str(), sql_u64(now_ms)])? == 0 {
+                return Err(StoreError::UnknownJob { id }.into());
+            }
+            let dead_id = tx.last_insert_rowid();
+            tx.prepare_cached("DELETE FROM jobs WHERE id = ?1")?
+                .execute([id])?;
+            Ok(dead_id)
+        })
+    }
+
+    /// At startup: puts every running job (claimed by a process that died) back to ready and
+    /// returns how many. The interrupted attempt still counts against `max_attempts`, so an
+    /// event that kills the host cannot loop forever.
+    pub fn recover(&self) -> Result<u64, StoreError> {
+        let n = self.write("recovering running jobs", |tx| {
+            let mut stmt = tx.prepare_cached(&format!(
+                "UPDATE jobs SET state = {READY} WHERE state = {RUNNING}"
+            ))?;
+            Ok(stmt.execute([])?)
+        })?;
+        if n > 0 {
+            info!(
+                jobs = n,
+                "put jobs interrupted by a crash back in the queue"
+            );
+        }
+        Ok(n as u64)
+    }
+
+    /// Jobs in the queue, ready or running.
+    pub fn queue_depth(&self) -> Result<u64, StoreError> {
+        self.read("counting queued jobs", |conn| {
+            conn.prepare_cached("SELECT COUNT(*) FROM jobs")?
+                .query_row([], |row| get_u64(row, 0))
+        })
+    }
+
+    /// Jobs in the queue (ready or running) per function, by name.
+    pub fn queue_depth_by_function(&self) -> Result<Vec<(String, u64)>, StoreError> {
+        self.read("counting queued jobs per function", |conn| {
+            conn.prepare_cached(
+                "SELECT function, COUNT(*) FROM jobs GROUP BY function ORDER BY function",
+            )?
+            .query_map([], |row| Ok((row.get(0)?, get_u64(row, 1)?)))?
+            .collect()
+        })
+    }
+
+    /// Dead letters, oldest first, of one function or all.
+    pub fn dead_letters(&self, function: Option<&str>) -> Result<Vec<DeadLetter>, StoreError> {
+        self.read("listing dead letters", |conn| {
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {DEAD_COLUMNS} FROM dead_letters \
+                 WHERE ?1 IS NULL OR function = ?1 ORDER BY id"
+            ))?;
+            stmt.query_map([function], dead_letter_from_row)?.collect()
+        })
+    }
+
+    /// How many dead letters there are.
+    pub fn dead_letter_count(&self) -> Result<u64, StoreError> {
+        self.read("counting dead letters", |conn| {
+            conn.prepare_cached("SELECT COUNT(*) FROM dead_letters")?
+                .query_row([], |row| get_u64(row, 0))
+        })
+    }
+
+    /// Moves dead letters back into the queue in one transaction: those in `ids` (each must
+    /// exist and, if `function` is given, belong to it), or with `ids` empty every dead letter
+    /// (of `function` if given). The new jobs keep request id, payload, source, max attempts,
+    /// chain and hop, start again at attempt 0, are due at `now_ms` and expire at
+    /// `expires_at_ms`; their `last_error` is the dead letter's error. Returns the new job ids,
+    /// in the order of `ids` (or of the dead-letter ids).
+    pub fn redrive(
+        &self,
+        ids: &[i64],
+        function: Option<&str>,
+        now_ms: u64,
+        expires_at_ms: u64,
+    ) -> Result<Vec<i64>, StoreError> {
+        self.write("redriving dead letters", |tx| {
+            let ids = if ids.is_empty() {
+                tx.prepare_cached(
+                    "SELECT id FROM dead_letters WHERE ?1 IS NULL OR function = ?1 ORDER BY id",
+                )?
+                .query_map([function], |row| row.get::<_, i64>(0))?
+                .collect::<rusqlite::Result<Vec<i64>>>()?
+            } else {
+                let mut seen = HashSet::with_capacity(ids.len());
+                ids.iter().copied().filter(|id| seen.insert(*id)).collect()
+            };
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO jobs (function, payload, source, request_id, state, attempts, \
+                 max_attempts, enqueued_at_ms, expires_at_ms, not_before_ms, chain_id, hop, \
+                 last_error) \
+                 SELECT function, payload, source, request_id, 0, 0, max_attempts, ?3, ?4, ?3, \
+                 chain_id, hop, error FROM dead_letters \
+                 WHERE id = ?1 AND (?2 IS NULL OR function = ?2)",
+            )?;
+            let mut delete = tx.prepare_cached("DELETE FROM dead_letters WHERE id = ?1")?;
+            let mut new_ids = Vec::with_capacity(ids.len());
+            for id in ids {
+                if insert.execute(params![
+                    id,
+                    function,
+                    sql_u64(now_ms),
+                    sql_u64(expires_at_ms)
+                ])? == 0
+                {
+                    return Err(TxError::Store(StoreError::UnknownDeadLetter { id }));
+                }
+                new_ids.push(tx.last_insert_rowid());
+                delete.execute([id])?;
+            }
+            Ok(new_ids)
+        })
+    }
+}

@@ -1,0 +1,165 @@
+//! The schema, as migrations numbered by `PRAGMA user_version`.
+//!
+//! Migration `n` (1-based) takes the database from `user_version` `n - 1` to `n`. Each runs in
+//! its own transaction together with the `user_version` bump, so a crash leaves the database at
+//! one version or the next, never between. Append new migrations; never edit a released one.
+
+use rusqlite::{Connection, TransactionBehavior};
+use tracing::info;
+
+/// The schema, one entry per version.
+const MIGRATIONS: &[&str] = &[
+    // 1: queue, dead letters, checkpoints, invocation records and logs, function registry.
+    r#"
+    CREATE TABLE jobs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        function TEXT NOT NULL,
+        payload BLOB NOT NULL,
+        source TEXT NOT NULL,
+        request_id TEXT NOT NULL,
+        state INTEGER NOT NULL,              -- 0 ready, 1 running
+        attempts INTEGER NOT NULL,
+        max_attempts INTEGER NOT NULL,
+        enqueued_at_ms INTEGER NOT NULL,
+        expires_at_ms INTEGER NOT NULL,
+        not_before_ms INTEGER NOT NULL,
+        chain_id TEXT NOT NULL,
+        hop INTEGER NOT NULL,
+        last_error TEXT
+    );
+    CREATE INDEX jobs_due ON jobs (state, not_before_ms, id);
+
+    CREATE TABLE dead_letters (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        function TEXT NOT NULL,
+        payload BLOB NOT NULL,
+        source TEXT NOT NULL,
+        request_id TEXT NOT NULL,
+        attempts INTEGER NOT NULL,
+        max_attempts INTEGER NOT NULL,
+        error TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        chain_id TEXT NOT NULL,
+        hop INTEGER NOT NULL,
+        enqueued_at_ms INTEGER NOT NULL,
+        failed_at_ms INTEGER NOT NULL
+    );
+    CREATE INDEX dead_letters_function ON dead_letters (function, id);
+
+    CREATE TABLE checkpoints (
+        bucket TEXT NOT NULL,
+        key TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        etag TEXT NOT NULL,
+        sequencer TEXT NOT NULL,
+        PRIMARY KEY (bucket, key)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE invocations (
+        id INTEGER PRIMARY KEY,
+        request_id TEXT NOT NULL,
+        function TEXT NOT NULL,
+        version TEXT NOT NULL,
+        trigger_type TEXT NOT NULL,
+        started_at_ms INTEGER NOT NULL,
+        duration_ms REAL NOT NULL,
+        billed_ms INTEGER NOT NULL,
+        memory_mb INTEGER NOT NULL,
+        max_memory_used_mb INTEGER NOT NULL,
+        fuel INTEGER,
+        error_type TEXT,
+        -- The invocation's lines are log_lines.seq first_seq..=last_seq (contiguous: one
+        -- transaction writes them); NULL when it logged nothing.
+        log_first_seq INTEGER,
+        log_last_seq INTEGER,
+        log_trailing_newline INTEGER NOT NULL
+    );
+    CREATE INDEX invocations_function ON invocations (function, started_at_ms);
+    CREATE INDEX invocations_started ON invocations (started_at_ms);
+    CREATE INDEX invocations_request ON invocations (request_id);
+
+    -- AUTOINCREMENT: a seq is never reused, even after pruning, so `logs --follow` (after_seq)
+    -- cannot miss lines.
+    CREATE TABLE log_lines (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        request_id TEXT NOT NULL,
+        function TEXT NOT NULL,
+        ts_ms INTEGER NOT NULL,
+        line TEXT NOT NULL
+    );
+    CREATE INDEX log_lines_function ON log_lines (function, seq);
+    CREATE INDEX log_lines_ts ON log_lines (ts_ms);
+
+    CREATE TABLE functions (
+        name TEXT NOT NULL,
+        version TEXT NOT NULL,
+        code_sha256 TEXT NOT NULL,
+        code_size INTEGER NOT NULL,
+        handler TEXT,
+        runtime TEXT,
+        description TEXT NOT NULL,
+        memory_mb INTEGER NOT NULL,
+        timeout_s INTEGER NOT NULL,
+        env TEXT NOT NULL,                   -- JSON object
+        fuel INTEGER,
+        revision_id TEXT NOT NULL,
+        last_modified_ms INTEGER NOT NULL,
+        PRIMARY KEY (name, version)
+    ) WITHOUT ROWID;
+
+    -- The last version number published per function: numbers are never reused, even after
+    -- the version is deleted (Lambda's rule); deleting the whole function resets it.
+    CREATE TABLE function_versions (
+        name TEXT PRIMARY KEY,
+        last_published INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    "#,
+];
+
+/// The schema version this build writes and reads.
+pub(crate) const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// What [`migrate`] found.
+pub(crate) enum Migrated {
+    /// The database is at [`SCHEMA_VERSION`] (`from` is where it started).
+    Current { from: i64 },
+    /// The database is newer than this build.
+    TooNew { found: i64 },
+}
+
+/// Reads the schema version.
+pub(crate) fn user_version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.pragma_query_value(None, "user_version", |row| row.get(0))
+}
+
+/// Brings the database to [`SCHEMA_VERSION`], one transaction per migration.
+pub(crate) fn migrate(conn: &mut Connection) -> rusqlite::Result<Migrated> {
+    let start = user_version(conn)?;
+    if !(0..=SCHEMA_VERSION).contains(&start) {
+        return Ok(Migrated::TooNew { found: start });
+    }
+    loop {
+        // IMMEDIATE: two processes opening a fresh database at once take turns, and the second
+        // sees the first one's version once it holds the lock.
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let version = user_version(&tx)?;
+        if !(0..=SCHEMA_VERSION).contains(&version) {
+            return Ok(Migrated::TooNew { found: version });
+        }
+        let Some(sql) = usize::try_from(version)
+            .ok()
+            .and_then(|v| MIGRATIONS.get(v))
+        else {
+            return Ok(Migrated::Current { from: start });
+        };
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", version + 1)?;
+        tx.commit()?;
+        info!(
+            from = version,
+            to = version + 1,
+            "migrated the database schema"
+        );
+    }
+}

@@ -1,0 +1,62 @@
+//! Integration tests of fnhost-store against real database files.
+
+mod crash;
+mod functions;
+mod logs;
+mod open;
+mod queue;
+mod recorder;
+
+use fnhost_store::{Durability, InvocationRecord, NewJob, Store};
+use tempfile::TempDir;
+
+/// A fresh store in its own temporary directory (kept alive by the returned guard).
+pub fn temp_store() -> (TempDir, Store) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open_with(&dir.path().join("state/fnhost.db"), Durability::Normal)
+        .expect("open store");
+    (dir, store)
+}
+
+/// A job for `function`, due at `not_before_ms`, distinguishable by `n`.
+pub fn job(function: &str, n: u32, not_before_ms: u64) -> NewJob {
+    NewJob {
+        function: function.to_owned(),
+        payload: format!("{{\"n\":{n}}}").into_bytes(),
+        source: "aws:s3".to_owned(),
+        request_id: format!("req-{function}-{n}"),
+        max_attempts: 3,
+        enqueued_at_ms: 1_000,
+        expires_at_ms: 1_000 + 6 * 3_600_000,
+        not_before_ms,
+        chain_id: format!("chain-{n}"),
+        hop: n % 4,
+    }
+}
+
+/// An invocation record with the given log.
+pub fn record(function: &str, request_id: &str, started_at_ms: u64, log: &str) -> InvocationRecord {
+    InvocationRecord {
+        request_id: request_id.to_owned(),
+        function: function.to_owned(),
+        version: "$LATEST".to_owned(),
+        trigger: "http".to_owned(),
+        started_at_ms,
+        duration_ms: 12.5,
+        billed_ms: 13,
+        memory_mb: 128,
+        max_memory_used_mb: 20,
+        fuel: None,
+        error_type: None,
+        log: log.to_owned(),
+    }
+}
+
+/// A second, plain SQLite connection to the store's file (to hold locks, add triggers, check
+/// integrity).
+pub fn raw(store: &Store) -> rusqlite::Connection {
+    let conn = rusqlite::Connection::open(store.path()).expect("raw connection");
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .expect("busy timeout");
+    conn
+}
