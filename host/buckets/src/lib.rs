@@ -1,1 +1,39 @@
-//! fnhost's buckets: named directories as S3 stand-ins, safe key resolution, ETags and per-function object grants
+//! fnhost's buckets: named directories as S3 stand-ins.
+//!
+//! A [`Bucket`] is a directory; an object's key is its path below the root with `/` separators
+//! (`사진/red flower.jpg`). Keys are resolved so that nothing outside the root is ever reachable:
+//! `..`, absolute paths, backslashes and NUL are invalid keys, and no component of a key may be a
+//! symbolic link. Writes are atomic (a temp file in the target directory, fsync, rename); ETags
+//! are S3's single-part ETag, the hex MD5 of the content.
+//!
+//! [`FunctionObjects`] is the runtime's [`fnhost_runtime::ObjectAccess`] for one function: it
+//! applies the function's [`Grants`] (read for get/head/list, write for put/delete) and records
+//! every write in the [`WriteJournal`], so the file watcher can attach the writer's lineage to
+//! the event the write causes (the loop guard).
+//!
+//! Reads are capped at [`MAX_GET_BYTES`] per call, whole object or range; ranges follow S3
+//! (`last` past the end is clamped), and a range starting at or past the end (S3's 416
+//! `InvalidRange`) or with `first > last` fails as `ObjectFailure::InvalidKey`, which the guest
+//! SDK reports as `InvalidArgument`. Puts are capped at [`MAX_PUT_BYTES`], listings at
+//! [`MAX_LIST_KEYS`] keys.
+//!
+//! S3 has no directories; a bucket directory does. So an object and a "directory" cannot share a
+//! name (`a` and `a/b`), and deleting the last object under a directory leaves the directory in
+//! place (it never shows up in listings, which only report regular files).
+
+mod access;
+mod bucket;
+mod buckets;
+mod error;
+mod etag;
+mod journal;
+mod key;
+mod objects;
+
+pub use access::{FunctionObjects, Grants};
+pub use bucket::{Bucket, FileState};
+pub use buckets::Buckets;
+pub use error::BucketError;
+pub use journal::{JOURNAL_MAX_ENTRIES, JOURNAL_TTL, JournalChange, WriteJournal};
+pub use key::{MAX_KEY_BYTES, TEMP_PREFIX};
+pub use objects::{MAX_GET_BYTES, MAX_LIST_KEYS, MAX_PUT_BYTES};
