@@ -4,6 +4,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 use crate::http::RouteError;
+use crate::s3::S3Trigger;
 
 /// Where in the manifest an error is: `fnhost.toml:7` (or `fnhost.toml:7:12`, or `fnhost.toml`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -146,7 +147,8 @@ pub enum ManifestError {
         at: Location,
         /// The function.
         function: String,
-        /// The key: `memory_mb`, `timeout_s`, `fuel` or `reserved_concurrency`.
+        /// The key: `memory_mb`, `timeout_s`, `fuel`, `reserved_concurrency`, `async.retries`
+        /// or `async.max_event_age_s`.
         field: &'static str,
         /// The value as written.
         value: String,
@@ -366,6 +368,242 @@ pub enum ManifestError {
         value: String,
     },
 
+    /// A `[bucket.NAME]` whose name breaks S3's bucket naming rule.
+    #[error("{at}: invalid bucket name `{name}`; {reason} (S3's naming rule)")]
+    InvalidBucketName {
+        /// The name's line.
+        at: Location,
+        /// The name as written.
+        name: String,
+        /// Which part of the rule it breaks, phrased as the fix.
+        reason: &'static str,
+    },
+
+    /// A bucket's `path` is empty.
+    #[error(
+        "{at}: bucket `{bucket}`: path is empty; write the directory that holds its objects, e.g. `path = \"data/{bucket}\"`"
+    )]
+    EmptyBucketPath {
+        /// The `path` line.
+        at: Location,
+        /// The bucket.
+        bucket: String,
+    },
+
+    /// A bucket's directory is the manifest's own directory or one of its parents, where fnhost
+    /// keeps its state and builds.
+    #[error(
+        "{at}: bucket `{bucket}`: path = `{path}` contains the manifest's directory, where fnhost keeps its state and builds; use a subdirectory, e.g. `path = \"data/{bucket}\"`"
+    )]
+    BucketContainsManifest {
+        /// The `path` line.
+        at: Location,
+        /// The bucket.
+        bucket: String,
+        /// The path as written.
+        path: String,
+    },
+
+    /// Two buckets whose directories are the same or nested (compared after resolving `.` and
+    /// `..`, without looking at the filesystem).
+    #[error(
+        "{at}: bucket `{bucket}`: path = `{path}` {overlap} bucket `{other_bucket}` (path = `{other_path}`, line {other_line}); give each bucket its own directory, neither inside the other"
+    )]
+    OverlappingBuckets {
+        /// The later bucket's `path` line.
+        at: Location,
+        /// The later bucket.
+        bucket: Box<str>,
+        /// Its path as written.
+        path: Box<str>,
+        /// How its directory relates to the other's.
+        overlap: BucketOverlap,
+        /// The earlier bucket.
+        other_bucket: Box<str>,
+        /// Its path as written.
+        other_path: Box<str>,
+        /// Its `path` line.
+        other_line: u32,
+    },
+
+    /// A bucket `ignore` entry that is not a valid file-name pattern.
+    #[error(
+        "{at}: bucket `{bucket}`: ignore pattern `{pattern}` {reason}; fix the pattern, e.g. `*.tmp`"
+    )]
+    InvalidIgnorePattern {
+        /// The pattern's line.
+        at: Location,
+        /// The bucket.
+        bucket: String,
+        /// The pattern as written.
+        pattern: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// `objects` or an `s3` trigger names a bucket that no `[bucket.NAME]` declares.
+    ///
+    /// The texts are boxed to keep `ManifestError` small.
+    #[error(
+        "{at}: function `{function}`: {field} names unknown bucket `{bucket}`{}; declared buckets: {}; declare it with `[bucket.{bucket}]` and `path = \"data/{bucket}\"`",
+        did_you_mean(&crate::spelling::closest(.bucket, .known)),
+        list_or_none(.known)
+    )]
+    UnknownBucket {
+        /// The bucket name's line.
+        at: Location,
+        /// The function.
+        function: Box<str>,
+        /// Where it was named: `objects.read`, `objects.write` or `s3.bucket`.
+        field: &'static str,
+        /// The name as written.
+        bucket: Box<str>,
+        /// The buckets the manifest declares; the message suggests the closest one.
+        known: Box<[String]>,
+    },
+
+    /// An `s3` trigger's `events` entry that is not an event type fnhost delivers.
+    #[error(
+        "{at}: function `{function}`: s3 event `{event}` is not supported; use `s3:ObjectCreated:*`, `s3:ObjectCreated:Put`, `s3:ObjectCreated:Copy`, `s3:ObjectRemoved:*` or `s3:ObjectRemoved:Delete`{}",
+        did_you_mean(.suggestion)
+    )]
+    InvalidS3Event {
+        /// The event's line.
+        at: Location,
+        /// The function.
+        function: String,
+        /// The event as written.
+        event: String,
+        /// The closest supported event, if one is close.
+        suggestion: Option<String>,
+    },
+
+    /// `events = []` in an `s3` trigger.
+    #[error(
+        "{at}: function `{function}`: s3 `events` is empty; list at least one, e.g. `events = [\"s3:ObjectCreated:*\"]`, or remove `events` for that default"
+    )]
+    EmptyS3Events {
+        /// The `events` line.
+        at: Location,
+        /// The function.
+        function: String,
+    },
+
+    /// An `s3` trigger lists an event type twice, or one that another entry already includes.
+    #[error(
+        "{at}: function `{function}`: s3 event `{event}` overlaps `{other}`, listed before it in the same `events`; remove one"
+    )]
+    RedundantS3Event {
+        /// The later entry's line.
+        at: Location,
+        /// The function.
+        function: String,
+        /// The later entry, e.g. `s3:ObjectCreated:Put`.
+        event: String,
+        /// The earlier entry, e.g. `s3:ObjectCreated:*`.
+        other: String,
+    },
+
+    /// An `s3` trigger `prefix` starting with `/`, which no key does.
+    #[error(
+        "{at}: function `{function}`: s3 prefix `{prefix}` starts with `/`, but keys are relative to the bucket's directory; write `{}`",
+        .prefix.trim_start_matches('/')
+    )]
+    AbsoluteS3Prefix {
+        /// The `prefix` line.
+        at: Location,
+        /// The function.
+        function: String,
+        /// The prefix as written.
+        prefix: String,
+    },
+
+    /// Two `s3` triggers on one bucket that would both fire for some object (S3's overlap rule).
+    #[error(
+        "{at}: s3 trigger of function `{function}` ({trigger}) overlaps the one of function `{other_function}` (line {}: {other_trigger}) on bucket `{}`: both would fire for some object; S3 rejects this too: make the prefixes or suffixes disjoint",
+        .other_trigger.line,
+        .trigger.bucket
+    )]
+    OverlappingS3Triggers {
+        /// The later trigger's `bucket` line.
+        at: Location,
+        /// The later trigger's function.
+        function: Box<str>,
+        /// The later trigger.
+        trigger: Box<S3Trigger>,
+        /// The earlier trigger's function.
+        other_function: Box<str>,
+        /// The earlier trigger.
+        other_trigger: Box<S3Trigger>,
+    },
+
+    /// A `schedule` expression that EventBridge would not accept.
+    #[error("{at}: function `{function}`: invalid schedule expression `{expression}`: {reason}")]
+    InvalidSchedule {
+        /// The `expression` line.
+        at: Location,
+        /// The function.
+        function: String,
+        /// The expression as written.
+        expression: String,
+        /// What the schedule parser said.
+        reason: String,
+    },
+
+    /// A `schedule` name that breaks EventBridge's rule-name rule.
+    #[error(
+        "{at}: function `{function}`: invalid schedule name `{name}`; use 1 to 64 letters, digits, `.`, `-` or `_`"
+    )]
+    InvalidScheduleName {
+        /// The `name` line.
+        at: Location,
+        /// The function.
+        function: String,
+        /// The name as written.
+        name: String,
+    },
+
+    /// Two schedules with the same name, given or defaulted.
+    #[error(
+        "{at}: schedule name `{name}` of function `{function}` is already used by a schedule of function `{other_function}` (line {other_line}); schedule names are unique across the manifest: give one of them another `name`"
+    )]
+    DuplicateScheduleName {
+        /// The later schedule's `expression` line.
+        at: Location,
+        /// The name both have.
+        name: Box<str>,
+        /// The later schedule's function.
+        function: Box<str>,
+        /// The earlier schedule's function.
+        other_function: Box<str>,
+        /// The earlier schedule's `expression` line.
+        other_line: usize,
+    },
+
+    /// A `schedule` `input` that is not JSON text.
+    #[error(
+        "{at}: function `{function}`: schedule input is not JSON ({reason}); write JSON text, e.g. `input = '{{\"job\":\"cleanup\"}}'`, or remove `input` to pass the Scheduled Event"
+    )]
+    InvalidScheduleInput {
+        /// The `input` line.
+        at: Location,
+        /// The function.
+        function: String,
+        /// What the JSON parser said.
+        reason: String,
+    },
+
+    /// A number in `[events]` outside its allowed range.
+    #[error("{at}: events.{field} = `{value}` is out of range; {}", crate::delivery::events_range_fix(.field))]
+    EventsOutOfRange {
+        /// The value's line.
+        at: Location,
+        /// The key, e.g. `workers`.
+        field: &'static str,
+        /// The value as written.
+        value: String,
+    },
+
     /// [`Manifest::function`](crate::Manifest::function) was asked for a name the manifest lacks.
     #[error("no function `{name}` in {}; known functions: {}{}", file.display(), list(.known, ""), did_you_mean(.suggestion))]
     UnknownFunction {
@@ -378,6 +616,28 @@ pub enum ManifestError {
         /// The closest known name, if one is close.
         suggestion: Option<String>,
     },
+}
+
+/// How one bucket's directory overlaps another's, in [`ManifestError::OverlappingBuckets`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BucketOverlap {
+    /// Both are the same directory.
+    Same,
+    /// It is inside the other's directory.
+    Inside,
+    /// It contains the other's directory.
+    Contains,
+}
+
+/// `is the same directory as`, `is inside the directory of`, `contains the directory of`.
+impl fmt::Display for BucketOverlap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            BucketOverlap::Same => "is the same directory as",
+            BucketOverlap::Inside => "is inside the directory of",
+            BucketOverlap::Contains => "contains the directory of",
+        })
+    }
 }
 
 /// `` `memroy_mb` in function `hello` `` for the key path `function.hello.memroy_mb`.
@@ -406,10 +666,18 @@ fn list(items: &[String], many: &str) -> String {
     }
 }
 
-fn did_you_mean(suggestion: &Option<String>) -> String {
+/// `` `a`, `b` ``, or `none` for an empty list.
+fn list_or_none(items: &[String]) -> String {
+    match items {
+        [] => "none".to_owned(),
+        _ => list(items, ""),
+    }
+}
+
+fn did_you_mean<S: AsRef<str>>(suggestion: &Option<S>) -> String {
     suggestion
         .as_ref()
-        .map(|s| format!(" (did you mean `{s}`?)"))
+        .map(|s| format!(" (did you mean `{}`?)", s.as_ref()))
         .unwrap_or_default()
 }
 

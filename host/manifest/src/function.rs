@@ -7,9 +7,13 @@ use std::path::{Path, PathBuf};
 
 use toml::Spanned;
 
+use crate::bucket::{BucketConfig, ObjectGrants};
+use crate::delivery::AsyncConfig;
 use crate::error::ManifestError;
 use crate::http::HttpRoute;
 use crate::raw;
+use crate::s3::S3Trigger;
+use crate::schedule::ScheduleTrigger;
 use crate::source::Source;
 
 /// Memory limit when `memory_mb` is not given, in MB (Lambda's default).
@@ -57,6 +61,14 @@ pub struct FunctionConfig {
     pub env: BTreeMap<String, String>,
     /// The HTTP routes that invoke it, in manifest order; empty when it has none.
     pub http: Vec<HttpRoute>,
+    /// The buckets it may read and write; none unless `objects` is given.
+    pub objects: ObjectGrants,
+    /// How its asynchronous invocations are retried and expired (`async`).
+    pub async_config: AsyncConfig,
+    /// The file-watch triggers that invoke it, in manifest order; empty when it has none.
+    pub s3: Vec<S3Trigger>,
+    /// The schedules that invoke it, in manifest order; empty when it has none.
+    pub schedules: Vec<ScheduleTrigger>,
 }
 
 /// How to build a function's `source`.
@@ -71,11 +83,13 @@ pub struct BuildConfig {
     pub watch: Vec<String>,
 }
 
-/// Validate one function table; `dir` is the manifest's (absolute) directory.
+/// Validate one function table; `dir` is the manifest's (absolute) directory and `buckets` the
+/// ones it declares.
 pub(crate) fn validate(
     name: &Spanned<String>,
     table: Spanned<raw::Function>,
     dir: &Path,
+    buckets: &BTreeMap<String, BucketConfig>,
     src: &Source<'_>,
 ) -> Result<FunctionConfig, ManifestError> {
     let (table_span, table) = (table.span(), table.into_inner());
@@ -125,6 +139,10 @@ pub(crate) fn validate(
     )?;
     let env = crate::env::validate(&name_text, table.env, src)?;
     let http = crate::http::validate_routes(&name_text, table.http.0, src)?;
+    let objects = crate::bucket::validate_grants(&name_text, table.objects, buckets, src)?;
+    let async_config = crate::delivery::validate_async(&name_text, table.async_, src)?;
+    let s3 = crate::s3::validate_triggers(&name_text, table.s3.0, buckets, src)?;
+    let schedules = crate::schedule::validate_triggers(&name_text, table.schedule.0, src)?;
 
     Ok(FunctionConfig {
         source: dir.join(source.get_ref()),
@@ -137,6 +155,10 @@ pub(crate) fn validate(
         reserved_concurrency,
         env,
         http,
+        objects,
+        async_config,
+        s3,
+        schedules,
     })
 }
 
@@ -220,6 +242,7 @@ pub(crate) fn range_fix(field: &str) -> String {
             "use {MIN_RESERVED_CONCURRENCY} to {MAX_RESERVED_CONCURRENCY} \
              (instances of this function running at once), or remove it to share the server's limit"
         ),
+        "async.retries" | "async.max_event_age_s" => crate::delivery::async_range_fix(field),
         _ => "use a positive number, or remove `fuel` to run unmetered".to_owned(),
     }
 }

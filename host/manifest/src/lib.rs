@@ -1,5 +1,5 @@
 //! `fnhost.toml`: the versioned manifest that declares functions, their limits and how to build
-//! them.
+//! them, the buckets they use and the triggers that invoke them.
 //!
 //! Reading happens in two layers. `raw` holds serde structs that mirror what the user wrote
 //! for one `manifest_version`, with unknown fields rejected; validation then turns them into the
@@ -12,21 +12,71 @@
 //! claim the same request; the top-level `[http]` table configures the server
 //! ([`HttpServerConfig`]). [`RoutePattern::parse`] works without a manifest.
 //!
+//! Buckets are `[bucket.NAME]` tables ([`BucketConfig`]): an S3-valid name for a directory of
+//! objects, no two directories the same or nested, with file-name patterns of temporary files to
+//! ignore. A function's `objects` ([`ObjectGrants`]) names the buckets it may read and write, and
+//! its `async` table ([`AsyncConfig`]) how failed asynchronous invocations are retried. File-watch
+//! triggers are `[[function.NAME.s3]]` tables ([`S3Trigger`]: a bucket, [`S3EventType`]s, a key
+//! prefix and suffix), checked across the manifest with S3's own rule that no two triggers on a
+//! bucket fire for the same object. Schedule triggers are `[[function.NAME.schedule]]` tables
+//! ([`ScheduleTrigger`]): an EventBridge `rate(...)` or `cron(...)` expression parsed by
+//! `fnhost_schedule`, a rule name unique across the manifest, and optional constant JSON input.
+//! The top-level `[events]` table ([`EventsConfig`]) says how file events are detected and
+//! delivered.
+//!
+//! ```
+//! # use std::path::Path;
+//! # use fnhost_manifest::{Manifest, S3EventType};
+//! let text = r#"
+//! manifest_version = 1
+//!
+//! [bucket.uploads]
+//! path = "data/uploads"
+//!
+//! [function.thumbnail]
+//! source = "thumbnail.wasm"
+//! objects = { read = ["uploads"] }
+//!
+//! [[function.thumbnail.s3]]
+//! bucket = "uploads"
+//! suffix = ".png"
+//!
+//! [[function.thumbnail.schedule]]
+//! expression = "rate(1 hour)"
+//! "#;
+//! let manifest = Manifest::parse(text, Path::new("/proj/fnhost.toml"))?;
+//! assert_eq!(manifest.buckets["uploads"].path, Path::new("/proj/data/uploads"));
+//! let thumbnail = manifest.function("thumbnail")?;
+//! assert!(thumbnail.objects.can_read("uploads"));
+//! assert_eq!(thumbnail.s3[0].events, [S3EventType::CreatedAll]);
+//! assert!(thumbnail.s3[0].matches("ObjectCreated:Put", "cats/tom.png"));
+//! assert_eq!(thumbnail.schedules[0].name, "thumbnail-1");
+//! # Ok::<(), fnhost_manifest::ManifestError>(())
+//! ```
+//!
 //! A new section (e.g. `[bucket.NAME]`) gets a raw struct in `raw`, a validated type in its
 //! own module and a field on [`Manifest`]; a new function field goes into `raw::Function` and
-//! `function::validate`.
+//! `function::validate`. Checks that span functions (route conflicts, s3 overlaps, schedule
+//! names) run in `Manifest::parse` once every function is valid.
 
+mod bucket;
+mod delivery;
 mod env;
 mod error;
 mod function;
 mod http;
 mod manifest;
 mod raw;
+mod s3;
+mod schedule;
 mod source;
 mod spelling;
 
+pub use bucket::{BucketConfig, ObjectGrants};
+pub use delivery::{AsyncConfig, EventsConfig};
+
 pub use env::{ENV_MAX_BYTES, is_reserved_env};
-pub use error::{Location, ManifestError};
+pub use error::{BucketOverlap, Location, ManifestError};
 pub use function::{
     BuildConfig, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, FunctionConfig, MAX_MEMORY_MB,
     MAX_RESERVED_CONCURRENCY, MAX_TIMEOUT_S, MIN_MEMORY_MB, MIN_RESERVED_CONCURRENCY,
@@ -37,3 +87,5 @@ pub use http::{
     Segment,
 };
 pub use manifest::{MANIFEST_FILE, Manifest, SUPPORTED_VERSIONS};
+pub use s3::{S3EventType, S3Trigger};
+pub use schedule::ScheduleTrigger;

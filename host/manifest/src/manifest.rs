@@ -9,11 +9,13 @@ use serde::Deserialize;
 use toml::Spanned;
 use toml::de::DeTable;
 
+use crate::bucket::{self, BucketConfig};
+use crate::delivery::{self, EventsConfig};
 use crate::error::ManifestError;
 use crate::function::{self, FunctionConfig};
 use crate::http::{self, HttpServerConfig};
 use crate::source::Source;
-use crate::{raw, spelling};
+use crate::{raw, s3, schedule, spelling};
 
 /// The manifest's file name, looked for by [`Manifest::find`].
 pub const MANIFEST_FILE: &str = "fnhost.toml";
@@ -32,6 +34,10 @@ pub struct Manifest {
     pub functions: BTreeMap<String, FunctionConfig>,
     /// The `[http]` table; unset fields are for the caller to default.
     pub http: HttpServerConfig,
+    /// Buckets by name.
+    pub buckets: BTreeMap<String, BucketConfig>,
+    /// The `[events]` table, with defaults applied.
+    pub events: EventsConfig,
 }
 
 impl Manifest {
@@ -88,20 +94,26 @@ impl Manifest {
             .map_err(|error| src.schema_error(&error, root.get_ref()))?;
         let dir = directory_of(path);
         let http = http::validate_server(raw.http, src)?;
+        let events = delivery::validate_events(raw.events, src)?;
+        let buckets = bucket::validate(raw.bucket, &dir, src)?;
         let mut functions = BTreeMap::new();
         for (name, table) in raw.function {
-            let function = function::validate(&name, table, &dir, src)?;
+            let function = function::validate(&name, table, &dir, &buckets, src)?;
             functions.insert(function.name.clone(), function);
         }
         if functions.is_empty() {
             return Err(ManifestError::NoFunctions { at: src.file() });
         }
         http::check_conflicts(functions.values(), src)?;
+        s3::check_overlaps(functions.values(), src)?;
+        schedule::check_names(functions.values(), src)?;
         Ok(Manifest {
             path: path.to_owned(),
             dir,
             functions,
             http,
+            buckets,
+            events,
         })
     }
 }

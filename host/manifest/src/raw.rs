@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::marker::PhantomData;
 
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -24,6 +25,11 @@ pub(crate) struct ManifestV1 {
     pub function: BTreeMap<Spanned<String>, Spanned<Function>>,
     /// The `[http]` server table.
     pub http: Option<HttpServer>,
+    /// `[bucket.NAME]` tables.
+    #[serde(default)]
+    pub bucket: BTreeMap<Spanned<String>, Spanned<Table<Bucket>>>,
+    /// The `[events]` table.
+    pub events: Option<Table<Events>>,
 }
 
 /// Only `manifest_version`, read first to pick the schema (other keys are ignored here).
@@ -45,12 +51,31 @@ pub(crate) struct Function {
     pub reserved_concurrency: Option<Spanned<Integer>>,
     pub env: Option<Spanned<BTreeMap<Spanned<String>, String>>>,
     #[serde(default)]
-    pub http: Routes,
+    pub http: Tables<Route>,
+    pub objects: Option<Spanned<Table<Objects>>>,
+    #[serde(rename = "async")]
+    pub async_: Option<Table<Async>>,
+    #[serde(default)]
+    pub s3: Tables<S3>,
+    #[serde(default)]
+    pub schedule: Tables<Schedule>,
 }
 
-/// A function's `[[function.NAME.http]]` tables.
-#[derive(Debug, Default)]
-pub(crate) struct Routes(pub Vec<Spanned<Route>>);
+/// A function's `[[function.NAME.KEY]]` tables (`http`, `s3`, `schedule`), in file order.
+#[derive(Debug)]
+pub(crate) struct Tables<T>(pub Vec<Spanned<T>>);
+
+impl<T> Default for Tables<T> {
+    fn default() -> Self {
+        Tables(Vec::new())
+    }
+}
+
+/// A table that a function lists as `[[function.NAME.KEY]]`.
+pub(crate) trait ArrayTable {
+    /// The `KEY`, for the message when it is written with single brackets.
+    const KEY: &'static str;
+}
 
 /// One `[[function.NAME.http]]` table.
 #[derive(Debug, Deserialize)]
@@ -59,6 +84,74 @@ pub(crate) struct Route {
     pub route: Option<Spanned<String>>,
     pub methods: Option<Spanned<Vec<Spanned<String>>>>,
     pub payload: Option<Spanned<String>>,
+}
+
+impl ArrayTable for Route {
+    const KEY: &'static str = "http";
+}
+
+/// `objects = { read = [...], write = [...] }`: the buckets a function may use.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a table")]
+pub(crate) struct Objects {
+    #[serde(default)]
+    pub read: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub write: Vec<Spanned<String>>,
+}
+
+/// `async = { retries = 2, max_event_age_s = 21600 }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a table")]
+pub(crate) struct Async {
+    pub retries: Option<Spanned<Integer>>,
+    pub max_event_age_s: Option<Spanned<Integer>>,
+}
+
+/// One `[[function.NAME.s3]]` table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a table")]
+pub(crate) struct S3 {
+    pub bucket: Option<Spanned<String>>,
+    pub events: Option<Spanned<Vec<Spanned<String>>>>,
+    pub prefix: Option<Spanned<String>>,
+    pub suffix: Option<String>,
+}
+
+impl ArrayTable for S3 {
+    const KEY: &'static str = "s3";
+}
+
+/// One `[[function.NAME.schedule]]` table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a table")]
+pub(crate) struct Schedule {
+    pub expression: Option<Spanned<String>>,
+    pub name: Option<Spanned<String>>,
+    pub enabled: Option<bool>,
+    pub allow_overlap: Option<bool>,
+    pub input: Option<Spanned<String>>,
+}
+
+impl ArrayTable for Schedule {
+    const KEY: &'static str = "schedule";
+}
+
+/// One `[bucket.NAME]` table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a table")]
+pub(crate) struct Bucket {
+    pub path: Option<Spanned<String>>,
+    pub ignore: Option<Vec<Spanned<String>>>,
+}
+
+/// The top-level `[events]` table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a table")]
+pub(crate) struct Events {
+    pub quiet_ms: Option<Spanned<Integer>>,
+    pub workers: Option<Spanned<Integer>>,
+    pub loop_hops: Option<Spanned<Integer>>,
 }
 
 /// The top-level `[http]` table.
@@ -113,23 +206,49 @@ impl<'de> Deserialize<'de> for Build {
 
 // Hand-written so that the likely mistake, `[function.NAME.http]` with single brackets, is
 // answered with the syntax that works rather than serde's "expected a sequence".
-impl<'de> Deserialize<'de> for Routes {
+impl<'de, T: Deserialize<'de> + ArrayTable> Deserialize<'de> for Tables<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct RoutesVisitor;
-        impl<'de> Visitor<'de> for RoutesVisitor {
-            type Value = Routes;
+        struct TablesVisitor<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de> + ArrayTable> Visitor<'de> for TablesVisitor<T> {
+            type Value = Tables<T>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an array of tables, written `[[function.NAME.http]]`")
+                write!(
+                    f,
+                    "an array of tables, written `[[function.NAME.{}]]`",
+                    T::KEY
+                )
             }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Routes, A::Error> {
-                let mut routes = Vec::new();
-                while let Some(route) = seq.next_element()? {
-                    routes.push(route);
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Tables<T>, A::Error> {
+                let mut tables = Vec::new();
+                while let Some(table) = seq.next_element::<Spanned<Table<T>>>()? {
+                    let span = table.span();
+                    tables.push(Spanned::new(span, table.into_inner().0));
                 }
-                Ok(Routes(routes))
+                Ok(Tables(tables))
             }
         }
-        deserializer.deserialize_seq(RoutesVisitor)
+        deserializer.deserialize_seq(TablesVisitor(PhantomData))
+    }
+}
+
+/// A TOML table read into `T`. Serde's derived structs also accept an array, filling fields in
+/// order (`async = [1, 60]`); this refuses anything but a table.
+#[derive(Debug)]
+pub(crate) struct Table<T>(pub T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Table<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TableVisitor<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for TableVisitor<T> {
+            type Value = Table<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a table")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Table<T>, A::Error> {
+                T::deserialize(de::value::MapAccessDeserializer::new(map)).map(Table)
+            }
+        }
+        deserializer.deserialize_map(TableVisitor(PhantomData))
     }
 }
 

@@ -120,12 +120,13 @@ impl Source<'_> {
     }
 }
 
-/// ``function `hello`: memory_mb`` for the key path `function.hello.memory_mb`.
+/// ``function `hello`: memory_mb`` for the key path `function.hello.memory_mb` (and likewise
+/// ``bucket `uploads`: path``).
 fn describe(path: &[String]) -> String {
     match path {
         [] => "manifest".to_owned(),
-        [section, name, rest @ ..] if section == "function" => {
-            let mut text = format!("function `{name}`");
+        [section, name, rest @ ..] if section == "function" || section == "bucket" => {
+            let mut text = format!("{section} `{name}`");
             if !rest.is_empty() {
                 text.push_str(": ");
                 text.push_str(&rest.join("."));
@@ -247,6 +248,7 @@ mod tests {
             describe(&path("function.hi.build.watch")),
             "function `hi`: build.watch"
         );
-        assert_eq!(describe(&path("bucket.b")), "bucket.b");
+        assert_eq!(describe(&path("bucket.b.path")), "bucket `b`: path");
+        assert_eq!(describe(&path("events.workers")), "events.workers");
     }
 }

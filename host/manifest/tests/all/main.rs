@@ -1,9 +1,16 @@
 //! Integration tests for `fnhost-manifest`: one binary, one module per area.
 
+mod async_config;
+mod buckets;
 mod errors;
+mod events;
+mod example;
 mod find;
 mod http;
+mod objects;
 mod parse;
+mod s3;
+mod schedules;
 mod validation;
 
 use std::path::Path;

@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use fnhost_manifest::{
-    BuildConfig, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, FunctionConfig, MAX_MEMORY_MB,
-    MAX_TIMEOUT_S, MIN_MEMORY_MB, MIN_TIMEOUT_S, Manifest,
+    AsyncConfig, BuildConfig, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, FunctionConfig, MAX_MEMORY_MB,
+    MAX_TIMEOUT_S, MIN_MEMORY_MB, MIN_TIMEOUT_S, Manifest, ObjectGrants,
 };
 
 use crate::{HEAD, parse};
@@ -57,6 +57,10 @@ build = { command = "make", workdir = "functions/greet", watch = ["functions/gre
             ("lang_2".to_owned(), "en".to_owned()),
         ]),
         http: vec![],
+        objects: ObjectGrants::default(),
+        async_config: AsyncConfig::default(),
+        s3: vec![],
+        schedules: vec![],
     };
     let greet = FunctionConfig {
         name: "greet-query".to_owned(),
@@ -76,6 +80,10 @@ build = { command = "make", workdir = "functions/greet", watch = ["functions/gre
         reserved_concurrency: None,
         env: BTreeMap::new(),
         http: vec![],
+        objects: ObjectGrants::default(),
+        async_config: AsyncConfig::default(),
+        s3: vec![],
+        schedules: vec![],
     };
     let expected = BTreeMap::from([
         ("greet-query".to_owned(), greet),
@@ -95,6 +103,10 @@ fn defaults() {
     assert_eq!(hello.reserved_concurrency, None);
     assert!(hello.env.is_empty());
     assert!(hello.http.is_empty());
+    assert_eq!(hello.objects, ObjectGrants::default());
+    assert_eq!(hello.async_config, AsyncConfig::default());
+    assert!(hello.s3.is_empty());
+    assert!(hello.schedules.is_empty());
 }
 
 #[test]

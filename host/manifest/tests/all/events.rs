@@ -1,0 +1,104 @@
+//! The top-level `[events]` table: how file events are detected and delivered.
+
+use fnhost_manifest::EventsConfig;
+
+use crate::{HEAD, error, parse};
+
+/// `HEAD` followed by an `[events]` table (on line 5) holding `extra` (from line 6).
+fn events(extra: &str) -> String {
+    format!("{HEAD}[events]\n{extra}")
+}
+
+#[test]
+fn defaults_when_absent_or_empty() {
+    let expected = EventsConfig {
+        quiet_ms: 2000,
+        workers: 8,
+        loop_hops: 16,
+    };
+    assert_eq!(parse(HEAD).unwrap().events, expected);
+    assert_eq!(parse(&events("")).unwrap().events, expected);
+    assert_eq!(EventsConfig::default(), expected);
+}
+
+#[test]
+fn defaults_fit_their_ranges() {
+    type C = EventsConfig;
+    assert!(C::QUIET_MS_RANGE.contains(&C::DEFAULT_QUIET_MS));
+    assert!(C::WORKERS_RANGE.contains(&C::DEFAULT_WORKERS));
+    assert!(C::LOOP_HOPS_RANGE.contains(&C::DEFAULT_LOOP_HOPS));
+}
+
+#[test]
+fn every_field_at_its_boundaries() {
+    let low = parse(&events("quiet_ms = 50\nworkers = 1\nloop_hops = 1\n")).unwrap();
+    let expected = EventsConfig {
+        quiet_ms: 50,
+        workers: 1,
+        loop_hops: 1,
+    };
+    assert_eq!(low.events, expected);
+    let high = parse(&events(
+        "quiet_ms = 600_000\nworkers = 1024\nloop_hops = 1000\n",
+    ))
+    .unwrap();
+    let expected = EventsConfig {
+        quiet_ms: 600_000,
+        workers: 1024,
+        loop_hops: 1000,
+    };
+    assert_eq!(high.events, expected);
+}
+
+#[test]
+fn one_field_keeps_the_others_default() {
+    let config = parse(&events("workers = 2\n")).unwrap().events;
+    assert_eq!(
+        (config.quiet_ms, config.workers, config.loop_hops),
+        (2000, 2, 16)
+    );
+}
+
+#[test]
+fn out_of_range() {
+    const QUIET: &str =
+        "use 50 to 600000 (milliseconds without a change before an unclosed write fires)";
+    const WORKERS: &str = "use 1 to 1024 (events delivered at once)";
+    const HOPS: &str = "use 1 to 1000 (events one chain may cause before the loop guard stops it)";
+    for (line, fix) in [
+        ("quiet_ms = 49", QUIET),
+        ("quiet_ms = 600001", QUIET),
+        ("quiet_ms = -5", QUIET),
+        ("workers = 0", WORKERS),
+        ("workers = 1025", WORKERS),
+        ("loop_hops = 0", HOPS),
+        ("loop_hops = 1001", HOPS),
+    ] {
+        let (field, value) = line.split_once(" = ").unwrap();
+        assert_eq!(
+            error(&events(&format!("{line}\n"))),
+            format!("fnhost.toml:6: events.{field} = `{value}` is out of range; {fix}")
+        );
+    }
+}
+
+#[test]
+fn unknown_field_with_suggestion() {
+    assert_eq!(
+        error(&events("worker = 4\n")),
+        "fnhost.toml:6: unknown field `worker` in `[events]`; expected one of `quiet_ms`, \
+         `workers`, `loop_hops` (did you mean `workers`?)"
+    );
+}
+
+#[test]
+fn wrong_types() {
+    assert_eq!(
+        error(&events("quiet_ms = \"2s\"\n")),
+        "fnhost.toml:6: events.quiet_ms: invalid type: string \"2s\", expected an integer"
+    );
+    assert_eq!(
+        error("manifest_version = 1\nevents = 5\n"),
+        "fnhost.toml:2: events: invalid type: integer `5`, expected a table"
+    );
+}
