@@ -50,6 +50,9 @@ pub struct EventsConfig {
     /// The loop guard: how many events in a row one chain may cause (a function writing to
     /// a bucket that triggers a function ...) before the next one is dropped.
     pub loop_hops: u32,
+    /// Delay before the first retry of a failed asynchronous invocation; the second waits
+    /// twice as long (Lambda: one and two minutes).
+    pub retry_delay_ms: u64,
 }
 
 impl EventsConfig {
@@ -65,6 +68,10 @@ impl EventsConfig {
     pub const WORKERS_RANGE: RangeInclusive<u32> = 1..=1024;
     /// Allowed `loop_hops`.
     pub const LOOP_HOPS_RANGE: RangeInclusive<u32> = 1..=1000;
+    /// `retry_delay_ms` when not given: Lambda's one minute.
+    pub const DEFAULT_RETRY_DELAY_MS: u64 = 60_000;
+    /// Allowed `retry_delay_ms`: 10 ms to an hour.
+    pub const RETRY_DELAY_MS_RANGE: RangeInclusive<u64> = 10..=3_600_000;
 }
 
 impl Default for EventsConfig {
@@ -73,6 +80,7 @@ impl Default for EventsConfig {
             quiet_ms: Self::DEFAULT_QUIET_MS,
             workers: Self::DEFAULT_WORKERS,
             loop_hops: Self::DEFAULT_LOOP_HOPS,
+            retry_delay_ms: Self::DEFAULT_RETRY_DELAY_MS,
         }
     }
 }
@@ -145,6 +153,13 @@ pub(crate) fn validate_events(
             Config::DEFAULT_LOOP_HOPS,
             src,
         )?,
+        retry_delay_ms: events_field(
+            "retry_delay_ms",
+            table.retry_delay_ms,
+            Config::RETRY_DELAY_MS_RANGE,
+            Config::DEFAULT_RETRY_DELAY_MS,
+            src,
+        )?,
     })
 }
 
@@ -211,6 +226,11 @@ pub(crate) fn events_range_fix(field: &str) -> String {
             u64::from(*Config::WORKERS_RANGE.end()),
             "events delivered at once",
         ),
+        "retry_delay_ms" => (
+            *Config::RETRY_DELAY_MS_RANGE.start(),
+            *Config::RETRY_DELAY_MS_RANGE.end(),
+            "milliseconds before the first retry of a failed event; the second waits twice as long",
+        ),
         _ => (
             u64::from(*Config::LOOP_HOPS_RANGE.start()),
             u64::from(*Config::LOOP_HOPS_RANGE.end()),
@@ -233,6 +253,7 @@ mod tests {
         assert!(EventsConfig::QUIET_MS_RANGE.contains(&e.quiet_ms));
         assert!(EventsConfig::WORKERS_RANGE.contains(&e.workers));
         assert!(EventsConfig::LOOP_HOPS_RANGE.contains(&e.loop_hops));
+        assert!(EventsConfig::RETRY_DELAY_MS_RANGE.contains(&e.retry_delay_ms));
         assert_eq!((a.retries, a.max_event_age_s), (2, 21_600));
         assert_eq!((e.quiet_ms, e.workers, e.loop_hops), (2000, 8, 16));
     }

@@ -152,6 +152,7 @@ pub(crate) struct Events {
     pub quiet_ms: Option<Spanned<Integer>>,
     pub workers: Option<Spanned<Integer>>,
     pub loop_hops: Option<Spanned<Integer>>,
+    pub retry_delay_ms: Option<Spanned<Integer>>,
 }
 
 /// The top-level `[http]` table.

@@ -15,6 +15,7 @@ fn defaults_when_absent_or_empty() {
         quiet_ms: 2000,
         workers: 8,
         loop_hops: 16,
+        retry_delay_ms: 60_000,
     };
     assert_eq!(parse(HEAD).unwrap().events, expected);
     assert_eq!(parse(&events("")).unwrap().events, expected);
@@ -27,25 +28,31 @@ fn defaults_fit_their_ranges() {
     assert!(C::QUIET_MS_RANGE.contains(&C::DEFAULT_QUIET_MS));
     assert!(C::WORKERS_RANGE.contains(&C::DEFAULT_WORKERS));
     assert!(C::LOOP_HOPS_RANGE.contains(&C::DEFAULT_LOOP_HOPS));
+    assert!(C::RETRY_DELAY_MS_RANGE.contains(&C::DEFAULT_RETRY_DELAY_MS));
 }
 
 #[test]
 fn every_field_at_its_boundaries() {
-    let low = parse(&events("quiet_ms = 50\nworkers = 1\nloop_hops = 1\n")).unwrap();
+    let low = parse(&events(
+        "quiet_ms = 50\nworkers = 1\nloop_hops = 1\nretry_delay_ms = 10\n",
+    ))
+    .unwrap();
     let expected = EventsConfig {
         quiet_ms: 50,
         workers: 1,
         loop_hops: 1,
+        retry_delay_ms: 10,
     };
     assert_eq!(low.events, expected);
     let high = parse(&events(
-        "quiet_ms = 600_000\nworkers = 1024\nloop_hops = 1000\n",
+        "quiet_ms = 600_000\nworkers = 1024\nloop_hops = 1000\nretry_delay_ms = 3_600_000\n",
     ))
     .unwrap();
     let expected = EventsConfig {
         quiet_ms: 600_000,
         workers: 1024,
         loop_hops: 1000,
+        retry_delay_ms: 3_600_000,
     };
     assert_eq!(high.events, expected);
 }
@@ -65,6 +72,8 @@ fn out_of_range() {
         "use 50 to 600000 (milliseconds without a change before an unclosed write fires)";
     const WORKERS: &str = "use 1 to 1024 (events delivered at once)";
     const HOPS: &str = "use 1 to 1000 (events one chain may cause before the loop guard stops it)";
+    const RETRY: &str = "use 10 to 3600000 (milliseconds before the first retry of a failed event; \
+                         the second waits twice as long)";
     for (line, fix) in [
         ("quiet_ms = 49", QUIET),
         ("quiet_ms = 600001", QUIET),
@@ -73,6 +82,8 @@ fn out_of_range() {
         ("workers = 1025", WORKERS),
         ("loop_hops = 0", HOPS),
         ("loop_hops = 1001", HOPS),
+        ("retry_delay_ms = 9", RETRY),
+        ("retry_delay_ms = 3600001", RETRY),
     ] {
         let (field, value) = line.split_once(" = ").unwrap();
         assert_eq!(
@@ -87,7 +98,7 @@ fn unknown_field_with_suggestion() {
     assert_eq!(
         error(&events("worker = 4\n")),
         "fnhost.toml:6: unknown field `worker` in `[events]`; expected one of `quiet_ms`, \
-         `workers`, `loop_hops` (did you mean `workers`?)"
+         `workers`, `loop_hops`, `retry_delay_ms` (did you mean `workers`?)"
     );
 }
 

@@ -109,6 +109,7 @@ fn full_example() {
         quiet_ms: 500,
         workers: 4,
         loop_hops: 16,
+        retry_delay_ms: 60_000,
     };
     assert_eq!(manifest.events, events);
     assert_eq!(manifest.http, HttpServerConfig::default());
