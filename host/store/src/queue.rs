@@ -317,6 +317,21 @@ impl Store {
         })
     }
 
+    /// Puts a claimed job back without counting the claim as an attempt (the invocation never
+    /// ran, e.g. it was throttled); it becomes due again at `not_before_ms`.
+    pub fn release(&self, id: i64, not_before_ms: u64) -> Result<(), StoreError> {
+        self.write("releasing a job", |tx| {
+            let mut stmt = tx.prepare_cached(&format!(
+                "UPDATE jobs SET state = {READY}, attempts = MAX(attempts - 1, 0), \
+                 not_before_ms = ?2 WHERE id = ?1"
+            ))?;
+            match stmt.execute(params![id, sql_u64(not_before_ms)])? {
+                0 => Err(StoreError::UnknownJob { id }.into()),
+                _ => Ok(()),
+            }
+        })
+    }
+
     /// Moves a job from the queue into the dead letters, in one transaction; returns the
     /// dead-letter id.
     pub fn dead_letter(
