@@ -33,6 +33,8 @@ enum Command {
     Invoke(commands::invoke::Args),
     /// Print a sample event as API Gateway, S3 or EventBridge would send it.
     GenerateEvent(commands::generate_event::Args),
+    /// List, show and re-drive asynchronous events that failed every attempt.
+    DeadLetters(commands::dead_letters::Args),
 }
 
 /// Exit status for a function that ran and failed.
@@ -69,6 +71,7 @@ fn main() -> ExitCode {
             Command::Build(args) => commands::build::run(&globals, args).await,
             Command::Invoke(args) => commands::invoke::run(&globals, args).await,
             Command::GenerateEvent(args) => commands::generate_event::run(args),
+            Command::DeadLetters(args) => commands::dead_letters::run(&globals, args).await,
         }
     });
     match result {

@@ -1,9 +1,11 @@
 //! The project a command works on: manifest, state directory, and runtime specs.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context as _, Result, bail};
+use fnhost_buckets::{Bucket, Buckets, FunctionObjects, Grants, WriteJournal};
 use fnhost_manifest::{FunctionConfig, Manifest};
 use fnhost_runtime::{FunctionSpec, Runtime, RuntimeConfig};
 
@@ -42,15 +44,62 @@ impl Globals {
             .unwrap_or_else(|| manifest.dir.join(".fnhost"))
     }
 
+    /// The state database: `fnhost.db` in the state directory.
+    pub fn store_path(&self, manifest: &Manifest) -> PathBuf {
+        self.state_dir(manifest).join("fnhost.db")
+    }
+
     /// A runtime over this project's state directory.
     pub fn runtime(&self, manifest: &Manifest) -> Runtime {
         Runtime::new(RuntimeConfig::new(self.state_dir(manifest)))
     }
 }
 
-/// What the runtime needs from a manifest function.
-pub fn spec(config: &FunctionConfig) -> FunctionSpec {
+/// The manifest's buckets (directories created if missing) and the journal of what functions
+/// wrote into them (the loop guard reads it).
+#[derive(Debug, Clone)]
+pub struct Objects {
+    /// Every `[bucket.NAME]`.
+    pub buckets: Arc<Buckets>,
+    /// Writes and deletes made by functions, by bucket and key.
+    pub journal: Arc<WriteJournal>,
+}
+
+impl Objects {
+    /// Open (and create) every bucket directory of `manifest`.
+    pub fn open(manifest: &Manifest) -> Result<Self> {
+        let mut buckets = Vec::new();
+        for config in manifest.buckets.values() {
+            let bucket = Bucket::open(&config.name, &config.path, &config.ignore).with_context(|| {
+                format!(
+                    "cannot open bucket `{}` at `{}` (fnhost.toml line {})",
+                    config.name,
+                    config.path.display(),
+                    config.line
+                )
+            })?;
+            buckets.push(bucket);
+        }
+        Ok(Self {
+            buckets: Arc::new(Buckets::new(buckets)),
+            journal: Arc::new(WriteJournal::new()),
+        })
+    }
+}
+
+/// What the runtime needs from a manifest function; object calls go to `objects` under the
+/// function's grants.
+pub fn spec(config: &FunctionConfig, objects: &Objects) -> FunctionSpec {
     let mut spec = FunctionSpec::new(&config.name);
+    spec.objects = Arc::new(FunctionObjects::new(
+        &config.name,
+        objects.buckets.clone(),
+        Grants {
+            read: config.objects.read.clone(),
+            write: config.objects.write.clone(),
+        },
+        objects.journal.clone(),
+    ));
     spec.memory_mb = config.memory_mb;
     spec.timeout = Duration::from_secs(config.timeout_s.into());
     spec.fuel = config.fuel;

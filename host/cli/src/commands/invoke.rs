@@ -11,7 +11,7 @@ use fnhost_runtime::{InvokeRequest, Outcome};
 use serde_json::json;
 
 use crate::builder;
-use crate::project::{Globals, spec};
+use crate::project::{Globals, Objects, spec};
 
 /// Arguments of `fnhost invoke`.
 #[derive(Debug, clap::Args)]
@@ -58,7 +58,8 @@ pub async fn run(globals: &Globals, args: Args) -> Result<bool> {
 
     let runtime = std::sync::Arc::new(globals.runtime(&manifest));
     let loader = runtime.clone();
-    let (spec, source) = (spec(config), config.source.clone());
+    let objects = Objects::open(&manifest)?;
+    let (spec, source) = (spec(config, &objects), config.source.clone());
     let function = tokio::task::spawn_blocking(move || loader.load(spec, &source))
         .await
         .context("loading the function panicked")?

@@ -1,6 +1,7 @@
 //! One module per subcommand; each has `Args` and `run`, which returns whether it succeeded.
 
 pub mod build;
+pub mod dead_letters;
 pub mod generate_event;
 pub mod invoke;
 pub mod up;

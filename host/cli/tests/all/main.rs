@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 mod http_events;
 mod http_limits;
 mod http_reload;
+mod fs_events;
 mod languages;
 mod up;
 

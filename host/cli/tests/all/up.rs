@@ -26,6 +26,21 @@ pub fn function(name: &str, guest: &str, extra: &str) -> String {
     )
 }
 
+/// The state directory of a test's host: its own database, but compiled artifacts and the
+/// source-hash index shared by all tests of a run (and kept warm between runs).
+pub fn state_dir(dir: &std::path::Path) -> PathBuf {
+    let state = dir.join("state");
+    if !state.exists() {
+        let shared = root().join("target/test-state");
+        std::fs::create_dir_all(&state).unwrap();
+        for sub in ["artifacts", "sources"] {
+            std::fs::create_dir_all(shared.join(sub)).unwrap();
+            std::os::unix::fs::symlink(shared.join(sub), state.join(sub)).unwrap();
+        }
+    }
+    state
+}
+
 /// A running `fnhost up`, killed on drop.
 pub struct Server {
     child: Child,
@@ -64,8 +79,7 @@ impl Server {
             .arg(&manifest)
             .args(["up", "--listen", "127.0.0.1:0", "--no-build"])
             .args(flags)
-            // Artifacts are shared by all tests of a run (and kept warm between runs).
-            .env("FNHOST_STATE_DIR", root().join("target/test-state"))
+            .env("FNHOST_STATE_DIR", state_dir(dir.path()))
             .env_remove("FNHOST_LISTEN")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -135,6 +149,14 @@ impl Server {
         let pid = self.child.id() as libc::pid_t;
         // SAFETY: plain kill(2) on our own child's pid.
         assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    }
+
+    /// SIGKILL the host (no drain, nothing flushed) and hand back its directory, so a new
+    /// host can start on the same manifest and state.
+    pub fn kill9(mut self) -> tempfile::TempDir {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        std::mem::replace(&mut self.dir, tempfile::tempdir().unwrap())
     }
 
     /// Send SIGTERM and wait for the exit.

@@ -5,17 +5,21 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context as _, Result};
-use fnhost_dispatch::{Admission, Deployed};
+use fnhost_dispatch::{Admission, Deployed, Origin};
 use fnhost_manifest::{FunctionConfig, Manifest};
 use fnhost_runtime::{CacheStatus, Function, Runtime};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::project::spec;
+use crate::project::{Objects, spec};
 
 /// Load one function off the async workers (compiling can take seconds).
-pub async fn load(runtime: &Arc<Runtime>, config: &FunctionConfig) -> Result<Function> {
+pub async fn load(
+    runtime: &Arc<Runtime>,
+    objects: &Objects,
+    config: &FunctionConfig,
+) -> Result<Function> {
     let loader = runtime.clone();
-    let (spec, source) = (spec(config), config.source.clone());
+    let (spec, source) = (spec(config, objects), config.source.clone());
     tokio::task::spawn_blocking(move || loader.load(spec, &source))
         .await
         .context("loading the function panicked")?
@@ -26,6 +30,7 @@ pub async fn load(runtime: &Arc<Runtime>, config: &FunctionConfig) -> Result<Fun
 /// stops `fnhost up` before it binds a socket.
 pub async fn load_all(
     runtime: &Arc<Runtime>,
+    objects: &Objects,
     manifest: &Manifest,
 ) -> Result<BTreeMap<String, Function>> {
     let bar = ProgressBar::new(manifest.functions.len() as u64);
@@ -38,7 +43,7 @@ pub async fn load_all(
     let mut loaded = BTreeMap::new();
     for config in manifest.functions.values() {
         bar.set_message(config.name.clone());
-        let function = match load(runtime, config).await {
+        let function = match load(runtime, objects, config).await {
             Ok(f) => f,
             Err(err) => {
                 bar.abandon();
@@ -77,5 +82,6 @@ pub fn deployed(
         function: Arc::new(function),
         gate,
         reserved_concurrency: config.reserved_concurrency,
+        origin: Origin::Manifest,
     }
 }

@@ -4,6 +4,7 @@
 mod deploy;
 mod reload;
 mod settings;
+mod triggers;
 
 use std::sync::Arc;
 
@@ -13,7 +14,7 @@ use fnhost_http::{App, HEALTH_PATH, Router, serve};
 use fnhost_runtime::{EngineSettings, Runtime, RuntimeConfig};
 
 use crate::builder;
-use crate::project::Globals;
+use crate::project::{Globals, Objects};
 
 pub use settings::Args;
 
@@ -45,7 +46,13 @@ pub async fn run(globals: &Globals, args: Args) -> Result<bool> {
         settings::reserved_total(&manifest),
     ));
     let registry = Arc::new(Registry::new());
-    let loaded = deploy::load_all(&runtime, &manifest).await?;
+    let objects = Objects::open(&manifest)?;
+    let store_path = globals.store_path(&manifest);
+    let store = fnhost_store::Store::open(&store_path).with_context(|| {
+        format!("cannot open the state database `{}`", store_path.display())
+    })?;
+    let wake = Arc::new(tokio::sync::Notify::new());
+    let loaded = deploy::load_all(&runtime, &objects, &manifest).await?;
     for (name, function) in loaded {
         let config = &manifest.functions[&name];
         registry.insert(&name, deploy::deployed(&admission, function, config, None));
@@ -63,7 +70,11 @@ pub async fn run(globals: &Globals, args: Args) -> Result<bool> {
         logs,
     ));
     let router = Router::from_manifest(&manifest, |name| registry.get(name).is_some());
-    let app = Arc::new(App::new(dispatcher, router, settings.server.clone()));
+    let app = Arc::new(App::new(
+        dispatcher.clone(),
+        router,
+        settings.server.clone(),
+    ));
 
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
@@ -77,14 +88,22 @@ pub async fn run(globals: &Globals, args: Args) -> Result<bool> {
         .local_addr()
         .context("cannot read the bound address")?;
     print_routes(&app.router(), registry.names().len());
+    let triggers =
+        triggers::start(&manifest, &store, dispatcher.clone(), &objects, wake, args.quiet).await?;
     println!("health: http://{local}{HEALTH_PATH}");
     println!("listening on http://{local}");
 
     if !args.no_watch {
-        reload::spawn(manifest, runtime, admission, app.clone())?;
+        reload::spawn(manifest, runtime, objects, admission, app.clone())?;
     }
 
     let drained = serve(listener, app, shutdown_signal()).await;
+    let unfinished = triggers.shutdown(settings.server.drain_timeout).await;
+    if unfinished > 0 {
+        eprintln!(
+            "fnhost: {unfinished} queued event(s) were still running; they run again at the next start"
+        );
+    }
     if drained.abandoned > 0 {
         eprintln!(
             "fnhost: stopped with {} request(s) still running after {} s",

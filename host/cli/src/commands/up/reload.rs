@@ -9,12 +9,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context as _, Result};
-use fnhost_dispatch::{Admission, Deployed, Registry, Watcher};
+use fnhost_dispatch::{Admission, Deployed, Origin, Registry, Watcher};
 use fnhost_http::{App, Router};
 use fnhost_manifest::Manifest;
 use fnhost_runtime::Runtime;
 
 use super::deploy;
+use crate::project::Objects;
 use super::settings::reserved_total;
 
 /// Changes closer together than this are applied as one.
@@ -23,6 +24,7 @@ const QUIET: Duration = Duration::from_millis(150);
 struct Reloader {
     manifest: Manifest,
     runtime: Arc<Runtime>,
+    objects: Objects,
     admission: Arc<Admission>,
     app: Arc<App>,
 }
@@ -31,6 +33,7 @@ struct Reloader {
 pub fn spawn(
     manifest: Manifest,
     runtime: Arc<Runtime>,
+    objects: Objects,
     admission: Arc<Admission>,
     app: Arc<App>,
 ) -> Result<()> {
@@ -39,6 +42,7 @@ pub fn spawn(
     let mut reloader = Reloader {
         manifest,
         runtime,
+        objects,
         admission,
         app,
     };
@@ -102,7 +106,7 @@ impl Reloader {
         config: &fnhost_manifest::FunctionConfig,
         previous: Option<&Deployed>,
     ) -> Option<Deployed> {
-        match deploy::load(&self.runtime, config).await {
+        match deploy::load(&self.runtime, &self.objects, config).await {
             Ok(function) => {
                 let info = function.info();
                 eprintln!(
@@ -155,7 +159,20 @@ impl Reloader {
         if new.http != self.manifest.http {
             eprintln!("fnhost: changes to [http] take effect after a restart");
         }
-        let old = self.registry().snapshot();
+        if triggers_changed(&self.manifest, &new) {
+            eprintln!(
+                "fnhost: changes to buckets, [events], s3 triggers, schedules and async settings \
+                 take effect after a restart"
+            );
+        }
+        // Only manifest entries are replaced; functions uploaded through the API stay.
+        let old: BTreeMap<String, Arc<Deployed>> = self
+            .registry()
+            .snapshot()
+            .iter()
+            .filter(|(_, d)| d.origin == Origin::Manifest)
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
         let mut table: BTreeMap<String, Arc<Deployed>> = BTreeMap::new();
         for config in new.functions.values() {
             let previous = old.get(&config.name);
@@ -178,17 +195,42 @@ impl Reloader {
         }
         // Added functions must be deployed before a route points at them, and removed ones
         // stay deployed until no route does: union, then routes, then the new table.
-        let mut union = BTreeMap::clone(&old);
+        let mut union = old;
         union.extend(table.iter().map(|(k, v)| (k.clone(), v.clone())));
-        self.registry().replace(union);
+        self.registry().replace_manifest(union);
         let router = Router::from_manifest(&new, |name| table.contains_key(name));
         let routes = router.table().len();
         self.app.set_router(router);
-        self.registry().replace(table);
+        for name in self.registry().replace_manifest(table) {
+            eprintln!(
+                "fnhost: function `{name}` of fnhost.toml replaces the uploaded function of that name; the upload stays stored and comes back once the name leaves fnhost.toml and fnhost restarts"
+            );
+        }
         eprintln!(
             "fnhost: manifest reloaded: {} function(s), {routes} route(s)",
             new.functions.len()
         );
         self.manifest = new;
     }
+}
+
+/// Whether anything the asynchronous triggers were started from differs.
+fn triggers_changed(old: &Manifest, new: &Manifest) -> bool {
+    if old.buckets != new.buckets || old.events != new.events {
+        return true;
+    }
+    let shape = |m: &Manifest| {
+        m.functions
+            .values()
+            .map(|f| {
+                (
+                    f.name.clone(),
+                    f.s3.clone(),
+                    f.schedules.clone(),
+                    f.async_config.clone(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    shape(old) != shape(new)
 }

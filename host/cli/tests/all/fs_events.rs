@@ -1,0 +1,451 @@
+//! End-to-end tests of the file-watch trigger, durable delivery and schedules: the real
+//! `fnhost up` with real files in bucket directories; deliveries are counted by key from the
+//! `s3-probe` fixture's own output.
+
+use std::collections::BTreeMap;
+use std::io::Write as _;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::up::{Server, function, state_dir};
+
+/// One `PROBE` line: a delivered S3 record as the function saw it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Probe {
+    pub function: String,
+    pub event: String,
+    pub bucket: String,
+    pub key: String,
+    pub size: i64,
+    pub etag: String,
+}
+
+/// Every `PROBE` line in a host's stdout, in order.
+pub fn probes(stdout: &str) -> Vec<Probe> {
+    stdout
+        .lines()
+        .filter_map(|line| {
+            let (prefix, rest) = line.split_once("] PROBE ")?;
+            let function = prefix.split('[').next()?.to_owned();
+            let rest = rest.strip_prefix("event=")?;
+            let (event, rest) = rest.split_once(" bucket=")?;
+            let (bucket, rest) = rest.split_once(" key=")?;
+            let (key, rest) = rest.rsplit_once(" size=")?;
+            let (size, rest) = rest.split_once(" etag=")?;
+            let (etag, _) = rest.split_once(" seq=")?;
+            Some(Probe {
+                function,
+                event: event.to_owned(),
+                bucket: bucket.to_owned(),
+                key: key.to_owned(),
+                size: size.parse().ok()?,
+                etag: etag.to_owned(),
+            })
+        })
+        .collect()
+}
+
+/// Poll the host's probes until `done` holds; panics with the output after `within`.
+fn wait_probes(server: &Server, within: Duration, done: impl Fn(&[Probe]) -> bool) -> Vec<Probe> {
+    let deadline = Instant::now() + within;
+    loop {
+        let seen = probes(&server.stdout());
+        if done(&seen) {
+            return seen;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out; probes so far: {seen:#?}\nstderr:\n{}",
+            server.stderr()
+        );
+        std::thread::sleep(Duration::from_millis(25));
+    }
+}
+
+/// A manifest body: bucket `uploads` (and `extra` lines), quick quiet period and retries.
+fn manifest(functions: &str) -> String {
+    format!(
+        "[bucket.uploads]\npath = \"uploads\"\n\n[events]\nquiet_ms = 300\nretry_delay_ms = 100\n\n{functions}"
+    )
+}
+
+fn probe_function(name: &str, triggers: &str, extra: &str) -> String {
+    function(name, "s3-probe", &format!("{extra}\n{triggers}"))
+}
+
+fn s3(function: &str, bucket: &str, events: &str, prefix: &str, suffix: &str) -> String {
+    format!(
+        "[[function.{function}.s3]]\nbucket = \"{bucket}\"\nevents = {events}\nprefix = \"{prefix}\"\nsuffix = \"{suffix}\"\n"
+    )
+}
+
+const ALL: &str = r#"["s3:ObjectCreated:*", "s3:ObjectRemoved:*"]"#;
+
+fn md5_hex(data: &[u8]) -> String {
+    // The host's ETag is the MD5 of the content; compute it independently with md5sum.
+    let mut child = Command::new("md5sum")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("md5sum");
+    child.stdin.take().unwrap().write_all(data).unwrap();
+    let out = child.wait_with_output().unwrap();
+    String::from_utf8(out.stdout).unwrap()[..32].to_owned()
+}
+
+fn count_by_key(seen: &[Probe]) -> BTreeMap<String, usize> {
+    let mut counts = BTreeMap::new();
+    for p in seen {
+        *counts.entry(p.key.clone()).or_insert(0) += 1;
+    }
+    counts
+}
+
+fn uploads(server: &Server) -> std::path::PathBuf {
+    server.dir.path().join("uploads")
+}
+
+#[test]
+fn object_changes_become_s3_records() {
+    let server = Server::start(
+        &manifest(&probe_function(
+            "probe",
+            &s3("probe", "uploads", ALL, "", ""),
+            "",
+        )),
+        &[],
+    );
+    let dir = uploads(&server);
+    assert!(dir.is_dir(), "bucket directory created at start");
+    assert!(server.stdout().contains("bucket `uploads`"));
+
+    std::fs::write(dir.join("a.txt"), "hello").unwrap();
+    let seen = wait_probes(&server, Duration::from_secs(20), |p| p.len() == 1);
+    assert_eq!(seen[0].event, "ObjectCreated:Put");
+    assert_eq!(seen[0].bucket, "uploads");
+    assert_eq!(seen[0].key, "a.txt");
+    assert_eq!(seen[0].size, 5);
+    assert_eq!(seen[0].etag, md5_hex(b"hello"));
+
+    // Overwrite: a second Put with the new size.
+    std::fs::write(dir.join("a.txt"), "hello world").unwrap();
+    let seen = wait_probes(&server, Duration::from_secs(20), |p| p.len() == 2);
+    assert_eq!((seen[1].key.as_str(), seen[1].size), ("a.txt", 11));
+
+    // Nested keys with spaces and non-ASCII, in a directory made just now.
+    let nested = dir.join("2026/03");
+    std::fs::create_dir_all(&nested).unwrap();
+    std::fs::write(nested.join("red flower 사진.jpg"), b"\xff\xd8jpeg").unwrap();
+    let seen = wait_probes(&server, Duration::from_secs(20), |p| p.len() == 3);
+    assert_eq!(seen[2].key, "2026/03/red flower 사진.jpg");
+
+    // A rename into the bucket counts as created.
+    let outside = server.dir.path().join("outside.txt");
+    std::fs::write(&outside, "moved in").unwrap();
+    std::fs::rename(&outside, dir.join("moved.txt")).unwrap();
+    let seen = wait_probes(&server, Duration::from_secs(20), |p| p.len() == 4);
+    assert_eq!(
+        (seen[3].event.as_str(), seen[3].key.as_str()),
+        ("ObjectCreated:Copy", "moved.txt")
+    );
+
+    // Temporary files are ignored; deletes are ObjectRemoved:Delete without size.
+    std::fs::write(dir.join("partial.tmp"), "ignored").unwrap();
+    std::fs::write(dir.join(".hidden"), "ignored").unwrap();
+    std::fs::remove_file(dir.join("a.txt")).unwrap();
+    let seen = wait_probes(&server, Duration::from_secs(20), |p| p.len() == 5);
+    assert_eq!(
+        (seen[4].event.as_str(), seen[4].key.as_str(), seen[4].size),
+        ("ObjectRemoved:Delete", "a.txt", -1)
+    );
+    // Nothing else arrives (each change exactly once, ignored files never).
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(probes(&server.stdout()).len(), 5, "{}", server.stdout());
+}
+
+#[test]
+fn prefix_and_suffix_filters_pick_the_function() {
+    let functions = format!(
+        "{}{}",
+        probe_function(
+            "images",
+            &s3("images", "uploads", r#"["s3:ObjectCreated:*"]"#, "images/", ".png"),
+            ""
+        ),
+        probe_function(
+            "docs",
+            &s3("docs", "uploads", r#"["s3:ObjectCreated:Put"]"#, "docs/", ""),
+            ""
+        ),
+    );
+    let server = Server::start(&manifest(&functions), &[]);
+    let dir = uploads(&server);
+    std::fs::create_dir_all(dir.join("images")).unwrap();
+    std::fs::create_dir_all(dir.join("docs")).unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    for key in ["images/a.png", "images/a.jpg", "docs/x.txt", "other.png", "docs.png"] {
+        std::fs::write(dir.join(key), key).unwrap();
+    }
+    let seen = wait_probes(&server, Duration::from_secs(20), |p| p.len() >= 2);
+    std::thread::sleep(Duration::from_millis(1000));
+    let seen_all = probes(&server.stdout());
+    assert_eq!(seen_all.len(), 2, "{seen:#?}");
+    let mut got: Vec<(String, String)> = seen_all
+        .iter()
+        .map(|p| (p.function.clone(), p.key.clone()))
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            ("docs".to_owned(), "docs/x.txt".to_owned()),
+            ("images".to_owned(), "images/a.png".to_owned())
+        ]
+    );
+}
+
+#[test]
+fn a_slowly_written_large_file_fires_once_after_close() {
+    let server = Server::start(
+        &manifest(&probe_function(
+            "probe",
+            &s3("probe", "uploads", ALL, "", ""),
+            "",
+        )),
+        &[],
+    );
+    let path = uploads(&server).join("big.bin");
+    let chunk = vec![7u8; 512 * 1024];
+    let mut file = std::fs::File::create(&path).unwrap();
+    for _ in 0..16 {
+        file.write_all(&chunk).unwrap();
+        file.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+        assert!(
+            probes(&server.stdout()).is_empty(),
+            "fired while the file was still open for writing"
+        );
+    }
+    drop(file);
+    let seen = wait_probes(&server, Duration::from_secs(20), |p| !p.is_empty());
+    std::thread::sleep(Duration::from_millis(1000));
+    let seen_all = probes(&server.stdout());
+    assert_eq!(seen_all.len(), 1, "{seen:#?}");
+    assert_eq!(seen_all[0].size, 16 * 512 * 1024);
+}
+
+/// Write `count` small files named `prefix-NNNN.txt`.
+fn burst(dir: &Path, prefix: &str, count: usize) {
+    for i in 0..count {
+        std::fs::write(dir.join(format!("{prefix}-{i:04}.txt")), format!("{prefix} {i}")).unwrap();
+    }
+}
+
+#[test]
+fn a_burst_of_2000_files_is_delivered_exactly_once() {
+    let server = Server::start(
+        &manifest(&probe_function(
+            "probe",
+            &s3("probe", "uploads", ALL, "", ".txt"),
+            "",
+        )),
+        &[],
+    );
+    burst(&uploads(&server), "burst", 2000);
+    let seen = wait_probes(&server, Duration::from_secs(120), |p| {
+        count_by_key(p).len() >= 2000
+    });
+    std::thread::sleep(Duration::from_millis(1000));
+    let counts = count_by_key(&probes(&server.stdout()));
+    assert_eq!(counts.len(), 2000, "every file delivered: {} probes", seen.len());
+    let twice: Vec<_> = counts.iter().filter(|(_, n)| **n != 1).collect();
+    assert!(twice.is_empty(), "delivered more than once: {twice:?}");
+}
+
+#[test]
+fn kill_9_mid_burst_then_restart_delivers_everything() {
+    let server = Server::start(
+        &manifest(&probe_function(
+            "probe",
+            &s3("probe", "uploads", ALL, "", ".txt"),
+            "",
+        )),
+        &[],
+    );
+    let dir = uploads(&server);
+    burst(&dir, "first", 2000);
+    // Kill once some, but not all, have been delivered.
+    wait_probes(&server, Duration::from_secs(60), |p| p.len() >= 300);
+    let before = probes(&server.stdout());
+    let dir_handle = server.kill9();
+    // Files created while the host is down.
+    burst(&dir_handle.path().join("uploads"), "offline", 100);
+    let server = Server::start_in(dir_handle, &[]);
+    let after = wait_probes(&server, Duration::from_secs(120), |p| {
+        let mut keys = count_by_key(&before);
+        for (k, n) in count_by_key(p) {
+            *keys.entry(k).or_insert(0) += n;
+        }
+        keys.len() >= 2100
+    });
+    let mut counts = count_by_key(&before);
+    for (k, n) in count_by_key(&after) {
+        *counts.entry(k).or_insert(0) += n;
+    }
+    assert_eq!(counts.len(), 2100, "every file delivered at least once");
+    // Only events that were running at the kill may run twice: at most the worker count.
+    let twice = counts.values().filter(|n| **n > 1).count();
+    assert!(twice <= 8, "{twice} files delivered twice");
+    assert!(counts.values().all(|n| *n <= 2));
+    // Nothing that the first host finished is delivered again after restart... beyond those.
+    let again = count_by_key(&after)
+        .keys()
+        .filter(|k| count_by_key(&before).contains_key(*k))
+        .count();
+    assert!(again <= 8, "{again} keys the first host delivered ran again");
+}
+
+fn dead_letters(server: &Server) -> Vec<Value> {
+    let out = Command::new(env!("CARGO_BIN_EXE_fnhost"))
+        .arg("-f")
+        .arg(server.dir.path().join("fnhost.toml"))
+        .args(["dead-letters", "list", "--json"])
+        .env("FNHOST_STATE_DIR", state_dir(server.dir.path()))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice::<Vec<Value>>(&out.stdout).unwrap()
+}
+
+#[test]
+fn failures_are_retried_twice_then_dead_lettered_and_redrive_works() {
+    let body = |fail_on: &str| {
+        manifest(&probe_function(
+            "probe",
+            &s3("probe", "uploads", r#"["s3:ObjectCreated:*"]"#, "", ""),
+            &format!("env = {{ FAIL_ON = \"{fail_on}\" }}"),
+        ))
+    };
+    let server = Server::start(&body("fail"), &[]);
+    std::fs::write(uploads(&server).join("please-fail.txt"), "x").unwrap();
+    assert!(
+        server.await_stderr("dead letter #", Duration::from_secs(30)),
+        "{}",
+        server.stderr()
+    );
+    let seen = probes(&server.stdout());
+    assert_eq!(seen.len(), 3, "1 attempt + 2 retries: {seen:#?}");
+    let letters = dead_letters(&server);
+    assert_eq!(letters.len(), 1);
+    assert_eq!(letters[0]["function"], "probe");
+    assert_eq!(letters[0]["reason"], "RetriesExhausted");
+    assert_eq!(letters[0]["attempts"], 3);
+    assert!(
+        letters[0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("ProbeFailure")
+    );
+    assert_eq!(
+        letters[0]["event"]["Records"][0]["s3"]["object"]["key"],
+        "please-fail.txt"
+    );
+
+    // Fix the function (hot reload of the manifest), then re-drive.
+    std::fs::write(
+        server.dir.path().join("fnhost.toml"),
+        format!("manifest_version = 1\n\n{}", body("")),
+    )
+    .unwrap();
+    assert!(server.await_stderr("reloaded", Duration::from_secs(30)));
+    let id = letters[0]["id"].as_i64().unwrap().to_string();
+    let out = Command::new(env!("CARGO_BIN_EXE_fnhost"))
+        .arg("-f")
+        .arg(server.dir.path().join("fnhost.toml"))
+        .args(["dead-letters", "redrive", &id])
+        .env("FNHOST_STATE_DIR", state_dir(server.dir.path()))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("re-queued 1 event"));
+    wait_probes(&server, Duration::from_secs(20), |p| p.len() == 4);
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(dead_letters(&server).is_empty(), "re-driven and delivered");
+}
+
+#[test]
+fn the_loop_guard_stops_a_self_triggering_function() {
+    let server = Server::start(
+        &manifest(&probe_function(
+            "echo",
+            &s3("echo", "uploads", r#"["s3:ObjectCreated:*"]"#, "echo/", ""),
+            "env = { ECHO_BUCKET = \"uploads\" }\nobjects = { read = [\"uploads\"], write = [\"uploads\"] }",
+        )),
+        &[],
+    );
+    let dir = uploads(&server).join("echo");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    std::fs::write(dir.join("0.txt"), "start").unwrap();
+    assert!(
+        server.await_stderr("stopped a loop", Duration::from_secs(60)),
+        "{}",
+        server.stderr()
+    );
+    std::thread::sleep(Duration::from_millis(1000));
+    let seen = probes(&server.stdout());
+    assert_eq!(seen.len(), 16, "16 hops, then stopped: {seen:#?}");
+    let letters = dead_letters(&server);
+    assert_eq!(letters.len(), 1);
+    assert_eq!(letters[0]["reason"], "LoopDetected");
+    assert_eq!(letters[0]["hop"], 16);
+}
+
+#[test]
+fn a_seconds_rate_schedule_fires_on_time() {
+    let server = Server::start(
+        &manifest(&probe_function(
+            "tick",
+            "[[function.tick.schedule]]\nexpression = \"rate(1 second)\"\nname = \"ticker\"\n",
+            "",
+        )),
+        &[],
+    );
+    assert!(server.stdout().contains("schedule `ticker` rate(1 second) -> tick"));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let runs = loop {
+        let runs: Vec<(i64, i64)> = server
+            .stdout()
+            .lines()
+            .filter_map(|l| {
+                let rest = l.split_once("SCHEDULED ")?.1;
+                assert!(rest.contains("rule=arn:aws:events:us-east-1:000000000000:rule/ticker"));
+                let time = rest.split_once("time=")?.1.split(' ').next()?;
+                let now: i64 = rest.split_once("now_ms=")?.1.trim().parse().ok()?;
+                let t = chrono::DateTime::parse_from_rfc3339(time).ok()?.timestamp_millis();
+                Some((t, now))
+            })
+            .collect();
+        if runs.len() >= 4 || Instant::now() > deadline {
+            break runs;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(runs.len() >= 4, "{}", server.stdout());
+    for pair in runs.windows(2) {
+        let gap = pair[1].0 - pair[0].0;
+        assert!((1000..=1000).contains(&gap), "fire times 1 s apart: {runs:?}");
+    }
+    for (time, started) in &runs {
+        // The event's time is whole seconds; the handler starts within a second of it.
+        let late = started - time;
+        assert!((0..1000 + 999).contains(&late), "late by {late} ms: {runs:?}");
+    }
+}
