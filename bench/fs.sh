@@ -44,9 +44,12 @@ bucket = "uploads"
 events = ["s3:ObjectCreated:*"]
 EOF
 
-# Baseline: inotifywait prints the close time of each file.
-inotifywait -m -q -e close_write --timefmt '%s' --format '%w%f' "$WORK/baseline" \
-  | while read -r path; do echo "$(date +%s.%N) $path"; done >"$WORK/baseline.log" &
+# Baseline: inotifywait reports each close; one long-lived Python reader stamps the time each
+# line arrives (no process per event).
+inotifywait -m -q -e close_write --format '%w%f' "$WORK/baseline" \
+  | python3 -u -c 'import sys, time
+for line in sys.stdin:
+    print(f"{time.time():.6f} {line.strip()}", flush=True)' >"$WORK/baseline.log" &
 sleep 0.5
 
 FNHOST_STATE_DIR="$WORK/state" "$ROOT/target/release/fnhost" -f "$WORK/fnhost.toml" up \
@@ -108,27 +111,52 @@ with open(os.path.join(work, "baseline.log")) as f:
         seen_base.setdefault(os.path.basename(path.strip()), float(t) * 1000.0)
 lat_base = [seen_base[k] - closed_base[k] for k in closed_base if k in seen_base]
 
-# 2. Burst: FILES files as fast as Python can write them.
-keys = [f"burst-{i:05d}.txt" for i in range(files)]
-t0 = time.time() * 1000.0
-for key in keys:
-    write(up, key)
-t_written = time.time() * 1000.0
-starts, dup = wait_for(keys, 600)
-got = [starts[k] for k in keys if k in starts]
-lost = files - len(got)
-t_last = max(got) if got else t0
-rate = len(got) / ((t_last - t0) / 1000.0) if got else 0.0
-write_rate = files / ((t_written - t0) / 1000.0)
+def burst(kind, make):
+    """Create FILES files in the bucket with `make(key)`; return delivery figures."""
+    keys = [f"{kind}-{i:05d}.txt" for i in range(files)]
+    t0 = time.time() * 1000.0
+    for key in keys:
+        make(key)
+    t_made = time.time() * 1000.0
+    starts, dup = wait_for(keys, 600)
+    got = [starts[k] for k in keys if k in starts]
+    t_last = max(got) if got else t0
+    return {
+        "kind": kind,
+        "made_rate": files / max((t_made - t0) / 1000.0, 1e-6),
+        "delivered": len(got),
+        "lost": files - len(got),
+        "dup": dup,
+        "secs": (t_last - t0) / 1000.0,
+        "rate": len(got) / max((t_last - t0) / 1000.0, 1e-6),
+        "lag": t_last - t_made,
+    }
+
+# 2. Burst written in place: bounded by how fast one writer creates files.
+written = burst("written", lambda key: write(up, key))
+# 3. Burst moved in: FILES files prepared beside the bucket, then renamed in as fast as
+#    possible (a sync tool or `mv *`), so the host, not the writer, is the bottleneck.
+staging = os.path.join(work, "staging")
+os.makedirs(staging, exist_ok=True)
+for i in range(files):
+    write(staging, f"moved-{i:05d}.txt")
+moved = burst("moved", lambda key: os.rename(os.path.join(staging, key), os.path.join(up, key)))
+_, dup_total = handler_starts()
 
 print(f"latency, close -> handler start ({len(lat)} paced files):")
 print(f"  fnhost           p50 {pct(lat,50):7.2f} ms   p99 {pct(lat,99):7.2f} ms   max {max(lat):7.2f} ms")
 if lat_base:
     print(f"  inotifywait      p50 {pct(lat_base,50):7.2f} ms   p99 {pct(lat_base,99):7.2f} ms   (baseline: notification only)")
-    print(f"  ratio p50 fnhost/baseline: {pct(lat,50)/max(pct(lat_base,50),1e-3):.1f}x")
-print(f"burst of {files} files (written at {write_rate:,.0f} files/s):")
-print(f"  delivered {len(got)}   lost {lost}   duplicated {dup}")
-print(f"  throughput {rate:,.0f} events/s (first write -> last handler start, {(t_last-t0)/1000:.2f} s)")
-ok = pct(lat,50) < 20 and rate >= 2000 and lost == 0 and dup == 0
+    print(f"  fnhost adds {pct(lat,50)-pct(lat_base,50):.2f} ms at p50 over the bare notification "
+          f"(checkpoint + queue transaction + claim + a fresh wasm instance)")
+for b in (written, moved):
+    how = "written in place" if b["kind"] == "written" else "renamed into the bucket"
+    print(f"burst of {files} files {how} (at {b['made_rate']:,.0f} files/s):")
+    print(f"  delivered {b['delivered']}   lost {b['lost']}")
+    print(f"  throughput {b['rate']:,.0f} events/s (first file -> last handler start, {b['secs']:.2f} s; "
+          f"last handler started {b['lag']:.0f} ms after the last file)")
+print(f"duplicated deliveries over the whole run: {dup_total}")
+lost = written["lost"] + moved["lost"]
+ok = pct(lat,50) < 20 and max(written["rate"], moved["rate"]) >= 2000 and lost == 0 and dup_total == 0
 print("goals (p50 < 20 ms, >= 2,000 events/s, 0 lost, 0 duplicated):", "MET" if ok else "NOT MET")
 PY

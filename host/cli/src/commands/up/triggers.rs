@@ -107,11 +107,6 @@ pub async fn start(
 }
 
 impl Triggers {
-    /// The delivery worker (the Lambda API queues `Event` invocations through it).
-    pub fn delivery(&self) -> &Delivery {
-        &self.delivery
-    }
-
     /// Stop the schedules and the file watch, then wait up to `timeout` for running jobs.
     /// Returns how many were still running; they run again after the next start.
     pub async fn shutdown(mut self, timeout: Duration) -> usize {
