@@ -11,10 +11,75 @@ use std::sync::{Arc, mpsc};
 
 use fnhost_runtime::Invocation;
 
-/// Receives every finished invocation's log.
+/// Receives every finished invocation's log, and the dispatcher's other events for metrics.
+///
+/// `function` is the registry key: the function name, or `name:version` for a published
+/// version of an uploaded function.
 pub trait LogSink: Send + Sync + 'static {
     /// Called once per invocation, after it ended.
     fn invocation(&self, function: &str, invocation: &Invocation);
+
+    /// Called when an invocation was refused by the concurrency limits (it never ran).
+    fn throttled(&self, function: &str) {
+        let _ = function;
+    }
+
+    /// Called when an admitted invocation starts running.
+    fn started(&self, function: &str) {
+        let _ = function;
+    }
+
+    /// Called once for every [`LogSink::started`], however the invocation ended (also when
+    /// the runtime refused the event or the caller went away mid-run).
+    fn stopped(&self, function: &str) {
+        let _ = function;
+    }
+}
+
+/// Hands every event to several sinks, in order (e.g. the console, metrics and the log store).
+pub struct Tee {
+    sinks: Vec<std::sync::Arc<dyn LogSink>>,
+}
+
+impl Tee {
+    /// A sink that forwards to each of `sinks`.
+    pub fn new(sinks: Vec<std::sync::Arc<dyn LogSink>>) -> Self {
+        Self { sinks }
+    }
+}
+
+impl std::fmt::Debug for Tee {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tee")
+            .field("sinks", &self.sinks.len())
+            .finish()
+    }
+}
+
+impl LogSink for Tee {
+    fn invocation(&self, function: &str, invocation: &Invocation) {
+        for sink in &self.sinks {
+            sink.invocation(function, invocation);
+        }
+    }
+
+    fn throttled(&self, function: &str) {
+        for sink in &self.sinks {
+            sink.throttled(function);
+        }
+    }
+
+    fn started(&self, function: &str) {
+        for sink in &self.sinks {
+            sink.started(function);
+        }
+    }
+
+    fn stopped(&self, function: &str) {
+        for sink in &self.sinks {
+            sink.stopped(function);
+        }
+    }
 }
 
 /// Discards logs (`fnhost up -q`).

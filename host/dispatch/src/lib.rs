@@ -17,8 +17,8 @@ mod registry;
 mod watch;
 
 pub use admission::{Admission, AdmissionConfig, Gate, Permit, ThrottleReason};
-pub use console::{Console, LogSink, NoLogs, prefixed};
+pub use console::{Console, LogSink, NoLogs, Tee, prefixed};
 pub use dispatcher::Dispatcher;
 pub use error::{DispatchError, WatchError};
-pub use registry::{Deployed, Registry};
+pub use registry::{Deployed, Origin, Registry};
 pub use watch::Watcher;

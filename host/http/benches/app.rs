@@ -47,6 +47,7 @@ fn bench(c: &mut Criterion) {
             function: Arc::new(runtime.load(FunctionSpec::new("hello"), &wasm).unwrap()),
             gate: admission.gate(None),
             reserved_concurrency: None,
+            origin: fnhost_dispatch::Origin::Manifest,
         },
     );
     let dispatcher = Arc::new(Dispatcher::new(
