@@ -1,1 +1,39 @@
-//! fnhost's Lambda-compatible REST API, SigV4 auth and Prometheus metrics
+//! fnhost's Lambda-compatible REST API, the admin listener of `fnhost up`.
+//!
+//! [`Api`] answers the Lambda REST API (`rest-json`, paths under `/2015-03-31/functions`) as
+//! boto3 and the aws CLI speak it: Invoke (RequestResponse, Event, DryRun; log tails) and the
+//! control plane for uploaded functions (create, get, list, update code and configuration,
+//! delete, publish versions). Uploads are unpacked defensively ([`package`]), compiled and
+//! linked before anything is written, kept by content hash ([`code`]) and recorded in the
+//! store, and restored into the registry at startup ([`Api::restore`]). Errors leave in
+//! Lambda's wire format from one place ([`ApiError::into_response`]). With credentials
+//! configured, every request must carry a valid SigV4 signature ([`sigv4`]).
+//!
+//! Two [`fnhost_dispatch::LogSink`]s feed on every invocation of every trigger: [`Metrics`]
+//! (rendered at `GET /metrics` in Prometheus text format) and [`RecordSink`] (invocation
+//! records and logs in the store, for `fnhost logs` and `fnhost usage`). [`serve`] runs the
+//! listener and drains it on shutdown.
+
+mod api;
+pub mod code;
+pub mod config;
+pub mod error;
+mod functions;
+mod invoke;
+pub mod metrics;
+pub mod name;
+pub mod package;
+pub mod record;
+mod server;
+pub mod sigv4;
+
+pub use api::{Api, ApiConfig, DEFAULT_CODE_STORAGE_LIMIT, MAX_CODE_REQUEST_BYTES};
+pub use error::ApiError;
+pub use functions::{MAX_PAGE, spec_of};
+pub use invoke::{
+    EVENT_ATTEMPTS, EVENT_MAX_AGE_MS, LOG_TAIL_BYTES, MAX_ASYNC_PAYLOAD_BYTES, log_tail,
+};
+pub use metrics::{Metrics, StoreGauges};
+pub use record::RecordSink;
+pub use server::{Drained, serve};
+pub use sigv4::{Credentials, Verifier};

@@ -1,0 +1,421 @@
+//! The API application: authentication, routing, body limits, and the state the operations
+//! share. The operations live in `invoke.rs` (Invoke) and `functions.rs` (the control plane).
+
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use fnhost_dispatch::Dispatcher;
+use fnhost_store::{Recorder, Store};
+use http::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
+use http::request::Parts;
+use http::{Method, Request, Response, StatusCode};
+use http_body_util::{BodyExt as _, Full, Limited};
+use hyper::body::Body;
+use tokio::sync::Notify;
+
+use crate::code::CodeStore;
+use crate::error::ApiError;
+use crate::metrics::{Metrics, StoreGauges};
+use crate::sigv4::{Credentials, Verifier, percent_decode};
+
+/// Lambda's code storage quota per region: 75 GB.
+pub const DEFAULT_CODE_STORAGE_LIMIT: u64 = 75 * 1024 * 1024 * 1024;
+/// Largest CreateFunction / UpdateFunctionCode request body (Lambda's limit).
+pub const MAX_CODE_REQUEST_BYTES: usize = 70_167_211;
+/// Largest body of the other control-plane requests.
+const MAX_CONFIG_REQUEST_BYTES: usize = 1 << 20;
+/// Bytes of an oversized body read and thrown away before answering 413, so that a client
+/// still sending gets the answer instead of a reset connection.
+const MAX_DRAIN_BYTES: usize = 512 << 20;
+
+/// How to run the API.
+#[derive(Debug, Clone)]
+pub struct ApiConfig {
+    /// The state directory: uploaded code goes to `<state_dir>/code/`.
+    pub state_dir: PathBuf,
+    /// Most bytes of distinct uploaded code kept (`CodeStorageExceededException` past it).
+    pub code_storage_limit: u64,
+    /// When set, every request must carry a SigV4 signature made with these credentials.
+    pub auth: Option<Credentials>,
+    /// How long in-flight requests may take to finish after a shutdown signal.
+    pub drain_timeout: Duration,
+    /// How long a client may take to send a request's headers.
+    pub header_read_timeout: Duration,
+}
+
+impl ApiConfig {
+    /// Defaults (75 GB code quota, no auth, 30 s drain) over `state_dir`.
+    pub fn new(state_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            state_dir: state_dir.into(),
+            code_storage_limit: DEFAULT_CODE_STORAGE_LIMIT,
+            auth: None,
+            drain_timeout: Duration::from_secs(30),
+            header_read_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// The Lambda API over one dispatcher and store. Kept apart from the accept loop
+/// ([`crate::serve`]) so tests can drive [`Api::handle`] in-process.
+pub struct Api {
+    pub(crate) dispatcher: Arc<Dispatcher>,
+    pub(crate) store: Store,
+    pub(crate) wake: Arc<Notify>,
+    pub(crate) metrics: Arc<Metrics>,
+    pub(crate) recorder: Option<Arc<Recorder>>,
+    pub(crate) verifier: Option<Verifier>,
+    pub(crate) code: CodeStore,
+    pub(crate) config: ApiConfig,
+    /// Serialises the writes of the control plane (the compile before them runs unlocked).
+    pub(crate) writes: tokio::sync::Mutex<()>,
+    pub(crate) started_ms: u64,
+    in_flight: AtomicUsize,
+}
+
+impl std::fmt::Debug for Api {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Api")
+            .field("config", &self.config)
+            .field("in_flight", &self.in_flight)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Counts a request as in flight until dropped.
+struct InFlight<'a>(&'a AtomicUsize);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// What a request asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Op {
+    ListFunctions,
+    CreateFunction,
+    GetFunction(String),
+    DeleteFunction(String),
+    GetConfiguration(String),
+    UpdateConfiguration(String),
+    UpdateCode(String),
+    Invoke(String),
+    PublishVersion(String),
+    ListVersions(String),
+    AccountSettings,
+    Metrics,
+}
+
+impl Op {
+    /// Largest body, and Lambda's operation name for the 413 message.
+    fn body_limit(&self) -> (usize, &'static str) {
+        match self {
+            Op::CreateFunction => (MAX_CODE_REQUEST_BYTES, "CreateFunction"),
+            Op::UpdateCode(_) => (MAX_CODE_REQUEST_BYTES, "UpdateFunctionCode"),
+            Op::Invoke(_) => (fnhost_runtime::MAX_EVENT_BYTES, "InvokeFunction"),
+            _ => (MAX_CONFIG_REQUEST_BYTES, "this"),
+        }
+    }
+}
+
+/// Find the operation for a method and path (the function name segment percent-decoded).
+pub(crate) fn route(method: &Method, path: &str) -> Option<Op> {
+    if path == "/metrics" && method == Method::GET {
+        return Some(Op::Metrics);
+    }
+    if path == "/2016-08-19/account-settings" || path == "/2016-08-19/account-settings/" {
+        return (method == Method::GET).then_some(Op::AccountSettings);
+    }
+    let rest = path.strip_prefix("/2015-03-31/functions")?;
+    let segments: Vec<&str> = rest.trim_start_matches('/').split('/').collect();
+    let name = |s: &str| percent_decode(s);
+    Some(match (method.as_str(), segments.as_slice()) {
+        ("GET", [""]) => Op::ListFunctions,
+        ("POST", [""]) => Op::CreateFunction,
+        ("GET", [n]) | ("GET", [n, ""]) => Op::GetFunction(name(n)),
+        ("DELETE", [n]) | ("DELETE", [n, ""]) => Op::DeleteFunction(name(n)),
+        ("GET", [n, "configuration"]) => Op::GetConfiguration(name(n)),
+        ("PUT", [n, "configuration"]) => Op::UpdateConfiguration(name(n)),
+        ("PUT", [n, "code"]) => Op::UpdateCode(name(n)),
+        ("POST", [n, "invocations"]) => Op::Invoke(name(n)),
+        ("POST", [n, "versions"]) => Op::PublishVersion(name(n)),
+        ("GET", [n, "versions"]) => Op::ListVersions(name(n)),
+        _ => return None,
+    })
+}
+
+/// The query string as a map (decoded; the first value of a repeated key wins).
+pub(crate) fn query(parts: &Parts) -> BTreeMap<String, String> {
+    let mut map = BTreeMap::new();
+    for pair in parts.uri.query().unwrap_or("").split('&') {
+        if pair.is_empty() {
+            continue;
+        }
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        map.entry(percent_decode(k))
+            .or_insert_with(|| percent_decode(v));
+    }
+    map
+}
+
+/// Unix milliseconds now.
+pub(crate) fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// Run blocking store or file work off the async workers.
+pub(crate) async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| ApiError::internal("a blocking task failed", e))?
+}
+
+/// A JSON response.
+pub(crate) fn json_response(status: StatusCode, body: &serde_json::Value) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(body.to_string())));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+/// An empty response.
+pub(crate) fn empty(status: StatusCode) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::new()));
+    *response.status_mut() = status;
+    response
+}
+
+impl Api {
+    /// An API over `dispatcher` (its registry, runtime and limits) and `store`; `wake` is
+    /// notified after an `Event` invocation is queued; `metrics` is rendered at `/metrics`
+    /// (feed it to the dispatcher as a sink); `recorder`, when given, reports dropped records.
+    pub fn new(
+        dispatcher: Arc<Dispatcher>,
+        store: Store,
+        wake: Arc<Notify>,
+        metrics: Arc<Metrics>,
+        recorder: Option<Arc<Recorder>>,
+        config: ApiConfig,
+    ) -> Self {
+        Self {
+            verifier: config.auth.clone().map(Verifier::new),
+            code: CodeStore::new(&config.state_dir),
+            dispatcher,
+            store,
+            wake,
+            metrics,
+            recorder,
+            config,
+            writes: tokio::sync::Mutex::new(()),
+            started_ms: now_ms(),
+            in_flight: AtomicUsize::new(0),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ApiConfig {
+        &self.config
+    }
+
+    /// The dispatcher.
+    pub fn dispatcher(&self) -> &Arc<Dispatcher> {
+        &self.dispatcher
+    }
+
+    /// Requests being handled now.
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.load(Ordering::Acquire)
+    }
+
+    /// Answer one request; never fails (every error is a response).
+    pub async fn handle<B>(&self, request: Request<B>) -> Response<Full<Bytes>>
+    where
+        B: Body<Data = Bytes>,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        self.in_flight.fetch_add(1, Ordering::AcqRel);
+        let _in_flight = InFlight(&self.in_flight);
+        let request_id = fnhost_runtime::new_request_id();
+        let mut response = match self.serve_one(request, &request_id).await {
+            Ok(response) => response,
+            Err(err) => err.into_response(&request_id),
+        };
+        let headers = response.headers_mut();
+        if !headers.contains_key("x-amzn-RequestId")
+            && let Ok(id) = HeaderValue::from_str(&request_id)
+        {
+            headers.insert("x-amzn-RequestId", id);
+        }
+        response
+    }
+
+    async fn serve_one<B>(
+        &self,
+        request: Request<B>,
+        request_id: &str,
+    ) -> Result<Response<Full<Bytes>>, ApiError>
+    where
+        B: Body<Data = Bytes>,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let (parts, body) = request.into_parts();
+        let pending = match &self.verifier {
+            Some(verifier) => Some(verifier.check_headers(&parts, chrono::Utc::now())?),
+            None => None,
+        };
+        let op = route(&parts.method, parts.uri.path());
+        let (limit, op_name) = op
+            .as_ref()
+            .map_or((MAX_CONFIG_REQUEST_BYTES, "this"), Op::body_limit);
+        let body = read_body(&parts, body, limit, op_name).await?;
+        if let (Some(verifier), Some(pending)) = (&self.verifier, &pending) {
+            verifier.verify(pending, &parts, &body)?;
+        }
+        let Some(op) = op else {
+            return Err(ApiError::UnknownOperation {
+                method: parts.method.to_string(),
+                path: parts.uri.path().to_owned(),
+            });
+        };
+        let query = query(&parts);
+        let qualifier = query.get("Qualifier").map(String::as_str);
+        match op {
+            Op::Invoke(name) => {
+                self.invoke(&name, qualifier, &parts, body, request_id)
+                    .await
+            }
+            Op::ListFunctions => self.list_functions(&query).await,
+            Op::CreateFunction => self.create_function(&body).await,
+            Op::GetFunction(name) => self.get_function(&name, qualifier).await,
+            Op::GetConfiguration(name) => self.get_configuration(&name, qualifier).await,
+            Op::DeleteFunction(name) => self.delete_function(&name, qualifier).await,
+            Op::UpdateConfiguration(name) => self.update_configuration(&name, &body).await,
+            Op::UpdateCode(name) => self.update_code(&name, &body).await,
+            Op::PublishVersion(name) => self.publish_version(&name, &body).await,
+            Op::ListVersions(name) => self.list_versions(&name).await,
+            Op::AccountSettings => self.account_settings().await,
+            Op::Metrics => self.metrics_text().await,
+        }
+    }
+
+    async fn metrics_text(&self) -> Result<Response<Full<Bytes>>, ApiError> {
+        let store = self.store.clone();
+        let records_dropped = self.recorder.as_ref().map_or(0, |r| r.dropped());
+        let gauges = blocking(move || {
+            let err = |e| ApiError::internal("reading the event queue", e);
+            Ok(StoreGauges {
+                queue_depth: store.queue_depth_by_function().map_err(err)?,
+                dead_letters: store.dead_letter_count().map_err(err)?,
+                records_dropped,
+            })
+        })
+        .await?;
+        let mut response = Response::new(Full::new(Bytes::from(self.metrics.render(&gauges))));
+        response.headers_mut().insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+        );
+        Ok(response)
+    }
+}
+
+/// Read the whole body up to `limit` bytes; past it, throw the rest away (up to a bound) and
+/// answer Lambda's 413 for the operation.
+async fn read_body<B>(parts: &Parts, body: B, limit: usize, op: &str) -> Result<Bytes, ApiError>
+where
+    B: Body<Data = Bytes>,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let too_large = || {
+        ApiError::TooLarge(format!(
+            "Request must be smaller than {limit} bytes for the {op} operation"
+        ))
+    };
+    let declared = parts
+        .headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        drain(body).await;
+        return Err(too_large());
+    }
+    match Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(err) if err.is::<http_body_util::LengthLimitError>() => Err(too_large()),
+        Err(err) => Err(ApiError::InvalidContent(format!(
+            "cannot read the request body: {err}"
+        ))),
+    }
+}
+
+/// Read and drop up to [`MAX_DRAIN_BYTES`] of a body.
+async fn drain<B>(body: B)
+where
+    B: Body<Data = Bytes>,
+{
+    let mut body = std::pin::pin!(body);
+    let mut seen = 0usize;
+    while seen < MAX_DRAIN_BYTES {
+        match body.frame().await {
+            Some(Ok(frame)) => {
+                seen += frame.data_ref().map_or(0, |d| d.len());
+            }
+            _ => break,
+        }
+    }
+}
+
+/// `Infallible` service results for hyper.
+pub(crate) type Served = Result<Response<Full<Bytes>>, Infallible>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_map_to_operations() {
+        let get = Method::GET;
+        assert_eq!(
+            route(&get, "/2015-03-31/functions/"),
+            Some(Op::ListFunctions)
+        );
+        assert_eq!(
+            route(&Method::POST, "/2015-03-31/functions"),
+            Some(Op::CreateFunction)
+        );
+        assert_eq!(
+            route(
+                &Method::POST,
+                "/2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-east-1%3A000000000000%3Afunction%3Ahi/invocations"
+            ),
+            Some(Op::Invoke(
+                "arn:aws:lambda:us-east-1:000000000000:function:hi".into()
+            ))
+        );
+        assert_eq!(
+            route(&Method::POST, "/2015-03-31/functions/..%2Fevil/invocations"),
+            Some(Op::Invoke("../evil".into()))
+        );
+        assert_eq!(
+            route(&Method::PUT, "/2015-03-31/functions/f/code"),
+            Some(Op::UpdateCode("f".into()))
+        );
+        assert_eq!(route(&get, "/metrics"), Some(Op::Metrics));
+        assert_eq!(route(&get, "/2015-03-31/functions/f/nope"), None);
+        assert_eq!(route(&get, "/"), None);
+    }
+}

@@ -1,0 +1,682 @@
+//! The control plane: CreateFunction, GetFunction, GetFunctionConfiguration, ListFunctions,
+//! UpdateFunctionCode, UpdateFunctionConfiguration, DeleteFunction, PublishVersion,
+//! ListVersionsByFunction and GetAccountSettings, plus restoring uploads at startup.
+//!
+//! An upload is unpacked and compiled and linked (which proves it is real wasm of a kind
+//! fnhost runs, with imports fnhost provides) before anything is written; then, under the
+//! write lock, its code goes to `<state>/code/<sha256>.wasm`, its record to the store, and the
+//! already-loaded function into the registry. Functions of `fnhost.toml` are listed and
+//! invoked like uploads but changed only by editing the manifest.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use bytes::Bytes;
+use fnhost_dispatch::{Deployed, Origin};
+use fnhost_runtime::{Function, FunctionSpec, RuntimeError};
+use fnhost_store::{FunctionRecord, LATEST};
+use http::{Response, StatusCode};
+use http_body_util::Full;
+use serde_json::{Value, json};
+
+use crate::api::{Api, blocking, empty, json_response, now_ms};
+use crate::config::{
+    ConfigInput, CreateInput, FunctionView, PublishInput, UpdateCodeInput, apply, new_record,
+    new_revision, parse_body, zip_file,
+};
+use crate::error::ApiError;
+use crate::name::{self, FunctionRef};
+use crate::package::{self, PackageError};
+
+/// Most functions in one ListFunctions page, whatever `MaxItems` says (Lambda's cap).
+pub const MAX_PAGE: usize = 50;
+
+type Reply = Result<Response<Full<Bytes>>, ApiError>;
+
+/// What the runtime needs from a stored record.
+pub fn spec_of(record: &FunctionRecord) -> FunctionSpec {
+    let mut spec = FunctionSpec::new(&record.name);
+    spec.version = record.version.clone();
+    spec.memory_mb = record.memory_mb;
+    spec.timeout = Duration::from_secs(record.timeout_s.into());
+    spec.fuel = record.fuel;
+    spec.env = record
+        .env
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    spec
+}
+
+/// The registry key of a record.
+fn key_of(record: &FunctionRecord) -> String {
+    if record.version == LATEST {
+        record.name.clone()
+    } else {
+        format!("{}:{}", record.name, record.version)
+    }
+}
+
+fn manifest_conflict(name: &str) -> ApiError {
+    ApiError::Conflict(format!(
+        "Function `{name}` is declared in fnhost.toml; change it by editing fnhost.toml (fnhost reloads it), not through the API"
+    ))
+}
+
+fn store_err(what: &'static str) -> impl Fn(fnhost_store::StoreError) -> ApiError {
+    move |e| ApiError::internal(what, e)
+}
+
+/// How an upload was refused by the runtime.
+fn load_error(err: RuntimeError) -> ApiError {
+    match err {
+        RuntimeError::NotWasm { .. }
+        | RuntimeError::Compile { .. }
+        | RuntimeError::Unsupported { .. } => {
+            ApiError::InvalidParameter(format!("the uploaded code cannot run on fnhost: {err}"))
+        }
+        other => ApiError::internal("loading the function", other),
+    }
+}
+
+fn package_error(err: PackageError) -> ApiError {
+    match err {
+        PackageError::ZippedTooLarge | PackageError::UnzippedTooLarge => {
+            ApiError::TooLarge(err.to_string())
+        }
+        other => ApiError::InvalidParameter(other.to_string()),
+    }
+}
+
+/// A loaded upload, not yet stored.
+struct Compiled {
+    function: Function,
+    wasm: Vec<u8>,
+    sha256: String,
+}
+
+impl Api {
+    fn deployed(&self, function: Function) -> Deployed {
+        Deployed {
+            function: Arc::new(function),
+            gate: self.dispatcher.admission().gate(None),
+            reserved_concurrency: None,
+            origin: Origin::Api,
+        }
+    }
+
+    /// Unpack and load a package on a blocking thread, with `record`'s configuration.
+    async fn compile(
+        &self,
+        record: &FunctionRecord,
+        package: Vec<u8>,
+    ) -> Result<Compiled, ApiError> {
+        let runtime = self.dispatcher.runtime().clone();
+        let spec = spec_of(record);
+        blocking(move || {
+            let unpacked = package::unpack(&package).map_err(package_error)?;
+            if !unpacked.wasm.starts_with(b"\0asm") {
+                return Err(ApiError::InvalidParameter(format!(
+                    "the uploaded code cannot run on fnhost: `{}` is not WebAssembly (no `\\0asm` magic number); upload the compiled .wasm",
+                    unpacked.origin
+                )));
+            }
+            let wasm = unpacked.wasm.clone();
+            let function = runtime
+                .load_bytes(spec, Path::new(&unpacked.origin), unpacked.wasm, Instant::now())
+                .map_err(load_error)?;
+            let sha256 = function.info().sha256.clone();
+            Ok(Compiled {
+                function,
+                wasm,
+                sha256,
+            })
+        })
+        .await
+    }
+
+    /// Load a stored version from its code file (the compiled artifact is in the cache).
+    async fn load_stored(&self, record: &FunctionRecord) -> Result<Function, ApiError> {
+        let runtime = self.dispatcher.runtime().clone();
+        let spec = spec_of(record);
+        let path = self.code.path(&record.code_sha256);
+        blocking(move || runtime.load(spec, &path).map_err(load_error)).await
+    }
+
+    async fn record(&self, name: &str, version: &str) -> Result<Option<FunctionRecord>, ApiError> {
+        let (store, name, version) = (self.store.clone(), name.to_owned(), version.to_owned());
+        blocking(move || {
+            store
+                .function(&name, &version)
+                .map_err(store_err("reading the function registry"))
+        })
+        .await
+    }
+
+    /// The `$LATEST` record of an uploaded function named by `reference`.
+    async fn uploaded(&self, reference: &FunctionRef) -> Result<FunctionRecord, ApiError> {
+        match self.dispatcher.registry().get(&reference.name) {
+            Some(d) if d.origin == Origin::Manifest => {
+                return Err(manifest_conflict(&reference.name));
+            }
+            _ => {}
+        }
+        self.record(&reference.name, LATEST)
+            .await?
+            .ok_or_else(|| reference.not_found())
+    }
+
+    /// The view of one deployed version.
+    async fn view(&self, reference: &FunctionRef) -> Result<FunctionView, ApiError> {
+        let deployed = self
+            .dispatcher
+            .registry()
+            .get(&reference.key())
+            .ok_or_else(|| reference.not_found())?;
+        match deployed.origin {
+            Origin::Manifest => Ok(FunctionView::manifest(
+                &reference.name,
+                &deployed,
+                self.started_ms,
+            )),
+            Origin::Api => self
+                .record(&reference.name, reference.version())
+                .await?
+                .map(FunctionView::uploaded)
+                .ok_or_else(|| reference.not_found()),
+        }
+    }
+
+    /// Refuse if `name` is taken (by the manifest or an upload, deployed or only stored).
+    async fn check_free(&self, name: &str) -> Result<(), ApiError> {
+        if let Some(d) = self.dispatcher.registry().get(name) {
+            return Err(match d.origin {
+                Origin::Manifest => ApiError::Conflict(format!(
+                    "Function already exist: {name} (declared in fnhost.toml; pick another name, or edit fnhost.toml)"
+                )),
+                Origin::Api => ApiError::Conflict(format!("Function already exist: {name}")),
+            });
+        }
+        if self.record(name, LATEST).await?.is_some() {
+            return Err(ApiError::Conflict(format!(
+                "Function already exist: {name}"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Refuse code that would take the stored total past the quota.
+    async fn check_quota(&self, sha256: &str, size: u64) -> Result<(), ApiError> {
+        if self.code.path(sha256).exists() {
+            return Ok(());
+        }
+        let store = self.store.clone();
+        let total = blocking(move || {
+            store
+                .code_bytes_total()
+                .map_err(store_err("reading the code storage total"))
+        })
+        .await?;
+        let limit = self.config.code_storage_limit;
+        if total.saturating_add(size) > limit {
+            return Err(ApiError::CodeStorageExceeded(format!(
+                "Code storage limit exceeded: {total} bytes are stored, this upload adds {size} and the limit is {limit} bytes; delete functions or versions you no longer need, or raise --code-storage-limit"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Write the code file and the record, then deploy (caller holds the write lock).
+    async fn commit(&self, record: FunctionRecord, compiled: Compiled) -> Result<(), ApiError> {
+        let (code, store, saved) = (self.code.clone(), self.store.clone(), record.clone());
+        let wasm = compiled.wasm;
+        let sha = compiled.sha256;
+        blocking(move || {
+            code.write(&sha, &wasm)
+                .map_err(|e| ApiError::internal("writing the code", e))?;
+            store
+                .put_function(&saved)
+                .map_err(store_err("writing the function registry"))
+        })
+        .await?;
+        self.dispatcher
+            .registry()
+            .insert(&key_of(&record), self.deployed(compiled.function));
+        Ok(())
+    }
+
+    /// Delete code files no record refers to (caller holds the write lock).
+    async fn collect_code(&self) -> Result<(), ApiError> {
+        let (store, code) = (self.store.clone(), self.code.clone());
+        blocking(move || {
+            let mut keep = BTreeSet::new();
+            for latest in store.functions().map_err(store_err("listing functions"))? {
+                for version in store
+                    .versions(&latest.name)
+                    .map_err(store_err("listing versions"))?
+                {
+                    keep.insert(version.code_sha256);
+                }
+            }
+            code.retain(&keep)
+                .map_err(|e| ApiError::internal("removing unused code", e))?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Publish `$LATEST` of `name` and deploy the version (caller holds the write lock).
+    async fn publish_locked(&self, name: &str) -> Result<FunctionRecord, ApiError> {
+        let (store, owned) = (self.store.clone(), name.to_owned());
+        let published = blocking(move || {
+            store
+                .publish_version(&owned, now_ms())
+                .map_err(store_err("publishing a version"))
+        })
+        .await?
+        .ok_or_else(|| ApiError::NotFound {
+            arn: name::arn(name),
+        })?;
+        let key = key_of(&published);
+        if self.dispatcher.registry().get(&key).is_none() {
+            let function = self.load_stored(&published).await?;
+            self.dispatcher
+                .registry()
+                .insert(&key, self.deployed(function));
+        }
+        Ok(published)
+    }
+
+    pub(crate) async fn create_function(&self, body: &[u8]) -> Reply {
+        let input: CreateInput = parse_body(body)?;
+        let reference = name::parse(&input.function_name, None)?;
+        if reference.qualifier.is_some() {
+            return Err(ApiError::Validation(format!(
+                "1 validation error detected: Value '{}' at 'functionName' failed to satisfy constraint: a new function's name cannot name a version",
+                input.function_name
+            )));
+        }
+        let name = reference.name;
+        self.check_free(&name).await?;
+        let mut record = new_record(&name);
+        apply(&mut record, input.config)?;
+        let package = zip_file(
+            input.code.zip_file.as_deref(),
+            input.code.s3_bucket.as_deref(),
+            input.code.image_uri.as_deref(),
+        )?;
+        let compiled = self.compile(&record, package).await?;
+        let _writes = self.writes.lock().await;
+        self.check_free(&name).await?;
+        self.check_quota(&compiled.sha256, compiled.wasm.len() as u64)
+            .await?;
+        record.code_sha256 = compiled.sha256.clone();
+        record.code_size = compiled.wasm.len() as u64;
+        record.revision_id = new_revision();
+        record.last_modified_ms = now_ms();
+        self.commit(record.clone(), compiled).await?;
+        tracing::info!(function = %name, sha256 = %record.code_sha256, "function created");
+        let shown = if input.publish {
+            self.publish_locked(&name).await?
+        } else {
+            record
+        };
+        Ok(json_response(
+            StatusCode::CREATED,
+            &FunctionView::uploaded(shown).configuration(),
+        ))
+    }
+
+    pub(crate) async fn get_function(&self, function: &str, qualifier: Option<&str>) -> Reply {
+        let reference = name::parse(function, qualifier)?;
+        let view = self.view(&reference).await?;
+        let mut body = json!({
+            "Configuration": view.configuration(),
+            "Code": { "RepositoryType": "S3" },
+            "Tags": {},
+        });
+        if let (Some(n), Some(object)) = (view.reserved_concurrency, body.as_object_mut()) {
+            object.insert(
+                "Concurrency".into(),
+                json!({ "ReservedConcurrentExecutions": n }),
+            );
+        }
+        Ok(json_response(StatusCode::OK, &body))
+    }
+
+    pub(crate) async fn get_configuration(&self, function: &str, qualifier: Option<&str>) -> Reply {
+        let reference = name::parse(function, qualifier)?;
+        let view = self.view(&reference).await?;
+        Ok(json_response(StatusCode::OK, &view.configuration()))
+    }
+
+    pub(crate) async fn list_functions(
+        &self,
+        query: &std::collections::BTreeMap<String, String>,
+    ) -> Reply {
+        let all = query.get("FunctionVersion").is_some_and(|v| v == "ALL");
+        let max_items = match query.get("MaxItems") {
+            None => MAX_PAGE,
+            Some(text) => match text.parse::<usize>() {
+                Ok(n) if (1..=10_000).contains(&n) => n.min(MAX_PAGE),
+                _ => {
+                    return Err(ApiError::Validation(format!(
+                        "1 validation error detected: Value '{text}' at 'maxItems' failed to satisfy constraint: Member must have value between 1 and 10000"
+                    )));
+                }
+            },
+        };
+        let after = match query.get("Marker") {
+            None => None,
+            Some(marker) => Some(
+                base64::engine::general_purpose::URL_SAFE_NO_PAD
+                    .decode(marker)
+                    .ok()
+                    .and_then(|b| String::from_utf8(b).ok())
+                    .ok_or_else(|| {
+                        ApiError::InvalidParameter(format!(
+                            "Marker `{marker}` is not one ListFunctions returned"
+                        ))
+                    })?,
+            ),
+        };
+        let snapshot = self.dispatcher.registry().snapshot();
+        let store = self.store.clone();
+        let records = blocking(move || {
+            let mut records = Vec::new();
+            for latest in store.functions().map_err(store_err("listing functions"))? {
+                if all {
+                    records.extend(
+                        store
+                            .versions(&latest.name)
+                            .map_err(store_err("listing versions"))?,
+                    );
+                } else {
+                    records.push(latest);
+                }
+            }
+            Ok(records)
+        })
+        .await?;
+        let mut views: Vec<(String, FunctionView)> = Vec::new();
+        for record in records {
+            let key = key_of(&record);
+            if snapshot.get(&key).is_some_and(|d| d.origin == Origin::Api) {
+                views.push((
+                    sort_key(&record.name, &record.version),
+                    FunctionView::uploaded(record),
+                ));
+            }
+        }
+        for (key, deployed) in snapshot.iter() {
+            if deployed.origin == Origin::Manifest {
+                views.push((
+                    sort_key(key, LATEST),
+                    FunctionView::manifest(key, deployed, self.started_ms),
+                ));
+            }
+        }
+        views.sort_by(|a, b| a.0.cmp(&b.0));
+        let start = match &after {
+            Some(after) => views.partition_point(|(k, _)| k <= after),
+            None => 0,
+        };
+        let page: Vec<&(String, FunctionView)> = views[start..].iter().take(max_items).collect();
+        let mut body = json!({
+            "Functions": page.iter().map(|(_, v)| v.listed()).collect::<Vec<Value>>(),
+        });
+        if start + page.len() < views.len()
+            && let (Some((last, _)), Some(object)) = (page.last(), body.as_object_mut())
+        {
+            object.insert(
+                "NextMarker".into(),
+                json!(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(last)),
+            );
+        }
+        Ok(json_response(StatusCode::OK, &body))
+    }
+
+    pub(crate) async fn list_versions(&self, function: &str) -> Reply {
+        let reference = name::parse(function, None)?;
+        let deployed = self
+            .dispatcher
+            .registry()
+            .get(&reference.name)
+            .ok_or_else(|| reference.not_found())?;
+        let versions: Vec<Value> = if deployed.origin == Origin::Manifest {
+            vec![FunctionView::manifest(&reference.name, &deployed, self.started_ms).listed()]
+        } else {
+            let (store, name) = (self.store.clone(), reference.name.clone());
+            blocking(move || store.versions(&name).map_err(store_err("listing versions")))
+                .await?
+                .into_iter()
+                .map(|r| FunctionView::uploaded(r).listed())
+                .collect()
+        };
+        Ok(json_response(
+            StatusCode::OK,
+            &json!({ "Versions": versions }),
+        ))
+    }
+
+    pub(crate) async fn update_code(&self, function: &str, body: &[u8]) -> Reply {
+        let reference = name::parse(function, None)?;
+        let input: UpdateCodeInput = parse_body(body)?;
+        let current = self.uploaded(&reference).await?;
+        check_revision(&current, input.revision_id.as_deref())?;
+        let package = zip_file(
+            input.zip_file.as_deref(),
+            input.s3_bucket.as_deref(),
+            input.image_uri.as_deref(),
+        )?;
+        let compiled = self.compile(&current, package).await?;
+        let mut record = current.clone();
+        record.code_sha256 = compiled.sha256.clone();
+        record.code_size = compiled.wasm.len() as u64;
+        if input.dry_run {
+            return Ok(json_response(
+                StatusCode::OK,
+                &FunctionView::uploaded(record).configuration(),
+            ));
+        }
+        let _writes = self.writes.lock().await;
+        let latest = self.uploaded(&reference).await?;
+        check_revision(&latest, Some(&current.revision_id))?;
+        self.check_quota(&compiled.sha256, record.code_size).await?;
+        record.revision_id = new_revision();
+        record.last_modified_ms = now_ms();
+        self.commit(record.clone(), compiled).await?;
+        self.collect_code().await?;
+        tracing::info!(function = %record.name, sha256 = %record.code_sha256, "code updated");
+        let shown = if input.publish {
+            self.publish_locked(&record.name).await?
+        } else {
+            record
+        };
+        Ok(json_response(
+            StatusCode::OK,
+            &FunctionView::uploaded(shown).configuration(),
+        ))
+    }
+
+    pub(crate) async fn update_configuration(&self, function: &str, body: &[u8]) -> Reply {
+        let reference = name::parse(function, None)?;
+        let input: ConfigInput = parse_body(body)?;
+        let _writes = self.writes.lock().await;
+        let mut record = self.uploaded(&reference).await?;
+        check_revision(&record, input.revision_id.as_deref())?;
+        apply(&mut record, input)?;
+        record.revision_id = new_revision();
+        record.last_modified_ms = now_ms();
+        let loaded = self.load_stored(&record).await?;
+        let (store, saved) = (self.store.clone(), record.clone());
+        blocking(move || {
+            store
+                .put_function(&saved)
+                .map_err(store_err("writing the function registry"))
+        })
+        .await?;
+        self.dispatcher
+            .registry()
+            .insert(&record.name, self.deployed(loaded));
+        Ok(json_response(
+            StatusCode::OK,
+            &FunctionView::uploaded(record).configuration(),
+        ))
+    }
+
+    pub(crate) async fn delete_function(&self, function: &str, qualifier: Option<&str>) -> Reply {
+        let reference = name::parse(function, qualifier)?;
+        if reference.qualifier.as_deref() == Some(LATEST) {
+            return Err(ApiError::InvalidParameter(
+                "$LATEST version cannot be deleted without deleting the function.".into(),
+            ));
+        }
+        let _writes = self.writes.lock().await;
+        self.uploaded(&reference).await?;
+        let (store, name, version) = (
+            self.store.clone(),
+            reference.name.clone(),
+            reference.qualifier.clone(),
+        );
+        let deleted = blocking(move || {
+            store
+                .delete_function(&name, version.as_deref())
+                .map_err(store_err("deleting from the function registry"))
+        })
+        .await?;
+        if !deleted {
+            return Err(reference.not_found());
+        }
+        let registry = self.dispatcher.registry();
+        match &reference.qualifier {
+            Some(_) => {
+                registry.remove(&reference.key());
+            }
+            None => {
+                let prefix = format!("{}:", reference.name);
+                for key in registry.names() {
+                    if key == reference.name || key.starts_with(&prefix) {
+                        registry.remove(&key);
+                    }
+                }
+            }
+        }
+        self.collect_code().await?;
+        tracing::info!(function = %reference.arn(), "deleted");
+        Ok(empty(StatusCode::NO_CONTENT))
+    }
+
+    pub(crate) async fn publish_version(&self, function: &str, body: &[u8]) -> Reply {
+        let reference = name::parse(function, None)?;
+        let input: PublishInput = parse_body(body)?;
+        let _writes = self.writes.lock().await;
+        let latest = self.uploaded(&reference).await?;
+        check_revision(&latest, input.revision_id.as_deref())?;
+        let published = self.publish_locked(&reference.name).await?;
+        Ok(json_response(
+            StatusCode::CREATED,
+            &FunctionView::uploaded(published).configuration(),
+        ))
+    }
+
+    pub(crate) async fn account_settings(&self) -> Reply {
+        let store = self.store.clone();
+        let (total, count) = blocking(move || {
+            Ok((
+                store
+                    .code_bytes_total()
+                    .map_err(store_err("reading the code storage total"))?,
+                store
+                    .functions()
+                    .map_err(store_err("listing functions"))?
+                    .len(),
+            ))
+        })
+        .await?;
+        let admission = self.dispatcher.admission();
+        let manifest = self
+            .dispatcher
+            .registry()
+            .snapshot()
+            .values()
+            .filter(|d| d.origin == Origin::Manifest)
+            .count();
+        Ok(json_response(
+            StatusCode::OK,
+            &json!({
+                "AccountLimit": {
+                    "TotalCodeSize": self.config.code_storage_limit,
+                    "CodeSizeUnzipped": package::MAX_UNZIPPED_BYTES,
+                    "CodeSizeZipped": package::MAX_ZIPPED_BYTES,
+                    "ConcurrentExecutions": admission.config().max_concurrency,
+                    "UnreservedConcurrentExecutions": admission.shared().size(),
+                },
+                "AccountUsage": { "TotalCodeSize": total, "FunctionCount": count + manifest },
+            }),
+        ))
+    }
+
+    /// Deploy every stored upload (each version) at startup, skipping names `fnhost.toml`
+    /// holds, and remove code files nothing refers to. Returns the versions deployed.
+    pub async fn restore(&self) -> Result<usize, ApiError> {
+        let _writes = self.writes.lock().await;
+        let store = self.store.clone();
+        let records = blocking(move || {
+            let mut records = Vec::new();
+            for latest in store.functions().map_err(store_err("listing functions"))? {
+                records.extend(
+                    store
+                        .versions(&latest.name)
+                        .map_err(store_err("listing versions"))?,
+                );
+            }
+            Ok(records)
+        })
+        .await?;
+        let registry = self.dispatcher.registry();
+        let mut deployed = 0;
+        for record in records {
+            if registry
+                .get(&record.name)
+                .is_some_and(|d| d.origin == Origin::Manifest)
+            {
+                if record.version == LATEST {
+                    tracing::warn!(function = %record.name, "fnhost.toml declares a function of the same name as an upload; the manifest's wins and the upload is not deployed");
+                }
+                continue;
+            }
+            match self.load_stored(&record).await {
+                Ok(function) => {
+                    registry.insert(&key_of(&record), self.deployed(function));
+                    deployed += 1;
+                }
+                Err(err) => {
+                    tracing::warn!(function = %record.name, version = %record.version, %err, "cannot deploy a stored upload");
+                }
+            }
+        }
+        self.collect_code().await?;
+        Ok(deployed)
+    }
+}
+
+/// `name` then the version: `$LATEST` first, then numbers in order.
+fn sort_key(name: &str, version: &str) -> String {
+    let rank = if version == LATEST {
+        String::new()
+    } else {
+        format!("{:0>10}", version)
+    };
+    format!("{name}\u{0}{rank}")
+}
+
+fn check_revision(record: &FunctionRecord, expected: Option<&str>) -> Result<(), ApiError> {
+    match expected {
+        Some(expected) if expected != record.revision_id => Err(ApiError::PreconditionFailed),
+        _ => Ok(()),
+    }
+}

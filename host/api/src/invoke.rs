@@ -1,0 +1,218 @@
+//! `Invoke`: RequestResponse runs the function and answers with its raw payload (200 even when
+//! it failed, with `X-Amz-Function-Error`), Event queues it durably and answers 202, DryRun
+//! only checks and answers 204.
+
+use base64::Engine as _;
+use bytes::Bytes;
+use fnhost_dispatch::DispatchError;
+use fnhost_runtime::{InvokeRequest, RuntimeError};
+use fnhost_store::NewJob;
+use http::header::HeaderValue;
+use http::request::Parts;
+use http::{Response, StatusCode};
+use http_body_util::Full;
+
+use crate::api::{Api, blocking, empty, now_ms};
+use crate::error::ApiError;
+use crate::name;
+
+/// Largest `Event` payload: Lambda's current asynchronous limit, 1 MB (it was 256 KB before
+/// 2025; see `reference/lambda.md` §6).
+pub const MAX_ASYNC_PAYLOAD_BYTES: usize = 1_048_576;
+/// Attempts of an `Event` invocation: the first plus Lambda's two retries.
+pub const EVENT_ATTEMPTS: u32 = 3;
+/// How long an `Event` invocation may wait to be delivered (Lambda's default maximum age).
+pub const EVENT_MAX_AGE_MS: u64 = 6 * 60 * 60 * 1000;
+/// Bytes of log returned by `X-Amz-Log-Type: Tail`.
+pub const LOG_TAIL_BYTES: usize = 4096;
+
+/// `X-Amz-Invocation-Type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum InvocationType {
+    RequestResponse,
+    Event,
+    DryRun,
+}
+
+fn header<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
+    parts.headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// The last `max` bytes of `log`, starting on a character boundary.
+pub fn log_tail(log: &str, max: usize) -> &str {
+    let mut start = log.len().saturating_sub(max);
+    while !log.is_char_boundary(start) {
+        start += 1;
+    }
+    &log[start..]
+}
+
+fn check_json(payload: &[u8]) -> Result<(), ApiError> {
+    serde_json::from_slice::<serde::de::IgnoredAny>(payload)
+        .map(|_| ())
+        .map_err(|e| {
+            ApiError::InvalidContent(format!(
+                "Could not parse request body into json: Could not parse payload into json: {e}"
+            ))
+        })
+}
+
+impl Api {
+    pub(crate) async fn invoke(
+        &self,
+        function_name: &str,
+        qualifier: Option<&str>,
+        parts: &Parts,
+        body: Bytes,
+        request_id: &str,
+    ) -> Result<Response<Full<Bytes>>, ApiError> {
+        let function = name::parse(function_name, qualifier)?;
+        let key = function.key();
+        if self.dispatcher.registry().get(&key).is_none() {
+            return Err(function.not_found());
+        }
+        let kind = match header(parts, "x-amz-invocation-type").unwrap_or("RequestResponse") {
+            "RequestResponse" => InvocationType::RequestResponse,
+            "Event" => InvocationType::Event,
+            "DryRun" => InvocationType::DryRun,
+            other => {
+                return Err(ApiError::InvalidParameter(format!(
+                    "X-Amz-Invocation-Type `{other}` is not one of RequestResponse, Event, DryRun"
+                )));
+            }
+        };
+        let tail = match header(parts, "x-amz-log-type").unwrap_or("None") {
+            "None" => false,
+            "Tail" => true,
+            other => {
+                return Err(ApiError::InvalidParameter(format!(
+                    "X-Amz-Log-Type `{other}` is not one of None, Tail"
+                )));
+            }
+        };
+        // No payload is an empty event object, as the SDKs send it when none is given.
+        let payload = if body.is_empty() {
+            Bytes::from_static(b"{}")
+        } else {
+            body
+        };
+        match kind {
+            InvocationType::DryRun => Ok(empty(StatusCode::NO_CONTENT)),
+            InvocationType::Event => self.enqueue(key, payload, request_id).await,
+            InvocationType::RequestResponse => {
+                check_json(&payload)?;
+                let mut request = InvokeRequest::new(payload);
+                request.request_id = Some(request_id.to_owned());
+                request.invoked_function_arn = Some(function.arn());
+                request.trigger = Some("api");
+                let invocation = self
+                    .dispatcher
+                    .invoke(&key, request)
+                    .await
+                    .map_err(|err| match err {
+                        DispatchError::UnknownFunction { .. } => function.not_found(),
+                        DispatchError::Throttled {
+                            reason,
+                            retry_after,
+                            ..
+                        } => ApiError::Throttled {
+                            reason: reason.as_str(),
+                            retry_after,
+                        },
+                        DispatchError::Runtime(RuntimeError::EventTooLarge { limit }) => {
+                            ApiError::TooLarge(format!(
+                                "Request must be smaller than {limit} bytes for the InvokeFunction operation"
+                            ))
+                        }
+                        DispatchError::Runtime(RuntimeError::InvalidEvent(e)) => {
+                            ApiError::InvalidContent(format!(
+                                "Could not parse request body into json: {e}"
+                            ))
+                        }
+                        other => ApiError::internal("invoking", other),
+                    })?;
+                let mut response = Response::new(Full::new(invocation.payload()));
+                let headers = response.headers_mut();
+                headers.insert(
+                    http::header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                );
+                if let Ok(v) = HeaderValue::from_str(&invocation.report.version) {
+                    headers.insert("X-Amz-Executed-Version", v);
+                }
+                if let Ok(v) = HeaderValue::from_str(&invocation.request_id) {
+                    headers.insert("x-amzn-RequestId", v);
+                }
+                if !invocation.outcome.is_ok() {
+                    headers.insert(
+                        "X-Amz-Function-Error",
+                        HeaderValue::from_static("Unhandled"),
+                    );
+                }
+                if tail {
+                    let log = invocation.log_text();
+                    let encoded = base64::engine::general_purpose::STANDARD
+                        .encode(log_tail(&log, LOG_TAIL_BYTES));
+                    if let Ok(v) = HeaderValue::from_str(&encoded) {
+                        headers.insert("X-Amz-Log-Result", v);
+                    }
+                }
+                Ok(response)
+            }
+        }
+    }
+
+    /// Queue an `Event` invocation durably; 202 once it is committed.
+    async fn enqueue(
+        &self,
+        key: String,
+        payload: Bytes,
+        request_id: &str,
+    ) -> Result<Response<Full<Bytes>>, ApiError> {
+        if payload.len() > MAX_ASYNC_PAYLOAD_BYTES {
+            return Err(ApiError::TooLarge(format!(
+                "{} byte payload is too large for the Event invocation type (limit {MAX_ASYNC_PAYLOAD_BYTES} bytes)",
+                payload.len()
+            )));
+        }
+        check_json(&payload)?;
+        let now = now_ms();
+        let job = NewJob {
+            function: key,
+            payload: payload.to_vec(),
+            source: "lambda".into(),
+            request_id: request_id.to_owned(),
+            max_attempts: EVENT_ATTEMPTS,
+            enqueued_at_ms: now,
+            expires_at_ms: now + EVENT_MAX_AGE_MS,
+            not_before_ms: now,
+            chain_id: request_id.to_owned(),
+            hop: 0,
+        };
+        let store = self.store.clone();
+        blocking(move || {
+            store
+                .enqueue(&[job], &[])
+                .map_err(|e| ApiError::internal("queueing the event", e))
+        })
+        .await?;
+        self.wake.notify_one();
+        Ok(empty(StatusCode::ACCEPTED))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_tail_is_the_last_4_kb_on_a_character_boundary() {
+        assert_eq!(log_tail("abc", 4096), "abc");
+        let long = format!("{}END", "x".repeat(5000));
+        assert_eq!(log_tail(&long, 4096).len(), 4096);
+        assert!(log_tail(&long, 4096).ends_with("END"));
+        // 'é' is two bytes: a cut in its middle moves forward.
+        assert_eq!(log_tail("aé", 1), "");
+        assert_eq!(log_tail("aé", 2), "é");
+    }
+}

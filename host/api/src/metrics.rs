@@ -1,0 +1,296 @@
+//! Prometheus metrics, fed by the dispatcher as a [`LogSink`] and rendered in the text
+//! exposition format (version 0.0.4) for `GET /metrics`.
+//!
+//! Per function (label `function`, the name without a version): invocations, errors by
+//! `error_type`, throttles, a duration histogram, invocations running now, GB-seconds (billed
+//! seconds × configured GB, Lambda's billing unit) and fuel. The event queue's depth and the
+//! dead letters are read from the store at scrape time and handed to [`Metrics::render`].
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::Mutex;
+
+use fnhost_dispatch::LogSink;
+use fnhost_runtime::Invocation;
+
+/// Upper bounds of the duration histogram, in seconds (Lambda's timeouts run to 900 s).
+pub const DURATION_BUCKETS: [f64; 16] = [
+    0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0,
+];
+
+#[derive(Debug, Default, Clone)]
+struct Stats {
+    invocations: u64,
+    errors: BTreeMap<String, u64>,
+    throttles: u64,
+    buckets: [u64; DURATION_BUCKETS.len()],
+    duration_sum: f64,
+    gb_seconds: f64,
+    fuel: u64,
+    running: i64,
+}
+
+/// What the store says at scrape time.
+#[derive(Debug, Default, Clone)]
+pub struct StoreGauges {
+    /// Queued or running async events per function.
+    pub queue_depth: Vec<(String, u64)>,
+    /// Events that failed every attempt, in all.
+    pub dead_letters: u64,
+    /// Invocation records the recorder had to drop.
+    pub records_dropped: u64,
+}
+
+/// The counters; share it in an `Arc` as a sink and for rendering.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    functions: Mutex<BTreeMap<String, Stats>>,
+}
+
+/// `name` of a registry key `name` or `name:version`.
+fn function_name(key: &str) -> &str {
+    key.split(':').next().unwrap_or(key)
+}
+
+impl Metrics {
+    /// Empty counters.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn with(&self, key: &str, update: impl FnOnce(&mut Stats)) {
+        let mut functions = match self.functions.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let name = function_name(key);
+        match functions.get_mut(name) {
+            Some(stats) => update(stats),
+            None => update(functions.entry(name.to_owned()).or_default()),
+        }
+    }
+
+    /// The exposition text.
+    pub fn render(&self, store: &StoreGauges) -> String {
+        let functions = match self.functions.lock() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        };
+        let mut out = String::with_capacity(4096);
+        let family_text = |out: &mut String, name: &str, kind: &str, help: &str| {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+        };
+        family_text(
+            &mut out,
+            "fnhost_invocations_total",
+            "counter",
+            "Invocations that ran, by function (errors included, throttles not).",
+        );
+        for (f, s) in &functions {
+            let _ = writeln!(
+                out,
+                "fnhost_invocations_total{{function=\"{}\"}} {}",
+                escape(f),
+                s.invocations
+            );
+        }
+        family_text(
+            &mut out,
+            "fnhost_errors_total",
+            "counter",
+            "Invocations that ended in an error, by function and Lambda error type.",
+        );
+        for (f, s) in &functions {
+            for (error_type, n) in &s.errors {
+                let _ = writeln!(
+                    out,
+                    "fnhost_errors_total{{function=\"{}\",error_type=\"{}\"}} {n}",
+                    escape(f),
+                    escape(error_type)
+                );
+            }
+        }
+        family_text(
+            &mut out,
+            "fnhost_throttles_total",
+            "counter",
+            "Invocations refused by the concurrency limits.",
+        );
+        for (f, s) in &functions {
+            let _ = writeln!(
+                out,
+                "fnhost_throttles_total{{function=\"{}\"}} {}",
+                escape(f),
+                s.throttles
+            );
+        }
+        family_text(
+            &mut out,
+            "fnhost_duration_seconds",
+            "histogram",
+            "Invocation duration (Lambda's Duration).",
+        );
+        for (f, s) in &functions {
+            let f = escape(f);
+            let mut cumulative = 0;
+            for (bound, n) in DURATION_BUCKETS.iter().zip(s.buckets) {
+                cumulative += n;
+                let _ = writeln!(
+                    out,
+                    "fnhost_duration_seconds_bucket{{function=\"{f}\",le=\"{bound}\"}} {cumulative}"
+                );
+            }
+            let _ = writeln!(
+                out,
+                "fnhost_duration_seconds_bucket{{function=\"{f}\",le=\"+Inf\"}} {}\nfnhost_duration_seconds_sum{{function=\"{f}\"}} {}\nfnhost_duration_seconds_count{{function=\"{f}\"}} {}",
+                s.invocations, s.duration_sum, s.invocations
+            );
+        }
+        family_text(
+            &mut out,
+            "fnhost_concurrent_executions",
+            "gauge",
+            "Invocations running now.",
+        );
+        for (f, s) in &functions {
+            let _ = writeln!(
+                out,
+                "fnhost_concurrent_executions{{function=\"{}\"}} {}",
+                escape(f),
+                s.running.max(0)
+            );
+        }
+        family_text(
+            &mut out,
+            "fnhost_gb_seconds_total",
+            "counter",
+            "Billed GB-seconds: billed duration in seconds times configured memory in GB.",
+        );
+        for (f, s) in &functions {
+            let _ = writeln!(
+                out,
+                "fnhost_gb_seconds_total{{function=\"{}\"}} {}",
+                escape(f),
+                s.gb_seconds
+            );
+        }
+        family_text(
+            &mut out,
+            "fnhost_fuel_consumed_total",
+            "counter",
+            "Fuel consumed by metered invocations.",
+        );
+        for (f, s) in &functions {
+            let _ = writeln!(
+                out,
+                "fnhost_fuel_consumed_total{{function=\"{}\"}} {}",
+                escape(f),
+                s.fuel
+            );
+        }
+        family_text(
+            &mut out,
+            "fnhost_queue_depth",
+            "gauge",
+            "Asynchronous events queued or running, by function.",
+        );
+        for (f, n) in &store.queue_depth {
+            let _ = writeln!(out, "fnhost_queue_depth{{function=\"{}\"}} {n}", escape(f));
+        }
+        family_text(
+            &mut out,
+            "fnhost_dead_letters",
+            "gauge",
+            "Asynchronous events that failed every attempt and wait in the dead-letter store.",
+        );
+        let _ = writeln!(out, "fnhost_dead_letters {}", store.dead_letters);
+        family_text(
+            &mut out,
+            "fnhost_invocation_records_dropped_total",
+            "counter",
+            "Invocation records not written to the store because it fell behind.",
+        );
+        let _ = writeln!(
+            out,
+            "fnhost_invocation_records_dropped_total {}",
+            store.records_dropped
+        );
+        out
+    }
+}
+
+/// Label values: backslash, double quote and newline escaped.
+fn escape(value: &str) -> String {
+    value
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+impl LogSink for Metrics {
+    fn invocation(&self, function: &str, invocation: &Invocation) {
+        let report = &invocation.report;
+        let seconds = report.duration.as_secs_f64();
+        let gb_seconds =
+            report.billed_duration_ms as f64 / 1000.0 * f64::from(report.memory_size_mb) / 1024.0;
+        let error_type = invocation.outcome.error_type().map(str::to_owned);
+        self.with(function, |s| {
+            s.invocations += 1;
+            if let Some(error_type) = error_type {
+                *s.errors.entry(error_type).or_default() += 1;
+            }
+            if let Some(slot) = DURATION_BUCKETS.iter().position(|b| seconds <= *b) {
+                s.buckets[slot] += 1;
+            }
+            s.duration_sum += seconds;
+            s.gb_seconds += gb_seconds;
+            s.fuel += report.fuel_consumed.unwrap_or(0);
+        });
+    }
+
+    fn throttled(&self, function: &str) {
+        self.with(function, |s| s.throttles += 1);
+    }
+
+    fn started(&self, function: &str) {
+        self.with(function, |s| s.running += 1);
+    }
+
+    fn stopped(&self, function: &str) {
+        self.with(function, |s| s.running -= 1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn throttles_and_running_counts_render_per_function() {
+        let m = Metrics::new();
+        m.throttled("f");
+        m.throttled("f:2");
+        m.started("g");
+        m.started("g");
+        m.stopped("g");
+        let text = m.render(&StoreGauges {
+            queue_depth: vec![("f".into(), 3)],
+            dead_letters: 2,
+            records_dropped: 0,
+        });
+        assert!(
+            text.contains("fnhost_throttles_total{function=\"f\"} 2\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("fnhost_concurrent_executions{function=\"g\"} 1\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("fnhost_queue_depth{function=\"f\"} 3\n"),
+            "{text}"
+        );
+        assert!(text.contains("fnhost_dead_letters 2\n"), "{text}");
+        assert_eq!(escape("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
+    }
+}

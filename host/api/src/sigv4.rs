@@ -1,0 +1,512 @@
+//! AWS Signature Version 4 verification, as botocore signs requests for the `lambda` service.
+//!
+//! The canonical request is rebuilt from what arrived: the method; the path as sent (already
+//! percent-encoded once by the client) encoded once more, which is what botocore signs for every
+//! service but S3; the query parameters decoded, re-encoded with SigV4's rules and sorted; the
+//! signed headers, lowercased, trimmed and with inner runs of spaces collapsed; and the payload
+//! hash (`x-amz-content-sha256` when sent, which must then match the body unless it is
+//! `UNSIGNED-PAYLOAD`). The signature is recomputed with the configured secret and compared in
+//! constant time. Requests dated more than 15 minutes from the server's clock are refused.
+//!
+//! The secret never leaves this module: [`Credentials`] prints it as `<redacted>`.
+
+use std::fmt;
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use hmac::{Hmac, Mac};
+use http::request::Parts;
+use sha2::{Digest, Sha256};
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// How far a request's `X-Amz-Date` may be from the server's clock.
+pub const MAX_SKEW: Duration = Duration::from_secs(15 * 60);
+
+/// The service name requests must be signed for.
+pub const SERVICE: &str = "lambda";
+
+/// The payload-hash value that opts out of signing the body.
+const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
+
+/// An access key id and its secret. `Debug` never shows the secret.
+#[derive(Clone)]
+pub struct Credentials {
+    access_key_id: String,
+    secret_access_key: String,
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &"<redacted>")
+            .finish()
+    }
+}
+
+impl Credentials {
+    /// Credentials from an access key id and a secret access key.
+    pub fn new(access_key_id: impl Into<String>, secret_access_key: impl Into<String>) -> Self {
+        Self {
+            access_key_id: access_key_id.into(),
+            secret_access_key: secret_access_key.into(),
+        }
+    }
+
+    /// The access key id (not secret).
+    pub fn access_key_id(&self) -> &str {
+        &self.access_key_id
+    }
+}
+
+/// Why a request was not authenticated. Each variant is the error AWS sends in that case.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuthError {
+    /// No `Authorization` header (`MissingAuthenticationTokenException`).
+    #[error("Missing Authentication Token")]
+    Missing,
+    /// The header is not a complete SigV4 header (`IncompleteSignatureException`).
+    #[error("{0}")]
+    Incomplete(String),
+    /// The access key id is not the configured one (`UnrecognizedClientException`).
+    #[error("The security token included in the request is invalid.")]
+    UnknownKey,
+    /// The signature does not match (`InvalidSignatureException`).
+    #[error(
+        "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
+    )]
+    Mismatch,
+    /// The request is dated too far from the server's clock (`InvalidSignatureException`).
+    #[error("{0}")]
+    Expired(String),
+}
+
+impl AuthError {
+    /// The `x-amzn-ErrorType` code AWS uses.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Missing => "MissingAuthenticationTokenException",
+            Self::Incomplete(_) => "IncompleteSignatureException",
+            Self::UnknownKey => "UnrecognizedClientException",
+            Self::Mismatch | Self::Expired(_) => "InvalidSignatureException",
+        }
+    }
+}
+
+/// The parts of a parsed `Authorization` header that passed the checks that need no body.
+#[derive(Debug, Clone)]
+pub struct Pending {
+    amz_date: String,
+    scope: String,
+    date: String,
+    region: String,
+    signed_headers: Vec<String>,
+    signature: Vec<u8>,
+}
+
+/// Verifies SigV4 signatures made with one set of credentials.
+#[derive(Debug, Clone)]
+pub struct Verifier {
+    credentials: Credentials,
+    service: String,
+}
+
+const AMZ_DATE: &str = "%Y%m%dT%H%M%SZ";
+
+impl Verifier {
+    /// A verifier for requests signed for the `lambda` service.
+    pub fn new(credentials: Credentials) -> Self {
+        Self::for_service(credentials, SERVICE)
+    }
+
+    /// A verifier for another service name (the AWS test suite signs for `service`).
+    pub fn for_service(credentials: Credentials, service: &str) -> Self {
+        Self {
+            credentials,
+            service: service.to_owned(),
+        }
+    }
+
+    /// Check what can be checked before the body arrives: a well-formed header, the key id,
+    /// the scope and the clock skew.
+    pub fn check_headers(&self, parts: &Parts, now: DateTime<Utc>) -> Result<Pending, AuthError> {
+        let header = parts
+            .headers
+            .get(http::header::AUTHORIZATION)
+            .ok_or(AuthError::Missing)?
+            .to_str()
+            .map_err(|_| AuthError::Incomplete("Authorization header is not ASCII".into()))?;
+        let fields = header.strip_prefix("AWS4-HMAC-SHA256 ").ok_or_else(|| {
+            AuthError::Incomplete(
+                "Authorization header requires the AWS4-HMAC-SHA256 algorithm".into(),
+            )
+        })?;
+        let (mut credential, mut signed, mut signature) = (None, None, None);
+        for field in fields.split(',') {
+            let (key, value) = field.trim().split_once('=').unwrap_or((field.trim(), ""));
+            match key {
+                "Credential" => credential = Some(value),
+                "SignedHeaders" => signed = Some(value),
+                "Signature" => signature = Some(value),
+                _ => {}
+            }
+        }
+        let missing = |what: &str| {
+            AuthError::Incomplete(format!(
+                "Authorization header requires '{what}' parameter. Authorization={header_start}",
+                header_start = "AWS4-HMAC-SHA256"
+            ))
+        };
+        let credential = credential.ok_or_else(|| missing("Credential"))?;
+        let signed = signed.ok_or_else(|| missing("SignedHeaders"))?;
+        let signature = signature.ok_or_else(|| missing("Signature"))?;
+        let signature = hex::decode(signature).map_err(|_| AuthError::Mismatch)?;
+
+        let mut scope_parts = credential.splitn(5, '/');
+        let (key_id, date, region, service, terminator) = (
+            scope_parts.next().unwrap_or_default(),
+            scope_parts.next().unwrap_or_default(),
+            scope_parts.next().unwrap_or_default(),
+            scope_parts.next().unwrap_or_default(),
+            scope_parts.next().unwrap_or_default(),
+        );
+        if terminator != "aws4_request" || date.len() != 8 || region.is_empty() {
+            return Err(AuthError::Incomplete(format!(
+                "Credential should be scoped to a valid region, not '{region}'. Credential should be scoped with a valid terminator: 'aws4_request', not '{terminator}'."
+            )));
+        }
+        if service != self.service {
+            return Err(AuthError::Incomplete(format!(
+                "Credential should be scoped to correct service: '{}'.",
+                self.service
+            )));
+        }
+        if key_id != self.credentials.access_key_id {
+            return Err(AuthError::UnknownKey);
+        }
+        let amz_date = parts
+            .headers
+            .get("x-amz-date")
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| {
+                AuthError::Incomplete(
+                    "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."
+                        .into(),
+                )
+            })?;
+        let when = NaiveDateTime::parse_from_str(amz_date, AMZ_DATE)
+            .map_err(|_| AuthError::Incomplete(format!("Invalid X-Amz-Date '{amz_date}'")))?
+            .and_utc();
+        if !amz_date.starts_with(date) {
+            return Err(AuthError::Incomplete(format!(
+                "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '{date}' != '{}'",
+                &amz_date[..8.min(amz_date.len())]
+            )));
+        }
+        let skew = chrono::Duration::from_std(MAX_SKEW).unwrap_or(chrono::Duration::MAX);
+        let fmt = |t: DateTime<Utc>| t.format(AMZ_DATE).to_string();
+        if when < now - skew {
+            return Err(AuthError::Expired(format!(
+                "Signature expired: {amz_date} is now earlier than {} ({} - 15 min.)",
+                fmt(now - skew),
+                fmt(now)
+            )));
+        }
+        if when > now + skew {
+            return Err(AuthError::Expired(format!(
+                "Signature not yet current: {amz_date} is still later than {} ({} + 15 min.)",
+                fmt(now + skew),
+                fmt(now)
+            )));
+        }
+        let signed_headers: Vec<String> = signed.split(';').map(str::to_owned).collect();
+        if !signed_headers.iter().any(|h| h == "host") {
+            return Err(AuthError::Incomplete(
+                "'Host' must be a 'SignedHeader' in the AWS Authorization.".into(),
+            ));
+        }
+        Ok(Pending {
+            amz_date: amz_date.to_owned(),
+            scope: format!("{date}/{region}/{service}/aws4_request"),
+            date: date.to_owned(),
+            region: region.to_owned(),
+            signed_headers,
+            signature,
+        })
+    }
+
+    /// Check the signature over the whole request.
+    pub fn verify(&self, pending: &Pending, parts: &Parts, body: &[u8]) -> Result<(), AuthError> {
+        let body_hash = hex::encode(Sha256::digest(body));
+        let payload_hash = match parts
+            .headers
+            .get("x-amz-content-sha256")
+            .and_then(|v| v.to_str().ok())
+        {
+            Some(UNSIGNED_PAYLOAD) => UNSIGNED_PAYLOAD.to_owned(),
+            Some(claimed) if claimed.eq_ignore_ascii_case(&body_hash) => body_hash,
+            Some(_) => return Err(AuthError::Mismatch),
+            None => body_hash,
+        };
+        let canonical = canonical_request(parts, &pending.signed_headers, &payload_hash)
+            .ok_or(AuthError::Mismatch)?;
+        let to_sign = format!(
+            "AWS4-HMAC-SHA256\n{}\n{}\n{}",
+            pending.amz_date,
+            pending.scope,
+            hex::encode(Sha256::digest(canonical.as_bytes()))
+        );
+        let secret = format!("AWS4{}", self.credentials.secret_access_key);
+        let mut key = hmac(secret.as_bytes(), pending.date.as_bytes());
+        key = hmac(&key, pending.region.as_bytes());
+        key = hmac(&key, self.service.as_bytes());
+        key = hmac(&key, b"aws4_request");
+        let mut mac = HmacSha256::new_from_slice(&key).map_err(|_| AuthError::Mismatch)?;
+        mac.update(to_sign.as_bytes());
+        mac.verify_slice(&pending.signature)
+            .map_err(|_| AuthError::Mismatch)
+    }
+}
+
+fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
+    // HMAC takes keys of any length, so `new_from_slice` cannot fail.
+    let mut mac = HmacSha256::new_from_slice(key).expect("HMAC accepts any key length");
+    mac.update(data);
+    mac.finalize().into_bytes().to_vec()
+}
+
+/// The canonical request; `None` when a signed header is absent.
+fn canonical_request(parts: &Parts, signed: &[String], payload_hash: &str) -> Option<String> {
+    let path = canonical_path(parts.uri.path());
+    let query = canonical_query(parts.uri.query().unwrap_or(""));
+    let mut headers = String::new();
+    for name in signed {
+        let mut values = Vec::new();
+        for value in parts.headers.get_all(name.as_str()) {
+            let text = String::from_utf8_lossy(value.as_bytes());
+            values.push(text.split_whitespace().collect::<Vec<_>>().join(" "));
+        }
+        if values.is_empty() {
+            // HTTP/2 and some clients carry the host only in the URI.
+            if name == "host" {
+                values.push(parts.uri.authority()?.as_str().to_owned());
+            } else {
+                return None;
+            }
+        }
+        headers.push_str(name);
+        headers.push(':');
+        headers.push_str(&values.join(","));
+        headers.push('\n');
+    }
+    Some(format!(
+        "{}\n{path}\n{query}\n{headers}\n{}\n{payload_hash}",
+        parts.method.as_str(),
+        signed.join(";")
+    ))
+}
+
+/// The path with dot segments removed and every byte outside the unreserved set and `/`
+/// percent-encoded (so `%3A` sent by the client becomes `%253A`, as botocore signs it).
+fn canonical_path(path: &str) -> String {
+    let mut segments: Vec<&str> = Vec::new();
+    for segment in path.split('/').skip(1) {
+        match segment {
+            "." => {}
+            ".." => {
+                segments.pop();
+            }
+            s => segments.push(s),
+        }
+    }
+    let normalized = format!("/{}", segments.join("/"));
+    encode(&normalized, true)
+}
+
+/// Query parameters decoded, re-encoded with SigV4's rules, sorted by key then value.
+fn canonical_query(query: &str) -> String {
+    let mut pairs: Vec<(String, String)> = query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (
+                encode(&percent_decode(k), false),
+                encode(&percent_decode(v), false),
+            )
+        })
+        .collect();
+    pairs.sort();
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// SigV4's URI encoding: unreserved characters as they are, `/` too when `keep_slash`, every
+/// other byte as `%XX` in upper case.
+pub(crate) fn encode(text: &str, keep_slash: bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric()
+            || matches!(b, b'-' | b'_' | b'.' | b'~')
+            || (keep_slash && b == b'/')
+        {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// `%XX` sequences to bytes (a `+` stays a `+`); invalid sequences are kept as they are.
+pub(crate) fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(hex) = bytes.get(i + 1..i + 3)
+            && let Ok(hex) = std::str::from_utf8(hex)
+            && let Ok(byte) = u8::from_str_radix(hex, 16)
+        {
+            out.push(byte);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(method: &str, uri: &str, headers: &[(&str, &str)]) -> Parts {
+        let mut builder = http::Request::builder().method(method).uri(uri);
+        for (k, v) in headers {
+            builder = builder.header(*k, *v);
+        }
+        builder.body(()).unwrap().into_parts().0
+    }
+
+    fn example() -> Credentials {
+        Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
+    }
+
+    fn at(text: &str) -> DateTime<Utc> {
+        NaiveDateTime::parse_from_str(text, AMZ_DATE)
+            .unwrap()
+            .and_utc()
+    }
+
+    /// AWS's published SigV4 test suite, case `get-vanilla`.
+    #[test]
+    fn aws_test_suite_get_vanilla() {
+        let verifier = Verifier::for_service(example(), "service");
+        let request = parts(
+            "GET",
+            "/",
+            &[
+                ("host", "example.amazonaws.com"),
+                ("x-amz-date", "20150830T123600Z"),
+                (
+                    "authorization",
+                    "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, SignedHeaders=host;x-amz-date, Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31",
+                ),
+            ],
+        );
+        let pending = verifier
+            .check_headers(&request, at("20150830T123900Z"))
+            .unwrap();
+        verifier.verify(&pending, &request, b"").unwrap();
+
+        // Another secret, another date, a changed body: all refused.
+        let other = Verifier::for_service(Credentials::new("AKIDEXAMPLE", "nope"), "service");
+        assert_eq!(
+            other.verify(&pending, &request, b""),
+            Err(AuthError::Mismatch)
+        );
+        assert_eq!(
+            verifier.verify(&pending, &request, b"x"),
+            Err(AuthError::Mismatch)
+        );
+        let late = verifier
+            .check_headers(&request, at("20150830T125200Z"))
+            .unwrap_err();
+        assert_eq!(late.code(), "InvalidSignatureException");
+        assert_eq!(
+            late.to_string(),
+            "Signature expired: 20150830T123600Z is now earlier than 20150830T123700Z (20150830T125200Z - 15 min.)"
+        );
+        assert!(
+            verifier
+                .check_headers(&request, at("20150830T120000Z"))
+                .unwrap_err()
+                .to_string()
+                .starts_with("Signature not yet current")
+        );
+    }
+
+    #[test]
+    fn header_problems_get_aws_codes() {
+        let verifier = Verifier::new(example());
+        let now = at("20150830T123600Z");
+        let missing = parts("GET", "/", &[("host", "h")]);
+        assert_eq!(
+            verifier.check_headers(&missing, now).unwrap_err(),
+            AuthError::Missing
+        );
+        let stranger = parts(
+            "GET",
+            "/",
+            &[
+                ("host", "h"),
+                ("x-amz-date", "20150830T123600Z"),
+                (
+                    "authorization",
+                    "AWS4-HMAC-SHA256 Credential=SOMEONE/20150830/us-east-1/lambda/aws4_request, SignedHeaders=host;x-amz-date, Signature=00",
+                ),
+            ],
+        );
+        assert_eq!(
+            verifier.check_headers(&stranger, now).unwrap_err().code(),
+            "UnrecognizedClientException"
+        );
+        let garbled = parts(
+            "GET",
+            "/",
+            &[("host", "h"), ("authorization", "Bearer abc")],
+        );
+        assert_eq!(
+            verifier.check_headers(&garbled, now).unwrap_err().code(),
+            "IncompleteSignatureException"
+        );
+    }
+
+    #[test]
+    fn the_secret_is_never_printed() {
+        let shown = format!("{:?}", Verifier::new(example()));
+        assert!(shown.contains("AKIDEXAMPLE"), "{shown}");
+        assert!(!shown.contains("wJalrXUtnFEMI"), "{shown}");
+    }
+
+    #[test]
+    fn paths_are_encoded_twice_and_queries_sorted() {
+        assert_eq!(
+            canonical_path("/2015-03-31/functions/arn%3Aaws%3Alambda/invocations"),
+            "/2015-03-31/functions/arn%253Aaws%253Alambda/invocations"
+        );
+        assert_eq!(canonical_path("/a/./b/../c"), "/a/c");
+        assert_eq!(
+            canonical_query("Qualifier=%24LATEST&Marker=a%2Fb&A=x+y&B"),
+            "A=x%2By&B=&Marker=a%2Fb&Qualifier=%24LATEST"
+        );
+    }
+}
