@@ -8,6 +8,7 @@
 use std::collections::HashSet;
 use std::fmt;
 use std::str::FromStr;
+use std::sync::LazyLock;
 
 use rusqlite::{Row, Transaction, params};
 use serde::{Deserialize, Serialize};
@@ -168,6 +169,17 @@ pub struct DeadLetter {
 const JOB_COLUMNS: &str = "id, function, payload, source, request_id, attempts, max_attempts, \
      enqueued_at_ms, expires_at_ms, not_before_ms, chain_id, hop, last_error";
 
+/// Claims the due jobs (`?1` now, `?2` limit): the subquery walks the index
+/// `(state, not_before_ms, id)` in order, so its cost is the limit, not the backlog.
+pub(crate) static CLAIM_SQL: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "UPDATE jobs SET state = {RUNNING}, attempts = attempts + 1 \
+         WHERE id IN (SELECT id FROM jobs WHERE state = {READY} AND not_before_ms <= ?1 \
+                      ORDER BY not_before_ms, id LIMIT ?2) \
+         RETURNING {JOB_COLUMNS}"
+    )
+});
+
 fn job_from_row(row: &Row<'_>) -> rusqlite::Result<Job> {
     Ok(Job {
         id: row.get(0)?,
@@ -263,12 +275,7 @@ impl Store {
             return Ok(Vec::new());
         }
         self.write("claiming jobs", |tx| {
-            let mut stmt = tx.prepare_cached(&format!(
-                "UPDATE jobs SET state = {RUNNING}, attempts = attempts + 1 \
-                 WHERE id IN (SELECT id FROM jobs WHERE state = {READY} AND not_before_ms <= ?1 \
-                              ORDER BY not_before_ms, id LIMIT ?2) \
-                 RETURNING {JOB_COLUMNS}"
-            ))?;
+            let mut stmt = tx.prepare_cached(&CLAIM_SQL)?;
             let mut jobs = stmt
                 .query_map(params![sql_u64(now_ms), sql_usize(limit)], job_from_row)?
                 .collect::<rusqlite::Result<Vec<Job>>>()?;

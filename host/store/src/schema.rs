@@ -163,3 +163,97 @@ pub(crate) fn migrate(conn: &mut Connection) -> rusqlite::Result<Migrated> {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::params_from_iter;
+    use rusqlite::types::Value;
+
+    use crate::invocations::{invocations_sql, logs_sql, usage_sql};
+    use crate::queue::CLAIM_SQL;
+    use crate::{Durability, InvocationQuery, LogQuery, Store};
+
+    /// The store's own hot and user-facing statements are served by an index, without sorting.
+    #[test]
+    fn queries_use_their_indexes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_with(&dir.path().join("db"), Durability::Normal).unwrap();
+        let plan = |sql: &str, values: Vec<Value>| {
+            store
+                .read("explaining", |conn| {
+                    let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+                    let rows = stmt.query_map(params_from_iter(values), |row| row.get(3))?;
+                    rows.collect::<rusqlite::Result<Vec<String>>>()
+                })
+                .unwrap()
+                .join("; ")
+        };
+        let int = Value::Integer;
+        let function = Some("f".to_owned());
+        let cases = [
+            (CLAIM_SQL.clone(), vec![int(5), int(64)], "jobs_due"),
+            (
+                "SELECT MIN(not_before_ms) FROM jobs WHERE state = 0".to_owned(),
+                vec![],
+                "jobs_due",
+            ),
+            (
+                "DELETE FROM log_lines WHERE ts_ms < ?1".to_owned(),
+                vec![int(5)],
+                "log_lines_ts",
+            ),
+            (
+                "DELETE FROM invocations WHERE started_at_ms < ?1".to_owned(),
+                vec![int(5)],
+                "invocations_started",
+            ),
+        ]
+        .into_iter()
+        .chain([
+            {
+                let (sql, values) = logs_sql(
+                    &LogQuery {
+                        function: function.clone(),
+                        after_seq: Some(10),
+                        ..LogQuery::default()
+                    },
+                    false,
+                );
+                (sql, values, "log_lines_function")
+            },
+            {
+                let (sql, values) = logs_sql(
+                    &LogQuery {
+                        function: function.clone(),
+                        ..LogQuery::default()
+                    },
+                    true,
+                );
+                (sql, values, "log_lines_function")
+            },
+            {
+                let (sql, values) = invocations_sql(&InvocationQuery {
+                    function: function.clone(),
+                    since_ms: Some(5),
+                    ..InvocationQuery::default()
+                });
+                (sql, values, "invocations_function")
+            },
+            {
+                let (sql, values) = invocations_sql(&InvocationQuery::default());
+                (sql, values, "invocations_started")
+            },
+        ]);
+        for (sql, values, index) in cases {
+            let plan = plan(&sql, values);
+            assert!(plan.contains(index), "{sql}: {plan}");
+            assert!(!plan.contains("TEMP B-TREE"), "{sql}: {plan}");
+        }
+        // Usage over a window: a range on the start time (grouping then sorts).
+        let plan = plan(&usage_sql(true), vec![int(5)]);
+        assert!(
+            plan.contains("SEARCH invocations USING INDEX invocations_started"),
+            "{plan}"
+        );
+    }
+}

@@ -65,9 +65,14 @@ fn crash_child() {
     }
 }
 
-/// Runs one child until it has reported `at_least` batches, then SIGKILLs it. Returns the
-/// batches it reported: batch number -> job ids.
-fn run_and_kill(db: &Path, first_batch: u32, at_least: usize) -> BTreeMap<u32, Vec<i64>> {
+/// Runs one child until it has reported `at_least` batches, waits `jitter_us`, then SIGKILLs
+/// it. Returns the batches it reported: batch number -> job ids.
+fn run_and_kill(
+    db: &Path,
+    first_batch: u32,
+    at_least: usize,
+    jitter_us: u64,
+) -> BTreeMap<u32, Vec<i64>> {
     let exe = std::env::current_exe().expect("test binary");
     let mut child = Command::new(exe)
         .args([
@@ -87,7 +92,11 @@ fn run_and_kill(db: &Path, first_batch: u32, at_least: usize) -> BTreeMap<u32, V
     let reader = std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines() {
             let Ok(line) = line else { break };
-            let Some(rest) = line.strip_prefix("committed ") else {
+            // libtest may print its "test ... " prefix on the same line as the first report.
+            let Some(rest) = line
+                .find("committed ")
+                .map(|at| &line[at + "committed ".len()..])
+            else {
                 continue;
             };
             let (batch, ids) = rest.split_once(' ').expect("batch and ids");
@@ -107,6 +116,8 @@ fn run_and_kill(db: &Path, first_batch: u32, at_least: usize) -> BTreeMap<u32, V
         let (batch, ids) = rx.recv_timeout(left).expect("child reports batches");
         reported.insert(batch, ids);
     }
+    // Land the kill at varying points of the child's next transactions.
+    std::thread::sleep(Duration::from_micros(jitter_us));
     child.kill().expect("SIGKILL");
     child.wait().expect("reap child");
     reader.join().expect("reader thread");
@@ -120,10 +131,22 @@ fn kill_9_mid_write_loses_nothing_committed() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("fnhost.db");
     let mut reported = BTreeMap::new();
-    // Kill at different points; each run continues the batch numbers of the last.
-    for (round, at_least) in [300, 1_100, 700].into_iter().enumerate() {
+    // Kill at different points, including while a WAL checkpoint may run (the 2 KiB payloads
+    // fill the 4 MiB auto-checkpoint threshold every ~120 batches); each run continues the
+    // batch numbers of the last.
+    let rounds: [(usize, u64); 8] = [
+        (300, 0),
+        (40, 150),
+        (1_100, 330),
+        (90, 70),
+        (700, 510),
+        (20, 900),
+        (250, 25),
+        (130, 1_300),
+    ];
+    for (round, (at_least, jitter_us)) in rounds.into_iter().enumerate() {
         let first = reported.keys().next_back().map_or(0, |b: &u32| b + 1_000);
-        let got = run_and_kill(&db, first, at_least);
+        let got = run_and_kill(&db, first, at_least, jitter_us);
         assert!(got.len() >= at_least, "round {round}");
         reported.extend(got);
 
