@@ -86,6 +86,27 @@ fn lifecycle_claim_retry_dead_letter_complete() {
 }
 
 #[test]
+fn release_does_not_count_the_attempt() {
+    let (_dir, store) = temp_store();
+    let ids = store.enqueue(&[job("a", 1, 0)], &[]).unwrap();
+    assert_eq!(store.claim(0, 1).unwrap()[0].attempts, 1);
+    store.retry(ids[0], "first failure", 0).unwrap();
+    assert_eq!(store.claim(0, 1).unwrap()[0].attempts, 2);
+    // Throttled: back in the queue, due later, the attempt not counted, the error kept.
+    store.release(ids[0], 300).unwrap();
+    assert!(store.claim(299, 1).unwrap().is_empty());
+    assert_eq!(store.next_due_ms().unwrap(), Some(300));
+    let job = store.claim(300, 1).unwrap().remove(0);
+    assert_eq!(job.attempts, 2);
+    assert_eq!(job.last_error.as_deref(), Some("first failure"));
+    store.complete(&ids).unwrap();
+    assert!(matches!(
+        store.release(ids[0], 0),
+        Err(StoreError::UnknownJob { .. })
+    ));
+}
+
+#[test]
 fn unknown_jobs_are_errors() {
     let (_dir, store) = temp_store();
     let ids = store.enqueue(&[job("a", 1, 0)], &[]).unwrap();
