@@ -5,10 +5,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
+mod fs_events;
+mod fs_examples;
 mod http_events;
 mod http_limits;
 mod http_reload;
-mod fs_events;
 mod languages;
 mod up;
 
