@@ -35,6 +35,10 @@ enum Command {
     GenerateEvent(commands::generate_event::Args),
     /// List, show and re-drive asynchronous events that failed every attempt.
     DeadLetters(commands::dead_letters::Args),
+    /// Print a function's invocation logs from the state database (works while a host runs).
+    Logs(commands::logs::Args),
+    /// Per-function requests, GB-seconds and the Lambda-equivalent cost.
+    Usage(commands::usage::Args),
 }
 
 /// Exit status for a function that ran and failed.
@@ -72,6 +76,8 @@ fn main() -> ExitCode {
             Command::Invoke(args) => commands::invoke::run(&globals, args).await,
             Command::GenerateEvent(args) => commands::generate_event::run(args),
             Command::DeadLetters(args) => commands::dead_letters::run(&globals, args).await,
+            Command::Logs(args) => commands::logs::run(&globals, args).await,
+            Command::Usage(args) => commands::usage::run(&globals, args).await,
         }
     });
     match result {

@@ -4,4 +4,6 @@ pub mod build;
 pub mod dead_letters;
 pub mod generate_event;
 pub mod invoke;
+pub mod logs;
 pub mod up;
+pub mod usage;

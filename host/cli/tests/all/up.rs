@@ -45,6 +45,8 @@ pub fn state_dir(dir: &std::path::Path) -> PathBuf {
 pub struct Server {
     child: Child,
     pub addr: SocketAddr,
+    /// The admin listener (Lambda API, /metrics).
+    pub admin: SocketAddr,
     stdout: Arc<Mutex<String>>,
     stderr: Arc<Mutex<String>>,
     pub dir: tempfile::TempDir,
@@ -73,14 +75,29 @@ impl Server {
 
     /// Serve the `fnhost.toml` already written in `dir`.
     pub fn start_in(dir: tempfile::TempDir, flags: &[&str]) -> Server {
+        Self::start_with_env(dir, flags, &[])
+    }
+
+    /// Like [`Server::start_in`] with extra environment variables. The admin listener is on
+    /// 127.0.0.1:0 unless `flags` has its own `--admin`.
+    pub fn start_with_env(dir: tempfile::TempDir, flags: &[&str], env: &[(&str, &str)]) -> Server {
         let manifest = dir.path().join("fnhost.toml");
+        let admin: &[&str] = if flags.contains(&"--admin") {
+            &[]
+        } else {
+            &["--admin", "127.0.0.1:0"]
+        };
         let mut child = Command::new(env!("CARGO_BIN_EXE_fnhost"))
             .arg("-f")
             .arg(&manifest)
             .args(["up", "--listen", "127.0.0.1:0", "--no-build"])
+            .args(admin)
             .args(flags)
             .env("FNHOST_STATE_DIR", state_dir(dir.path()))
             .env_remove("FNHOST_LISTEN")
+            .env_remove("FNHOST_ADMIN")
+            .env_remove("FNHOST_ADMIN_AUTH")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -111,9 +128,18 @@ impl Server {
             assert!(Instant::now() < deadline, "fnhost up did not start");
             std::thread::sleep(Duration::from_millis(20));
         };
+        // Printed before the HTTP listener's line.
+        let admin = stdout
+            .lock()
+            .unwrap()
+            .lines()
+            .find_map(|l| l.strip_prefix("admin: http://"))
+            .map(|a| a.parse::<SocketAddr>().unwrap())
+            .expect("fnhost up printed no `admin:` line");
         Server {
             child,
             addr,
+            admin,
             stdout,
             stderr,
             dir,

@@ -1,6 +1,7 @@
 //! `fnhost up`: build what is stale, load every function, serve the HTTP routes, hot-reload
 //! changed functions and the manifest, and drain on SIGINT/SIGTERM.
 
+mod admin;
 mod deploy;
 mod reload;
 mod settings;
@@ -48,9 +49,8 @@ pub async fn run(globals: &Globals, args: Args) -> Result<bool> {
     let registry = Arc::new(Registry::new());
     let objects = Objects::open(&manifest)?;
     let store_path = globals.store_path(&manifest);
-    let store = fnhost_store::Store::open(&store_path).with_context(|| {
-        format!("cannot open the state database `{}`", store_path.display())
-    })?;
+    let store = fnhost_store::Store::open(&store_path)
+        .with_context(|| format!("cannot open the state database `{}`", store_path.display()))?;
     let wake = Arc::new(tokio::sync::Notify::new());
     let loaded = deploy::load_all(&runtime, &objects, &manifest).await?;
     for (name, function) in loaded {
@@ -63,12 +63,21 @@ pub async fn run(globals: &Globals, args: Args) -> Result<bool> {
     } else {
         Arc::new(Console::stdout())
     };
+    let admin = admin::Admin::prepare(&args.admin, &store, logs)?;
     let dispatcher = Arc::new(Dispatcher::new(
         runtime.clone(),
         registry.clone(),
         admission.clone(),
-        logs,
+        admin.sink(),
     ));
+    let _admin = admin
+        .start(
+            dispatcher.clone(),
+            globals.state_dir(&manifest),
+            wake.clone(),
+            settings.server.drain_timeout,
+        )
+        .await?;
     let router = Router::from_manifest(&manifest, |name| registry.get(name).is_some());
     let app = Arc::new(App::new(
         dispatcher.clone(),
@@ -88,8 +97,15 @@ pub async fn run(globals: &Globals, args: Args) -> Result<bool> {
         .local_addr()
         .context("cannot read the bound address")?;
     print_routes(&app.router(), registry.names().len());
-    let triggers =
-        triggers::start(&manifest, &store, dispatcher.clone(), &objects, wake, args.quiet).await?;
+    let triggers = triggers::start(
+        &manifest,
+        &store,
+        dispatcher.clone(),
+        &objects,
+        wake,
+        args.quiet,
+    )
+    .await?;
     println!("health: http://{local}{HEALTH_PATH}");
     println!("listening on http://{local}");
 

@@ -37,6 +37,9 @@ pub struct Args {
     /// Do not watch the manifest and the functions' .wasm files for changes.
     #[arg(long)]
     pub no_watch: bool,
+    /// The admin listener (Lambda API, /metrics) and its auth.
+    #[command(flatten)]
+    pub admin: super::admin::AdminArgs,
 }
 
 /// The resolved settings.
