@@ -70,14 +70,15 @@ impl Objects {
     pub fn open(manifest: &Manifest) -> Result<Self> {
         let mut buckets = Vec::new();
         for config in manifest.buckets.values() {
-            let bucket = Bucket::open(&config.name, &config.path, &config.ignore).with_context(|| {
-                format!(
-                    "cannot open bucket `{}` at `{}` (fnhost.toml line {})",
-                    config.name,
-                    config.path.display(),
-                    config.line
-                )
-            })?;
+            let bucket =
+                Bucket::open(&config.name, &config.path, &config.ignore).with_context(|| {
+                    format!(
+                        "cannot open bucket `{}` at `{}` (fnhost.toml line {})",
+                        config.name,
+                        config.path.display(),
+                        config.line
+                    )
+                })?;
             buckets.push(bucket);
         }
         Ok(Self {

@@ -202,13 +202,12 @@ impl FsTrigger {
             }
         }
         let (tx, rx) = mpsc::channel();
-        let mut watcher = notify::recommended_watcher(tx).map_err(|source| {
-            FsTriggerError::Watch {
+        let mut watcher =
+            notify::recommended_watcher(tx).map_err(|source| FsTriggerError::Watch {
                 bucket: String::new(),
                 path: PathBuf::new(),
                 source,
-            }
-        })?;
+            })?;
         for bucket in &watched {
             watcher
                 .watch(bucket.root(), RecursiveMode::Recursive)
@@ -343,10 +342,7 @@ impl State {
             }
             EventKind::Create(_) | EventKind::Modify(ModifyKind::Data(_) | ModifyKind::Any) => {
                 for path in event.paths {
-                    let hint = self
-                        .pending
-                        .get(&path)
-                        .map_or(Hint::Put, |(_, hint)| *hint);
+                    let hint = self.pending.get(&path).map_or(Hint::Put, |(_, hint)| *hint);
                     self.pending.insert(path, (Instant::now() + quiet, hint));
                 }
             }

@@ -88,7 +88,9 @@ pub async fn run(globals: &Globals, args: Args) -> Result<bool> {
         }
         Action::Redrive { ids, all } => {
             if ids.is_empty() && !all {
-                bail!("name the dead letters to re-drive (`fnhost dead-letters redrive 3 4`) or pass --all");
+                bail!(
+                    "name the dead letters to re-drive (`fnhost dead-letters redrive 3 4`) or pass --all"
+                );
             }
             let now = fnhost_triggers::clock::unix_ms();
             let queued = store.redrive(&ids, function, now, now + REDRIVE_MAX_AGE_MS)?;
@@ -126,8 +128,10 @@ fn to_json(letter: &DeadLetter) -> serde_json::Value {
 }
 
 fn time(ms: u64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms as i64)
-        .map_or_else(|| ms.to_string(), |t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+    chrono::DateTime::from_timestamp_millis(ms as i64).map_or_else(
+        || ms.to_string(),
+        |t| t.format("%Y-%m-%d %H:%M:%S").to_string(),
+    )
 }
 
 fn print_table(letters: &[DeadLetter]) {

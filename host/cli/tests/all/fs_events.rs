@@ -172,12 +172,24 @@ fn prefix_and_suffix_filters_pick_the_function() {
         "{}{}",
         probe_function(
             "images",
-            &s3("images", "uploads", r#"["s3:ObjectCreated:*"]"#, "images/", ".png"),
+            &s3(
+                "images",
+                "uploads",
+                r#"["s3:ObjectCreated:*"]"#,
+                "images/",
+                ".png"
+            ),
             ""
         ),
         probe_function(
             "docs",
-            &s3("docs", "uploads", r#"["s3:ObjectCreated:Put"]"#, "docs/", ""),
+            &s3(
+                "docs",
+                "uploads",
+                r#"["s3:ObjectCreated:Put"]"#,
+                "docs/",
+                ""
+            ),
             ""
         ),
     );
@@ -186,7 +198,13 @@ fn prefix_and_suffix_filters_pick_the_function() {
     std::fs::create_dir_all(dir.join("images")).unwrap();
     std::fs::create_dir_all(dir.join("docs")).unwrap();
     std::thread::sleep(Duration::from_millis(200));
-    for key in ["images/a.png", "images/a.jpg", "docs/x.txt", "other.png", "docs.png"] {
+    for key in [
+        "images/a.png",
+        "images/a.jpg",
+        "docs/x.txt",
+        "other.png",
+        "docs.png",
+    ] {
         std::fs::write(dir.join(key), key).unwrap();
     }
     let seen = wait_probes(&server, Duration::from_secs(20), |p| p.len() >= 2);
@@ -240,7 +258,11 @@ fn a_slowly_written_large_file_fires_once_after_close() {
 /// Write `count` small files named `prefix-NNNN.txt`.
 fn burst(dir: &Path, prefix: &str, count: usize) {
     for i in 0..count {
-        std::fs::write(dir.join(format!("{prefix}-{i:04}.txt")), format!("{prefix} {i}")).unwrap();
+        std::fs::write(
+            dir.join(format!("{prefix}-{i:04}.txt")),
+            format!("{prefix} {i}"),
+        )
+        .unwrap();
     }
 }
 
@@ -260,7 +282,12 @@ fn a_burst_of_2000_files_is_delivered_exactly_once() {
     });
     std::thread::sleep(Duration::from_millis(1000));
     let counts = count_by_key(&probes(&server.stdout()));
-    assert_eq!(counts.len(), 2000, "every file delivered: {} probes", seen.len());
+    assert_eq!(
+        counts.len(),
+        2000,
+        "every file delivered: {} probes",
+        seen.len()
+    );
     let twice: Vec<_> = counts.iter().filter(|(_, n)| **n != 1).collect();
     assert!(twice.is_empty(), "delivered more than once: {twice:?}");
 }
@@ -305,7 +332,10 @@ fn kill_9_mid_burst_then_restart_delivers_everything() {
         .keys()
         .filter(|k| count_by_key(&before).contains_key(*k))
         .count();
-    assert!(again <= 8, "{again} keys the first host delivered ran again");
+    assert!(
+        again <= 8,
+        "{again} keys the first host delivered ran again"
+    );
 }
 
 fn dead_letters(server: &Server) -> Vec<Value> {
@@ -418,7 +448,11 @@ fn a_seconds_rate_schedule_fires_on_time() {
         )),
         &[],
     );
-    assert!(server.stdout().contains("schedule `ticker` rate(1 second) -> tick"));
+    assert!(
+        server
+            .stdout()
+            .contains("schedule `ticker` rate(1 second) -> tick")
+    );
     let deadline = Instant::now() + Duration::from_secs(20);
     let runs = loop {
         let runs: Vec<(i64, i64)> = server
@@ -429,7 +463,9 @@ fn a_seconds_rate_schedule_fires_on_time() {
                 assert!(rest.contains("rule=arn:aws:events:us-east-1:000000000000:rule/ticker"));
                 let time = rest.split_once("time=")?.1.split(' ').next()?;
                 let now: i64 = rest.split_once("now_ms=")?.1.trim().parse().ok()?;
-                let t = chrono::DateTime::parse_from_rfc3339(time).ok()?.timestamp_millis();
+                let t = chrono::DateTime::parse_from_rfc3339(time)
+                    .ok()?
+                    .timestamp_millis();
                 Some((t, now))
             })
             .collect();
@@ -441,11 +477,17 @@ fn a_seconds_rate_schedule_fires_on_time() {
     assert!(runs.len() >= 4, "{}", server.stdout());
     for pair in runs.windows(2) {
         let gap = pair[1].0 - pair[0].0;
-        assert!((1000..=1000).contains(&gap), "fire times 1 s apart: {runs:?}");
+        assert!(
+            (1000..=1000).contains(&gap),
+            "fire times 1 s apart: {runs:?}"
+        );
     }
     for (time, started) in &runs {
         // The event's time is whole seconds; the handler starts within a second of it.
         let late = started - time;
-        assert!((0..1000 + 999).contains(&late), "late by {late} ms: {runs:?}");
+        assert!(
+            (0..1000 + 999).contains(&late),
+            "late by {late} ms: {runs:?}"
+        );
     }
 }

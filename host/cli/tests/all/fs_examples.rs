@@ -102,7 +102,10 @@ fn thumbnail_turns_a_png_into_a_smaller_png() {
         original.len()
     );
     let deadline = Instant::now() + Duration::from_secs(10);
-    while !server.stdout().contains("Resized 2026/red flower.png: 640x480 -> 128x96") {
+    while !server
+        .stdout()
+        .contains("Resized 2026/red flower.png: 640x480 -> 128x96")
+    {
         assert!(Instant::now() < deadline, "{}", server.stdout());
         std::thread::sleep(Duration::from_millis(25));
     }
@@ -243,5 +246,9 @@ fn scheduled_cleanup_deletes_old_objects() {
         std::thread::sleep(Duration::from_millis(50));
     }
     assert!(reports.join("new.json").exists());
-    assert!(server.stdout().contains("schedule `cleanup-1` rate(1 second) -> cleanup"));
+    assert!(
+        server
+            .stdout()
+            .contains("schedule `cleanup-1` rate(1 second) -> cleanup")
+    );
 }

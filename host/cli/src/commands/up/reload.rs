@@ -15,8 +15,8 @@ use fnhost_manifest::Manifest;
 use fnhost_runtime::Runtime;
 
 use super::deploy;
-use crate::project::Objects;
 use super::settings::reserved_total;
+use crate::project::Objects;
 
 /// Changes closer together than this are applied as one.
 const QUIET: Duration = Duration::from_millis(150);

@@ -84,10 +84,7 @@ pub async fn start(
                 .get(name)
                 .map(|b| b.path.display().to_string())
                 .unwrap_or_default();
-            println!(
-                "bucket `{name}` ({path}) -> {}",
-                functions.join(", ")
-            );
+            println!("bucket `{name}` ({path}) -> {}", functions.join(", "));
         }
     }
     let scheduler = Scheduler::from_manifest(manifest, store.clone(), delivery.clone(), !quiet);
