@@ -24,6 +24,7 @@ use notify::event::{AccessKind, AccessMode, CreateKind, ModifyKind, RenameMode};
 use notify::{EventKind, RecursiveMode, Watcher as _};
 use tokio::sync::Notify;
 
+use crate::Subscription;
 use crate::clock::unix_ms;
 use crate::delivery::source;
 
@@ -75,22 +76,13 @@ pub enum FsTriggerError {
     Thread(#[source] std::io::Error),
 }
 
-/// One function's interest in one bucket, with its async delivery settings.
-#[derive(Debug, Clone)]
-struct Subscription {
-    function: String,
-    trigger: S3Trigger,
-    max_attempts: u32,
-    max_age_ms: u64,
-}
-
 /// The file-watch trigger for every bucket some function subscribes to.
 pub struct FsTrigger {
     buckets: Arc<Buckets>,
     journal: Arc<WriteJournal>,
     store: Store,
     wake: Arc<Notify>,
-    subscriptions: Vec<Subscription>,
+    subscriptions: Vec<Subscription<S3Trigger>>,
     config: FsTriggerConfig,
 }
 
@@ -146,18 +138,7 @@ impl FsTrigger {
         wake: Arc<Notify>,
         config: FsTriggerConfig,
     ) -> Self {
-        let subscriptions = manifest
-            .functions
-            .values()
-            .flat_map(|f| {
-                f.s3.iter().map(move |trigger| Subscription {
-                    function: f.name.clone(),
-                    trigger: trigger.clone(),
-                    max_attempts: f.async_config.retries + 1,
-                    max_age_ms: u64::from(f.async_config.max_event_age_s) * 1000,
-                })
-            })
-            .collect();
+        let subscriptions = Subscription::all(manifest, |f| f.s3.iter().collect());
         Self {
             buckets,
             journal,
@@ -639,19 +620,7 @@ impl State {
                 Some(lineage) => (lineage.chain_id.clone(), lineage.hop + 1),
                 None => (request_id.clone(), 0),
             };
-            let now = unix_ms();
-            jobs.push(NewJob {
-                function: sub.function.clone(),
-                payload,
-                source: source::S3.to_owned(),
-                request_id,
-                max_attempts: sub.max_attempts,
-                enqueued_at_ms: now,
-                expires_at_ms: now + sub.max_age_ms,
-                not_before_ms: now,
-                chain_id,
-                hop,
-            });
+            jobs.push(sub.job(payload, source::S3, request_id, (chain_id, hop)));
         }
         jobs
     }

@@ -12,20 +12,13 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use fnhost_manifest::{Manifest, ScheduleTrigger};
-use fnhost_store::{NewJob, Store};
+use fnhost_store::Store;
 
-use crate::blocking;
-use crate::clock::unix_ms;
 use crate::delivery::{Delivery, source};
+use crate::{Subscription, blocking};
 
 /// One rule with its function's delivery settings.
-#[derive(Debug, Clone)]
-struct Rule {
-    function: String,
-    trigger: ScheduleTrigger,
-    max_attempts: u32,
-    max_age_ms: u64,
-}
+type Rule = Subscription<ScheduleTrigger>;
 
 /// Every enabled schedule of a manifest.
 #[derive(Debug)]
@@ -70,21 +63,9 @@ impl Scheduler {
         delivery: Delivery,
         notices: bool,
     ) -> Self {
-        let rules = manifest
-            .functions
-            .values()
-            .flat_map(|f| {
-                f.schedules
-                    .iter()
-                    .filter(|s| s.enabled)
-                    .map(move |trigger| Rule {
-                        function: f.name.clone(),
-                        trigger: trigger.clone(),
-                        max_attempts: f.async_config.retries + 1,
-                        max_age_ms: u64::from(f.async_config.max_event_age_s) * 1000,
-                    })
-            })
-            .collect();
+        let rules = Subscription::all(manifest, |f| {
+            f.schedules.iter().filter(|s| s.enabled).collect()
+        });
         Self {
             rules,
             store,
@@ -154,19 +135,8 @@ impl Scheduler {
                 .into_bytes(),
         };
         let request_id = fnhost_runtime::new_request_id();
-        let now = unix_ms();
-        let job = NewJob {
-            function: rule.function.clone(),
-            payload,
-            source: source::SCHEDULE.to_owned(),
-            request_id: request_id.clone(),
-            max_attempts: rule.max_attempts,
-            enqueued_at_ms: now,
-            expires_at_ms: now + rule.max_age_ms,
-            not_before_ms: now,
-            chain_id: request_id.clone(),
-            hop: 0,
-        };
+        let chain = (request_id.clone(), 0);
+        let job = rule.job(payload, source::SCHEDULE, request_id.clone(), chain);
         self.delivery.track(&request_id);
         let store = self.store.clone();
         if let Err(err) = blocking(move || store.enqueue(&[job], &[])).await {

@@ -104,20 +104,42 @@ fn count_by_key(seen: &[Probe]) -> BTreeMap<String, usize> {
     counts
 }
 
+/// A host with one `probe` function subscribed to every change in `uploads` ending in `suffix`.
+fn probe_server(suffix: &str) -> Server {
+    Server::start(
+        &manifest(&probe_function(
+            "probe",
+            &s3("probe", "uploads", ALL, "", suffix),
+            "",
+        )),
+        &[],
+    )
+}
+
+/// Run the `fnhost` CLI against a test host's manifest and state; panics on failure.
+fn cli(server: &Server, args: &[&str]) -> std::process::Output {
+    let out = Command::new(env!("CARGO_BIN_EXE_fnhost"))
+        .arg("-f")
+        .arg(server.dir.path().join("fnhost.toml"))
+        .args(args)
+        .env("FNHOST_STATE_DIR", state_dir(server.dir.path()))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "fnhost {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 fn uploads(server: &Server) -> std::path::PathBuf {
     server.dir.path().join("uploads")
 }
 
 #[test]
 fn object_changes_become_s3_records() {
-    let server = Server::start(
-        &manifest(&probe_function(
-            "probe",
-            &s3("probe", "uploads", ALL, "", ""),
-            "",
-        )),
-        &[],
-    );
+    let server = probe_server("");
     let dir = uploads(&server);
     assert!(dir.is_dir(), "bucket directory created at start");
     assert!(server.stdout().contains("bucket `uploads`"));
@@ -227,14 +249,7 @@ fn prefix_and_suffix_filters_pick_the_function() {
 
 #[test]
 fn a_slowly_written_large_file_fires_once_after_close() {
-    let server = Server::start(
-        &manifest(&probe_function(
-            "probe",
-            &s3("probe", "uploads", ALL, "", ""),
-            "",
-        )),
-        &[],
-    );
+    let server = probe_server("");
     let path = uploads(&server).join("big.bin");
     let chunk = vec![7u8; 512 * 1024];
     let mut file = std::fs::File::create(&path).unwrap();
@@ -268,14 +283,7 @@ fn burst(dir: &Path, prefix: &str, count: usize) {
 
 #[test]
 fn a_burst_of_2000_files_is_delivered_exactly_once() {
-    let server = Server::start(
-        &manifest(&probe_function(
-            "probe",
-            &s3("probe", "uploads", ALL, "", ".txt"),
-            "",
-        )),
-        &[],
-    );
+    let server = probe_server(".txt");
     burst(&uploads(&server), "burst", 2000);
     let seen = wait_probes(&server, Duration::from_secs(120), |p| {
         count_by_key(p).len() >= 2000
@@ -294,14 +302,7 @@ fn a_burst_of_2000_files_is_delivered_exactly_once() {
 
 #[test]
 fn kill_9_mid_burst_then_restart_delivers_everything() {
-    let server = Server::start(
-        &manifest(&probe_function(
-            "probe",
-            &s3("probe", "uploads", ALL, "", ".txt"),
-            "",
-        )),
-        &[],
-    );
+    let server = probe_server(".txt");
     let dir = uploads(&server);
     burst(&dir, "first", 2000);
     // Kill once some, but not all, have been delivered.
@@ -339,18 +340,7 @@ fn kill_9_mid_burst_then_restart_delivers_everything() {
 }
 
 fn dead_letters(server: &Server) -> Vec<Value> {
-    let out = Command::new(env!("CARGO_BIN_EXE_fnhost"))
-        .arg("-f")
-        .arg(server.dir.path().join("fnhost.toml"))
-        .args(["dead-letters", "list", "--json"])
-        .env("FNHOST_STATE_DIR", state_dir(server.dir.path()))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = cli(server, &["dead-letters", "list", "--json"]);
     serde_json::from_slice::<Vec<Value>>(&out.stdout).unwrap()
 }
 
@@ -396,14 +386,7 @@ fn failures_are_retried_twice_then_dead_lettered_and_redrive_works() {
     .unwrap();
     assert!(server.await_stderr("reloaded", Duration::from_secs(30)));
     let id = letters[0]["id"].as_i64().unwrap().to_string();
-    let out = Command::new(env!("CARGO_BIN_EXE_fnhost"))
-        .arg("-f")
-        .arg(server.dir.path().join("fnhost.toml"))
-        .args(["dead-letters", "redrive", &id])
-        .env("FNHOST_STATE_DIR", state_dir(server.dir.path()))
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    let out = cli(&server, &["dead-letters", "redrive", &id]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("re-queued 1 event"));
     wait_probes(&server, Duration::from_secs(20), |p| p.len() == 4);
     std::thread::sleep(Duration::from_millis(500));
