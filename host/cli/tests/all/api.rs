@@ -1,0 +1,77 @@
+//! The Lambda API of `fnhost up` driven by the real clients: boto3 and the aws CLI (installed
+//! by `.ci/pytools.sh` into `target/pytools`), running the scripts of `tests/py/` against a
+//! real host. A missing venv fails the tests: they never skip.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use crate::root;
+use crate::up::{Server, function, state_dir};
+
+/// The venv's python; panics with the fix when `.ci/pytools.sh` has not run.
+fn python() -> PathBuf {
+    let python = root().join("target/pytools/bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: run `bash .ci/pytools.sh` (it installs boto3 and awscli)",
+        python.display()
+    );
+    python
+}
+
+/// Run `tests/py/SCRIPT` against `server`; it must exit 0.
+pub fn run_py(script: &str, server: &Server, env: &[(&str, &str)]) -> String {
+    let py = root().join("host/cli/tests/py");
+    let bin = root().join("target/pytools/bin");
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = Command::new(python())
+        .arg(py.join(script))
+        .current_dir(&py)
+        .env("PATH", path)
+        .env("FNHOST_TEST_ADMIN", format!("http://{}", server.admin))
+        .env("FNHOST_TEST_STATE", state_dir(server.dir.path()))
+        .env(
+            "FNHOST_TEST_GUESTS",
+            root().join("target/wasm32-wasip2/guest"),
+        )
+        .env(
+            "FNHOST_TEST_MANIFEST",
+            server.dir.path().join("fnhost.toml"),
+        )
+        .env("FNHOST_BIN", env!("CARGO_BIN_EXE_fnhost"))
+        // Nothing from the machine's own AWS setup.
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ENDPOINT_URL")
+        .env_remove("AWS_ENDPOINT_URL_LAMBDA")
+        .envs(env.iter().copied())
+        .output()
+        .expect("run python");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{script} failed\n--- stdout\n{stdout}\n--- stderr\n{}\n--- host stdout\n{}\n--- host stderr\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        server.stdout(),
+        server.stderr()
+    );
+    stdout
+}
+
+/// `hello` and `fails` from the manifest, for listing and invoking through the API.
+fn manifest() -> String {
+    function("hello", "hello", "") + &function("fails", "fails", "")
+}
+
+#[test]
+fn boto3_creates_invokes_lists_updates_publishes_and_deletes() {
+    let server = Server::start(&manifest(), &["-q"]);
+    let out = run_py("lifecycle.py", &server, &[]);
+    assert!(out.contains("passed lifecycle.py"), "{out}");
+}
