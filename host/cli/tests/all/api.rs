@@ -75,3 +75,36 @@ fn boto3_creates_invokes_lists_updates_publishes_and_deletes() {
     let out = run_py("lifecycle.py", &server, &[]);
     assert!(out.contains("passed lifecycle.py"), "{out}");
 }
+
+#[test]
+fn every_error_row_and_refused_uploads_leave_no_trace() {
+    let functions = manifest()
+        + &function(
+            "sleepy",
+            "hostile-sleep",
+            "timeout_s = 10\nreserved_concurrency = 1\n",
+        );
+    let server = Server::start(
+        &functions,
+        &[
+            "-q",
+            "--code-storage-limit",
+            "200000",
+            "--queue-timeout-ms",
+            "100",
+        ],
+    );
+    let out = run_py("errors.py", &server, &[]);
+    assert!(out.contains("passed errors.py"), "{out}");
+    for code in [
+        "ResourceNotFoundException",
+        "ResourceConflictException",
+        "InvalidParameterValueException",
+        "RequestEntityTooLargeException",
+        "TooManyRequestsException",
+        "InvalidRequestContentException",
+        "CodeStorageExceededException",
+    ] {
+        assert!(out.contains(code), "{code} not produced:\n{out}");
+    }
+}
