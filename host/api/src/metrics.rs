@@ -137,7 +137,8 @@ impl Metrics {
                 cumulative += n;
                 let _ = writeln!(
                     out,
-                    "fnhost_duration_seconds_bucket{{function=\"{f}\",le=\"{bound}\"}} {cumulative}"
+                    "fnhost_duration_seconds_bucket{{function=\"{f}\",le=\"{}\"}} {cumulative}",
+                    le(*bound)
                 );
             }
             let _ = writeln!(
@@ -216,6 +217,15 @@ impl Metrics {
             store.records_dropped
         );
         out
+    }
+}
+
+/// A bucket bound as Prometheus clients write it (`1.0`, `0.005`).
+fn le(bound: f64) -> String {
+    if bound.fract() == 0.0 {
+        format!("{bound:.1}")
+    } else {
+        bound.to_string()
     }
 }
 

@@ -108,3 +108,16 @@ fn every_error_row_and_refused_uploads_leave_no_trace() {
         assert!(out.contains(code), "{code} not produced:\n{out}");
     }
 }
+
+#[test]
+fn metrics_parse_and_match_the_invocations() {
+    let functions = manifest()
+        + &function(
+            "sleepy",
+            "hostile-sleep",
+            "timeout_s = 10\nreserved_concurrency = 1\n",
+        );
+    let server = Server::start(&functions, &["-q", "--queue-timeout-ms", "100"]);
+    let out = run_py("metrics.py", &server, &[]);
+    assert!(out.contains("passed metrics.py"), "{out}");
+}
