@@ -121,3 +121,77 @@ fn metrics_parse_and_match_the_invocations() {
     let out = run_py("metrics.py", &server, &[]);
     assert!(out.contains("passed metrics.py"), "{out}");
 }
+
+#[test]
+fn the_aws_cli_waits_lists_creates_and_invokes() {
+    let server = Server::start(&manifest(), &["-q"]);
+    let out = run_py("awscli.py", &server, &[]);
+    assert!(out.contains("passed awscli.py"), "{out}");
+}
+
+const ACCESS_KEY: &str = "AKIDFNHOSTTEST";
+const SECRET_KEY: &str = "fnhost-test-secret-do-not-log";
+
+#[test]
+fn off_loopback_every_request_is_signed() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("fnhost.toml"),
+        format!("manifest_version = 1\n{}", manifest()),
+    )
+    .unwrap();
+    let env = [
+        ("FNHOST_ACCESS_KEY_ID", ACCESS_KEY),
+        ("FNHOST_SECRET_ACCESS_KEY", SECRET_KEY),
+    ];
+    let mut server = Server::start_with_env(dir, &["-q", "--admin", "0.0.0.0:0"], &env);
+    assert!(
+        server.stdout().contains("SigV4 signatures required"),
+        "{}",
+        server.stdout()
+    );
+    // The listener is on every interface; the clients use loopback.
+    server.admin = std::net::SocketAddr::from(([127, 0, 0, 1], server.admin.port()));
+    let out = run_py("auth.py", &server, &env);
+    assert!(out.contains("passed auth.py"), "{out}");
+    let logs = server.stdout() + &server.stderr();
+    assert!(
+        !logs.contains(SECRET_KEY),
+        "the secret was printed:\n{logs}"
+    );
+}
+
+#[test]
+fn off_loopback_without_credentials_fnhost_up_refuses_to_start() {
+    crate::built();
+    let dir = tempfile::tempdir().unwrap();
+    let manifest_path = dir.path().join("fnhost.toml");
+    std::fs::write(
+        &manifest_path,
+        format!("manifest_version = 1\n{}", manifest()),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_fnhost"))
+        .arg("-f")
+        .arg(&manifest_path)
+        .args([
+            "up",
+            "--listen",
+            "127.0.0.1:0",
+            "--no-build",
+            "--admin",
+            "0.0.0.0:0",
+        ])
+        .env("FNHOST_STATE_DIR", state_dir(dir.path()))
+        .env_remove("FNHOST_ACCESS_KEY_ID")
+        .env_remove("FNHOST_SECRET_ACCESS_KEY")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("not on loopback") && err.contains("FNHOST_SECRET_ACCESS_KEY"),
+        "{err}"
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("listening"));
+}
