@@ -1,6 +1,7 @@
 //! [`RecordSink`]: every finished invocation, from any trigger, becomes an
 //! [`InvocationRecord`] with its whole log (START ... REPORT), written to the store in batches
-//! by a [`Recorder`] off the hot path. `fnhost logs` and `fnhost usage` read them back.
+//! by a [`Recorder`] off the hot path (synchronous invocations) or before the dispatcher
+//! returns (queued ones). `fnhost logs` and `fnhost usage` read them back.
 
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -53,9 +54,20 @@ pub fn record(function: &str, invocation: &Invocation) -> InvocationRecord {
     }
 }
 
+/// Triggers whose events sit in the durable queue: their record is committed before the
+/// dispatcher returns, so it is in the store before the queue forgets the job, and after a
+/// crash every delivered event has its log (an event whose record is missing runs again).
+const QUEUED_TRIGGERS: [&str; 3] = ["s3", "schedule", "api-event"];
+
 impl LogSink for RecordSink {
     fn invocation(&self, function: &str, invocation: &Invocation) {
         self.recorder.submit(record(function, invocation));
+        if invocation
+            .trigger
+            .is_some_and(|t| QUEUED_TRIGGERS.contains(&t))
+        {
+            self.recorder.flush();
+        }
     }
 }
 

@@ -195,3 +195,53 @@ fn off_loopback_without_credentials_fnhost_up_refuses_to_start() {
     );
     assert!(!String::from_utf8_lossy(&out.stdout).contains("listening"));
 }
+
+#[test]
+fn kill_9_during_uploads_and_events_loses_nothing_accepted() {
+    let server = Server::start(&manifest(), &["-q"]);
+    let accepted = server.dir.path().join("accepted.jsonl");
+    let py = root().join("host/cli/tests/py");
+    let mut burst = Command::new(python())
+        .arg(py.join("burst.py"))
+        .current_dir(&py)
+        .env("FNHOST_TEST_ADMIN", format!("http://{}", server.admin))
+        .env("FNHOST_TEST_STATE", state_dir(server.dir.path()))
+        .env(
+            "FNHOST_TEST_GUESTS",
+            root().join("target/wasm32-wasip2/guest"),
+        )
+        .env(
+            "FNHOST_TEST_MANIFEST",
+            server.dir.path().join("fnhost.toml"),
+        )
+        .env("FNHOST_BIN", env!("CARGO_BIN_EXE_fnhost"))
+        .env("FNHOST_TEST_ACCEPTED", &accepted)
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .spawn()
+        .expect("run burst.py");
+    // Kill once a few uploads and events were accepted, while the burst goes on.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let text = std::fs::read_to_string(&accepted).unwrap_or_default();
+        let uploads = text.matches("\"upload\"").count();
+        let events = text.matches("\"event\"").count();
+        if uploads >= 3 && events >= 20 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the burst did not get going: {text}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let dir = server.kill9();
+    assert!(burst.wait().unwrap().success(), "burst.py failed");
+    let restarted = Server::start_in(dir, &["-q"]);
+    let out = run_py(
+        "after_kill.py",
+        &restarted,
+        &[("FNHOST_TEST_ACCEPTED", accepted.to_str().unwrap())],
+    );
+    assert!(out.contains("passed after_kill.py"), "{out}");
+}
