@@ -227,7 +227,7 @@ fn triggers_changed(old: &Manifest, new: &Manifest) -> bool {
                     f.name.clone(),
                     f.s3.clone(),
                     f.schedules.clone(),
-                    f.async_config.clone(),
+                    f.async_config,
                 )
             })
             .collect::<Vec<_>>()
