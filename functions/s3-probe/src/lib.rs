@@ -11,6 +11,12 @@
 //!   name (0 otherwise): a function that writes into the bucket that triggers it, for the loop
 //!   guard.
 //!
+//! - with env `MARK_BUCKET` set, every delivery also writes an empty object
+//!   `<key>@<unique suffix>` there before the handler returns — a durable trace that survives
+//!   the host being killed before its console output is flushed;
+//! - with env `DELAY_MS` set, each record takes that long (a slow consumer, so tests can kill
+//!   the host in the middle of a burst).
+//!
 //! A scheduled event prints `SCHEDULED rule=<rule ARN> time=<event time> now_ms=<guest clock>`
 //! instead, so tests can see that a schedule fires on time.
 //!
@@ -20,7 +26,7 @@ use fnhost_sdk::events::S3Event;
 use fnhost_sdk::{Context, Diagnostic, objects};
 use serde_json::{Value, json};
 
-fn probe(event: Value, _ctx: &Context) -> Result<Value, Diagnostic> {
+fn probe(event: Value, ctx: &Context) -> Result<Value, Diagnostic> {
     let now_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0.0, |d| d.as_micros() as f64 / 1000.0);
@@ -36,7 +42,12 @@ fn probe(event: Value, _ctx: &Context) -> Result<Value, Diagnostic> {
     let event: S3Event = serde_json::from_value(event)
         .map_err(|e| Diagnostic::new("Runtime.UnmarshalError", e.to_string()))?;
     let echo = std::env::var("ECHO_BUCKET").ok();
+    let mark = std::env::var("MARK_BUCKET").ok();
     let fail_on = std::env::var("FAIL_ON").unwrap_or_else(|_| "fail".to_owned());
+    let delay = std::env::var("DELAY_MS")
+        .ok()
+        .and_then(|ms| ms.parse().ok())
+        .map(std::time::Duration::from_millis);
     for record in &event.records {
         let name = record.event_name.as_deref().unwrap_or("?");
         let bucket = record.s3.bucket.name.as_deref().unwrap_or("?");
@@ -47,11 +58,19 @@ fn probe(event: Value, _ctx: &Context) -> Result<Value, Diagnostic> {
             record.s3.object.e_tag.as_deref().unwrap_or("-"),
             record.s3.object.sequencer.as_deref().unwrap_or("-"),
         );
+        if let Some(delay) = delay {
+            std::thread::sleep(delay);
+        }
         if !fail_on.is_empty() && key.contains(&fail_on) {
             return Err(Diagnostic::new(
                 "ProbeFailure",
                 format!("asked to fail on {key}"),
             ));
+        }
+        if let Some(target) = &mark {
+            let marker = format!("{key}@{}-{now_ms}", ctx.request_id);
+            objects::put_object(target, &marker, b"")
+                .map_err(|e| Diagnostic::new("MarkFailed", e.to_string()))?;
         }
         if let (Some(target), true) = (&echo, name.starts_with("ObjectCreated")) {
             let n: u64 = key

@@ -300,43 +300,70 @@ fn a_burst_of_2000_files_is_delivered_exactly_once() {
     assert!(twice.is_empty(), "delivered more than once: {twice:?}");
 }
 
+/// Deliveries per key, from the marker objects `s3-probe` writes (durably, before the
+/// invocation ends) into `dir`.
+fn marks(dir: &Path) -> BTreeMap<String, usize> {
+    let mut counts = BTreeMap::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        if let Some((key, _)) = name.split_once('@') {
+            *counts.entry(key.to_owned()).or_insert(0) += 1;
+        }
+    }
+    counts
+}
+
 #[test]
 fn kill_9_mid_burst_then_restart_delivers_everything() {
-    let server = probe_server(".txt");
+    // A consumer slow enough (20 ms per event, 8 workers) that the kill lands mid-burst. Each
+    // delivery leaves a marker object, so deliveries whose console lines were lost with the
+    // killed process still count.
+    let functions = format!(
+        "[bucket.marks]\npath = \"marks\"\n\n{}",
+        probe_function(
+            "probe",
+            &s3("probe", "uploads", ALL, "", ".txt"),
+            "env = { DELAY_MS = \"20\", MARK_BUCKET = \"marks\" }\n\
+             objects = { write = [\"marks\"] }",
+        )
+    );
+    let server = Server::start(&manifest(&functions), &[]);
     let dir = uploads(&server);
+    let mark_dir = server.dir.path().join("marks");
     burst(&dir, "first", 2000);
     // Kill once some, but not all, have been delivered.
     wait_probes(&server, Duration::from_secs(60), |p| p.len() >= 300);
-    let before = probes(&server.stdout());
     let dir_handle = server.kill9();
+    let before = marks(&mark_dir);
+    eprintln!("killed after {} of 2000 deliveries", before.len());
+    assert!(before.len() < 2000, "the kill must land mid-burst");
     // Files created while the host is down.
     burst(&dir_handle.path().join("uploads"), "offline", 100);
     let server = Server::start_in(dir_handle, &[]);
-    let after = wait_probes(&server, Duration::from_secs(120), |p| {
-        let mut keys = count_by_key(&before);
-        for (k, n) in count_by_key(p) {
-            *keys.entry(k).or_insert(0) += n;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let counts = loop {
+        let counts = marks(&mark_dir);
+        if counts.len() >= 2100 || Instant::now() > deadline {
+            break counts;
         }
-        keys.len() >= 2100
-    });
-    let mut counts = count_by_key(&before);
-    for (k, n) in count_by_key(&after) {
-        *counts.entry(k).or_insert(0) += n;
-    }
-    assert_eq!(counts.len(), 2100, "every file delivered at least once");
-    // Only events that were running at the kill may run twice: at most the worker count.
-    let twice = counts.values().filter(|n| **n > 1).count();
-    assert!(twice <= 8, "{twice} files delivered twice");
-    assert!(counts.values().all(|n| *n <= 2));
-    // Nothing that the first host finished is delivered again after restart... beyond those.
-    let again = count_by_key(&after)
-        .keys()
-        .filter(|k| count_by_key(&before).contains_key(*k))
-        .count();
-    assert!(
-        again <= 8,
-        "{again} keys the first host delivered ran again"
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(
+        counts.len(),
+        2100,
+        "every file delivered at least once\n{}",
+        server.stderr()
     );
+    // Only events that were running at the kill may run twice: at most the worker count.
+    let twice: Vec<_> = counts.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(twice.len() <= 8, "delivered twice: {twice:?}");
+    assert!(counts.values().all(|n| *n <= 2));
+    // What the first host finished is not delivered again, apart from those in flight.
+    let again = counts
+        .iter()
+        .filter(|(k, n)| before.get(*k).is_some_and(|b| *n > b))
+        .count();
+    assert!(again <= 8, "{again} keys the first host delivered ran again");
 }
 
 fn dead_letters(server: &Server) -> Vec<Value> {
