@@ -12,6 +12,7 @@ mod http_events;
 mod http_limits;
 mod http_reload;
 mod languages;
+mod retention;
 mod up;
 
 pub(crate) fn root() -> PathBuf {

@@ -36,6 +36,10 @@ pub struct AdminArgs {
     /// Lambda's code storage quota); uploads past it get CodeStorageExceededException.
     #[arg(long, env = "FNHOST_CODE_STORAGE_LIMIT")]
     pub code_storage_limit: Option<u64>,
+    /// How long invocation records and their logs are kept (`30m`, `12h`, `7d`; `0` keeps
+    /// them forever). Older ones are deleted at start and every 10 minutes.
+    #[arg(long, env = "FNHOST_LOG_RETENTION", default_value = "7d", value_parser = crate::commands::logs::parse_since)]
+    pub log_retention: Duration,
 }
 
 /// The admin listener, configured and with its sinks, before it binds.
@@ -159,8 +163,11 @@ impl Admin {
                 credentials.access_key_id()
             );
         }
+        if !self.args.log_retention.is_zero() {
+            tokio::spawn(prune(self.store.clone(), self.args.log_retention));
+        }
         tokio::spawn(async move {
-            let drained = fnhost_api::serve(listener, api, signal()).await;
+            let drained = fnhost_api::serve(listener, api, super::signals()).await;
             if drained.abandoned > 0 {
                 eprintln!(
                     "fnhost: admin API stopped with {} request(s) still running",
@@ -174,24 +181,21 @@ impl Admin {
     }
 }
 
-/// Resolves on SIGINT or SIGTERM.
-async fn signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+/// How often old invocation records and logs are deleted.
+const PRUNE_EVERY: Duration = Duration::from_secs(600);
+
+/// Delete invocation records and logs older than `retention`, now and every 10 minutes.
+async fn prune(store: Store, retention: Duration) {
+    loop {
+        let cutoff = crate::commands::logs::since_ms(retention);
+        let pruning = store.clone();
+        match tokio::task::spawn_blocking(move || pruning.prune(cutoff)).await {
+            Ok(Ok(removed)) if removed > 0 => {
+                tracing::info!(removed, "pruned old invocation records and logs");
             }
-            Err(_) => std::future::pending::<()>().await,
+            Ok(Err(err)) => tracing::warn!(%err, "cannot prune old invocation records and logs"),
+            _ => {}
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
+        tokio::time::sleep(PRUNE_EVERY).await;
     }
 }

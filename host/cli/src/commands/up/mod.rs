@@ -153,7 +153,7 @@ fn print_routes(router: &Router, functions: usize) {
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM.
-async fn shutdown_signal() {
+pub(super) async fn signals() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
@@ -172,5 +172,10 @@ async fn shutdown_signal() {
         () = ctrl_c => {},
         () = term => {},
     }
+}
+
+/// [`signals`], then says that the host is draining.
+async fn shutdown_signal() {
+    signals().await;
     eprintln!("fnhost: shutting down, draining in-flight requests");
 }
