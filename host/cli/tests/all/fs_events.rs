@@ -363,7 +363,10 @@ fn kill_9_mid_burst_then_restart_delivers_everything() {
         .iter()
         .filter(|(k, n)| before.get(*k).is_some_and(|b| *n > b))
         .count();
-    assert!(again <= 8, "{again} keys the first host delivered ran again");
+    assert!(
+        again <= 8,
+        "{again} keys the first host delivered ran again"
+    );
 }
 
 fn dead_letters(server: &Server) -> Vec<Value> {
