@@ -2,7 +2,6 @@
 //! share. The operations live in `invoke.rs` (Invoke) and `functions.rs` (the control plane).
 
 use std::collections::BTreeMap;
-use std::convert::Infallible;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -378,9 +377,6 @@ where
         }
     }
 }
-
-/// `Infallible` service results for hyper.
-pub(crate) type Served = Result<Response<Full<Bytes>>, Infallible>;
 
 #[cfg(test)]
 mod tests {

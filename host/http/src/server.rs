@@ -215,6 +215,44 @@ pub struct Drained {
     pub abandoned: usize,
 }
 
+/// What an accept loop serves: the HTTP trigger's [`App`], the Lambda API.
+pub trait Handler: Send + Sync + 'static {
+    /// Answer one request; never fails (every error is a response).
+    fn respond(
+        self: Arc<Self>,
+        request: Request<hyper::body::Incoming>,
+        remote: SocketAddr,
+    ) -> impl std::future::Future<Output = Response<Full<Bytes>>> + Send;
+    /// Requests being handled now.
+    fn requests_in_flight(&self) -> usize;
+    /// How long a client may take to send its headers.
+    fn header_read_timeout(&self) -> Duration;
+    /// How long in-flight requests may run after the shutdown signal.
+    fn drain_timeout(&self) -> Duration;
+}
+
+impl Handler for App {
+    async fn respond(
+        self: Arc<Self>,
+        request: Request<hyper::body::Incoming>,
+        remote: SocketAddr,
+    ) -> Response<Full<Bytes>> {
+        self.handle(request, remote).await
+    }
+
+    fn requests_in_flight(&self) -> usize {
+        self.in_flight()
+    }
+
+    fn header_read_timeout(&self) -> Duration {
+        self.config.header_read_timeout
+    }
+
+    fn drain_timeout(&self) -> Duration {
+        self.config.drain_timeout
+    }
+}
+
 /// Serve `app` on `listener` until `shutdown` completes, then stop accepting, let in-flight
 /// requests finish (up to the drain timeout) and close idle keep-alive connections.
 pub async fn serve(
@@ -222,10 +260,19 @@ pub async fn serve(
     app: Arc<App>,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Drained {
+    serve_with(listener, app, shutdown).await
+}
+
+/// [`serve`] for any [`Handler`].
+pub async fn serve_with<H: Handler>(
+    listener: TcpListener,
+    handler: Arc<H>,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Drained {
     let graceful = GracefulShutdown::new();
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
-        .header_read_timeout(app.config.header_read_timeout)
+        .header_read_timeout(handler.header_read_timeout())
         .keep_alive(true);
     tokio::pin!(shutdown);
     loop {
@@ -233,10 +280,10 @@ pub async fn serve(
             accepted = listener.accept() => match accepted {
                 Ok((stream, remote)) => {
                     let _ = stream.set_nodelay(true);
-                    let app = app.clone();
+                    let handler = handler.clone();
                     let service = service_fn(move |request| {
-                        let app = app.clone();
-                        async move { Ok::<_, Infallible>(app.handle(request, remote).await) }
+                        let handler = handler.clone();
+                        async move { Ok::<_, Infallible>(handler.respond(request, remote).await) }
                     });
                     let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
                     tokio::spawn(async move {
@@ -255,11 +302,10 @@ pub async fn serve(
         }
     }
     drop(listener);
-    let in_flight = app.in_flight();
-    let abandoned = match tokio::time::timeout(app.config.drain_timeout, graceful.shutdown()).await
-    {
+    let in_flight = handler.requests_in_flight();
+    let abandoned = match tokio::time::timeout(handler.drain_timeout(), graceful.shutdown()).await {
         Ok(()) => 0,
-        Err(_) => app.in_flight(),
+        Err(_) => handler.requests_in_flight(),
     };
     Drained {
         in_flight,
