@@ -14,7 +14,7 @@
 //! - with env `MARK_BUCKET` set, every delivery also writes an empty object
 //!   `<key>@<unique suffix>` there before the handler returns — a durable trace that survives
 //!   the host being killed before its console output is flushed;
-//! - with env `DELAY_MS` set, each record takes that long (a slow consumer, so tests can kill
+//! - with env `DELAY_MS` set, each record (and each scheduled run) takes that long (a slow consumer, so tests can kill
 //!   the host in the middle of a burst).
 //!
 //! A scheduled event prints `SCHEDULED rule=<rule ARN> time=<event time> now_ms=<guest clock>`
@@ -30,6 +30,10 @@ fn probe(event: Value, ctx: &Context) -> Result<Value, Diagnostic> {
     let now_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0.0, |d| d.as_micros() as f64 / 1000.0);
+    let delay = std::env::var("DELAY_MS")
+        .ok()
+        .and_then(|ms| ms.parse().ok())
+        .map(std::time::Duration::from_millis);
     if event.get("detail-type").is_some() {
         let now_ms = now_ms as u64;
         println!(
@@ -37,6 +41,9 @@ fn probe(event: Value, ctx: &Context) -> Result<Value, Diagnostic> {
             event["resources"][0].as_str().unwrap_or("-"),
             event["time"].as_str().unwrap_or("-"),
         );
+        if let Some(delay) = delay {
+            std::thread::sleep(delay);
+        }
         return Ok(json!({ "records": 0 }));
     }
     let event: S3Event = serde_json::from_value(event)
@@ -44,10 +51,6 @@ fn probe(event: Value, ctx: &Context) -> Result<Value, Diagnostic> {
     let echo = std::env::var("ECHO_BUCKET").ok();
     let mark = std::env::var("MARK_BUCKET").ok();
     let fail_on = std::env::var("FAIL_ON").unwrap_or_else(|_| "fail".to_owned());
-    let delay = std::env::var("DELAY_MS")
-        .ok()
-        .and_then(|ms| ms.parse().ok())
-        .map(std::time::Duration::from_millis);
     for record in &event.records {
         let name = record.event_name.as_deref().unwrap_or("?");
         let bucket = record.s3.bucket.name.as_deref().unwrap_or("?");

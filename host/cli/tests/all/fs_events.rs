@@ -504,3 +504,76 @@ fn a_seconds_rate_schedule_fires_on_time() {
         );
     }
 }
+
+#[test]
+fn changes_made_while_the_host_was_down_are_delivered_once_after_restart() {
+    let mut server = probe_server("");
+    let dir = uploads(&server);
+    for key in ["changed.txt", "removed.txt", "kept.txt"] {
+        std::fs::write(dir.join(key), key).unwrap();
+    }
+    wait_probes(&server, Duration::from_secs(20), |p| p.len() == 3);
+    assert!(server.terminate().success());
+    let handle = server.kill9();
+    let dir = handle.path().join("uploads");
+    std::fs::write(dir.join("changed.txt"), "changed while down").unwrap();
+    std::fs::remove_file(dir.join("removed.txt")).unwrap();
+    std::fs::write(dir.join("added.txt"), "added").unwrap();
+    // Written long enough ago that the start-up scan does not wait for the quiet period.
+    std::thread::sleep(Duration::from_millis(400));
+
+    let server = Server::start_in(handle, &[]);
+    let seen = wait_probes(&server, Duration::from_secs(20), |p| p.len() >= 3);
+    std::thread::sleep(Duration::from_millis(1500));
+    let mut got: Vec<(String, String, i64)> = probes(&server.stdout())
+        .into_iter()
+        .map(|p| (p.key, p.event, p.size))
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            ("added.txt".into(), "ObjectCreated:Put".into(), 5),
+            ("changed.txt".into(), "ObjectCreated:Put".into(), 18),
+            ("removed.txt".into(), "ObjectRemoved:Delete".into(), -1),
+        ],
+        "{seen:#?}"
+    );
+}
+
+#[test]
+fn a_schedule_skips_a_run_while_the_previous_one_is_still_going() {
+    let server = Server::start(
+        &manifest(&probe_function(
+            "slow",
+            "[[function.slow.schedule]]\nexpression = \"rate(1 second)\"\nname = \"slow-tick\"\n",
+            "timeout_s = 10\nenv = { DELAY_MS = \"2500\" }",
+        )),
+        &[],
+    );
+    assert!(
+        server.await_stderr(
+            "schedule `slow-tick` skipped its run",
+            Duration::from_secs(20)
+        ),
+        "{}",
+        server.stderr()
+    );
+    // Runs never overlap: each starts after the previous one ended (2.5 s apart at least).
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let starts = loop {
+        let starts: Vec<i64> = server
+            .stdout()
+            .lines()
+            .filter_map(|l| l.split_once("now_ms=")?.1.trim().parse().ok())
+            .collect();
+        if starts.len() >= 2 || Instant::now() > deadline {
+            break starts;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(starts.len() >= 2, "{}", server.stdout());
+    for pair in starts.windows(2) {
+        assert!(pair[1] - pair[0] >= 2500, "overlapping runs: {starts:?}");
+    }
+}
