@@ -66,8 +66,21 @@ impl LogSink for RecordSink {
             .trigger
             .is_some_and(|t| QUEUED_TRIGGERS.contains(&t))
         {
-            self.recorder.flush();
+            flush(&self.recorder);
         }
+    }
+}
+
+/// Wait for `recorder` to commit. On a multi-threaded tokio worker the wait is announced with
+/// `block_in_place`, so the worker's other tasks (HTTP requests) move to another thread instead
+/// of waiting behind the commit.
+fn flush(recorder: &Recorder) {
+    let on_worker = tokio::runtime::Handle::try_current()
+        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+    if on_worker {
+        tokio::task::block_in_place(|| recorder.flush());
+    } else {
+        recorder.flush();
     }
 }
 
