@@ -1,11 +1,13 @@
-//! Invocation records (one per attempt: what ran, how long, how much) and their log lines, with
-//! the queries behind `fnhost logs`, `fnhost usage` and retention.
+//! Invocation records (one per attempt: what ran, how long, how much, and its whole log in the
+//! same row), with the queries behind `fnhost usage` and retention. Reading the logs line by
+//! line is [`crate::logs`].
 
 use rusqlite::types::Value;
-use rusqlite::{Connection, Row, Transaction, params, params_from_iter};
+use rusqlite::{Row, Transaction, params, params_from_iter};
 use serde::{Deserialize, Serialize};
 
 use crate::error::StoreError;
+use crate::logs::line_count;
 use crate::store::{Store, get_opt_u64, get_u64, sql_u64, sql_usize};
 
 /// One invocation attempt.
@@ -61,49 +63,6 @@ impl Default for InvocationQuery {
     }
 }
 
-/// Which log lines to list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LogQuery {
-    /// Only this function.
-    pub function: Option<String>,
-    /// Only lines of invocations started at or after this (unix ms).
-    pub since_ms: Option<u64>,
-    /// Only lines containing this text (plain substring, case-sensitive, like a CloudWatch
-    /// term).
-    pub filter: Option<String>,
-    /// Only lines after this sequence number (`--follow` passes the last seq it printed).
-    pub after_seq: Option<i64>,
-    /// At most this many lines.
-    pub limit: usize,
-}
-
-impl Default for LogQuery {
-    fn default() -> LogQuery {
-        LogQuery {
-            function: None,
-            since_ms: None,
-            filter: None,
-            after_seq: None,
-            limit: 1000,
-        }
-    }
-}
-
-/// One log line.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LogLine {
-    /// Sequence number: increases with every line stored, never reused.
-    pub seq: i64,
-    /// The invocation's request id.
-    pub request_id: String,
-    /// The function.
-    pub function: String,
-    /// The invocation's start (unix ms); lines carry no time of their own.
-    pub ts_ms: u64,
-    /// The text, without the newline.
-    pub line: String,
-}
-
 /// What one function used.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Usage {
@@ -121,82 +80,40 @@ pub struct Usage {
     pub fuel: u64,
 }
 
+/// The record columns, in [`record_from_row`]'s order; the log comes last (and only when asked)
+/// so listings without it never read a long log's overflow pages.
 const RECORD_COLUMNS: &str = "request_id, function, version, trigger_type, started_at_ms, \
-     duration_ms, billed_ms, memory_mb, max_memory_used_mb, fuel, error_type, \
-     log_first_seq, log_last_seq, log_trailing_newline";
+     duration_ms, billed_ms, memory_mb, max_memory_used_mb, fuel, error_type";
 
-/// A record row plus where its log lines are.
-struct StoredRecord {
-    record: InvocationRecord,
-    log_seqs: Option<(i64, i64)>,
-    trailing_newline: bool,
-}
-
-fn record_from_row(row: &Row<'_>) -> rusqlite::Result<StoredRecord> {
-    let first: Option<i64> = row.get(11)?;
-    let last: Option<i64> = row.get(12)?;
-    Ok(StoredRecord {
-        record: InvocationRecord {
-            request_id: row.get(0)?,
-            function: row.get(1)?,
-            version: row.get(2)?,
-            trigger: row.get(3)?,
-            started_at_ms: get_u64(row, 4)?,
-            duration_ms: row.get(5)?,
-            billed_ms: get_u64(row, 6)?,
-            memory_mb: row.get(7)?,
-            max_memory_used_mb: get_u64(row, 8)?,
-            fuel: get_opt_u64(row, 9)?,
-            error_type: row.get(10)?,
-            log: String::new(),
+/// Reads a record selected with [`RECORD_COLUMNS`], plus `log` as column 11 when `with_log`.
+fn record_from_row(row: &Row<'_>, with_log: bool) -> rusqlite::Result<InvocationRecord> {
+    Ok(InvocationRecord {
+        request_id: row.get(0)?,
+        function: row.get(1)?,
+        version: row.get(2)?,
+        trigger: row.get(3)?,
+        started_at_ms: get_u64(row, 4)?,
+        duration_ms: row.get(5)?,
+        billed_ms: get_u64(row, 6)?,
+        memory_mb: row.get(7)?,
+        max_memory_used_mb: get_u64(row, 8)?,
+        fuel: get_opt_u64(row, 9)?,
+        error_type: row.get(10)?,
+        log: if with_log {
+            row.get(11)?
+        } else {
+            String::new()
         },
-        log_seqs: first.zip(last),
-        trailing_newline: row.get(13)?,
     })
 }
 
-impl StoredRecord {
-    /// Reassembles the log text from its lines.
-    fn load_log(mut self, conn: &Connection) -> rusqlite::Result<InvocationRecord> {
-        if let Some((first, last)) = self.log_seqs {
-            let mut stmt = conn.prepare_cached(
-                "SELECT line FROM log_lines WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq",
-            )?;
-            let lines = stmt
-                .query_map([first, last], |row| row.get::<_, String>(0))?
-                .collect::<rusqlite::Result<Vec<String>>>()?;
-            let mut log = lines.join("\n");
-            if self.trailing_newline {
-                log.push('\n');
-            }
-            self.record.log = log;
-        }
-        Ok(self.record)
-    }
-}
-
-/// Writes one record and its lines inside an open transaction.
+/// Writes one record, log included, inside an open transaction: one row, no per-line rows.
 fn insert_record(tx: &Transaction<'_>, r: &InvocationRecord) -> rusqlite::Result<()> {
-    let body = r.log.strip_suffix('\n');
-    let trailing_newline = body.is_some();
-    let body = body.unwrap_or(&r.log);
-    let mut seqs: Option<(i64, i64)> = None;
-    if !r.log.is_empty() {
-        let mut line_stmt = tx.prepare_cached(
-            "INSERT INTO log_lines (request_id, function, ts_ms, line) VALUES (?1, ?2, ?3, ?4)",
-        )?;
-        let ts = sql_u64(r.started_at_ms);
-        for line in body.split('\n') {
-            let seq = line_stmt.insert(params![r.request_id, r.function, ts, line])?;
-            // One transaction holds the write lock, so the seqs are contiguous.
-            seqs = Some((seqs.map_or(seq, |(first, _)| first), seq));
-        }
-    }
     tx.prepare_cached(
         "INSERT INTO invocations (request_id, function, version, trigger_type, started_at_ms, \
          duration_ms, billed_ms, memory_mb, max_memory_used_mb, fuel, error_type, \
-         log_first_seq, log_last_seq, log_trailing_newline) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+         log_line_count, log) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     )?
     .execute(params![
         r.request_id,
@@ -210,9 +127,8 @@ fn insert_record(tx: &Transaction<'_>, r: &InvocationRecord) -> rusqlite::Result
         sql_u64(r.max_memory_used_mb),
         r.fuel.map(sql_u64),
         r.error_type,
-        seqs.map(|(first, _)| first),
-        seqs.map(|(_, last)| last),
-        trailing_newline,
+        line_count(&r.log),
+        r.log,
     ])?;
     Ok(())
 }
@@ -232,42 +148,26 @@ pub(crate) fn invocations_sql(query: &InvocationQuery) -> (String, Vec<Value>) {
     }
     values.push(Value::Integer(sql_usize(query.limit)));
     let sql = format!(
-        "SELECT {RECORD_COLUMNS} FROM invocations {} \
+        "SELECT {RECORD_COLUMNS}{} FROM invocations {} \
          ORDER BY started_at_ms DESC, id DESC LIMIT ?",
+        if query.with_log { ", log" } else { "" },
         where_clause(&clauses)
     );
     (sql, values)
 }
 
-/// The SQL and parameters of a log query: ascending seq, or descending for the tail.
-pub(crate) fn logs_sql(query: &LogQuery, descending: bool) -> (String, Vec<Value>) {
-    let mut clauses = Vec::new();
-    let mut values = Vec::new();
-    if let Some(function) = &query.function {
-        clauses.push("function = ?");
-        values.push(Value::Text(function.clone()));
-    }
-    if let Some(since) = query.since_ms {
-        clauses.push("ts_ms >= ?");
-        values.push(Value::Integer(sql_u64(since)));
-    }
-    if let Some(after) = query.after_seq {
-        clauses.push("seq > ?");
-        values.push(Value::Integer(after));
-    }
-    if let Some(filter) = &query.filter {
-        // instr: case-sensitive and free of LIKE's wildcards.
-        clauses.push("instr(line, ?) > 0");
-        values.push(Value::Text(filter.clone()));
-    }
-    values.push(Value::Integer(sql_usize(query.limit)));
-    let sql = format!(
-        "SELECT seq, request_id, function, ts_ms, line FROM log_lines {} \
-         ORDER BY seq {} LIMIT ?",
-        where_clause(&clauses),
-        if descending { "DESC" } else { "ASC" }
-    );
-    (sql, values)
+/// The SQL of the newest record with a request id (`?1`), log included.
+///
+/// No index is keyed by the request id: a UUID v4 lands on a random page of such an index, one
+/// page write per record, which made up most of the cost of recording. The lookup walks the
+/// start-time index, which holds the request id, from the newest record back and reads a row
+/// only once its id matches: a recent invocation is found at once, an older one costs a pass
+/// over the (small) index entries of everything recorded since.
+pub(crate) fn invocation_sql() -> String {
+    format!(
+        "SELECT {RECORD_COLUMNS}, log FROM invocations INDEXED BY invocations_started \
+         WHERE request_id = ?1 ORDER BY started_at_ms DESC, id DESC LIMIT 1"
+    )
 }
 
 /// The SQL of a usage summary, with or without a start time.
@@ -286,7 +186,8 @@ pub(crate) fn usage_sql(since: bool) -> String {
     )
 }
 
-fn where_clause(clauses: &[&str]) -> String {
+/// `WHERE a AND b ...`, or nothing.
+pub(crate) fn where_clause(clauses: &[&str]) -> String {
     if clauses.is_empty() {
         String::new()
     } else {
@@ -294,18 +195,8 @@ fn where_clause(clauses: &[&str]) -> String {
     }
 }
 
-fn log_line_from_row(row: &Row<'_>) -> rusqlite::Result<LogLine> {
-    Ok(LogLine {
-        seq: row.get(0)?,
-        request_id: row.get(1)?,
-        function: row.get(2)?,
-        ts_ms: get_u64(row, 3)?,
-        line: row.get(4)?,
-    })
-}
-
 impl Store {
-    /// Stores invocation records in one transaction: each record row plus one row per log line.
+    /// Stores invocation records in one transaction: one row per record, its log included.
     pub fn record(&self, records: &[InvocationRecord]) -> Result<(), StoreError> {
         if records.is_empty() {
             return Ok(());
@@ -325,61 +216,27 @@ impl Store {
         query: &InvocationQuery,
     ) -> Result<Vec<InvocationRecord>, StoreError> {
         let (sql, values) = invocations_sql(query);
-        self.read_snapshot("listing invocations", |conn| {
-            let stored = conn
-                .prepare_cached(&sql)?
-                .query_map(params_from_iter(values), record_from_row)?
-                .collect::<rusqlite::Result<Vec<StoredRecord>>>()?;
-            stored
-                .into_iter()
-                .map(|s| {
-                    if query.with_log {
-                        s.load_log(conn)
-                    } else {
-                        Ok(s.record)
-                    }
-                })
+        self.read("listing invocations", |conn| {
+            conn.prepare_cached(&sql)?
+                .query_map(params_from_iter(values), |row| {
+                    record_from_row(row, query.with_log)
+                })?
                 .collect()
         })
     }
 
     /// The newest record with this request id (retries share one), with its log.
+    ///
+    /// Request ids have no index of their own (it made recording several times dearer): the
+    /// lookup walks the start-time index from the newest record, so a recent invocation is found
+    /// at once and an older one costs about 35 ns per record recorded since (`benches/record.rs`).
     pub fn invocation(&self, request_id: &str) -> Result<Option<InvocationRecord>, StoreError> {
-        self.read_snapshot("reading an invocation", |conn| {
-            let mut stmt = conn.prepare_cached(&format!(
-                "SELECT {RECORD_COLUMNS} FROM invocations WHERE request_id = ?1 \
-                 ORDER BY started_at_ms DESC, id DESC LIMIT 1"
-            ))?;
-            let stored = stmt
-                .query_map([request_id], record_from_row)?
+        self.read("reading an invocation", |conn| {
+            conn.prepare_cached(&invocation_sql())?
+                .query_map([request_id], |row| record_from_row(row, true))?
                 .next()
-                .transpose()?;
-            stored.map(|s| s.load_log(conn)).transpose()
+                .transpose()
         })
-    }
-
-    /// The first `query.limit` matching log lines after `after_seq`, ascending by seq
-    /// (paging forward, `--follow`).
-    pub fn logs(&self, query: &LogQuery) -> Result<Vec<LogLine>, StoreError> {
-        let (sql, values) = logs_sql(query, false);
-        self.read("reading logs", |conn| {
-            conn.prepare_cached(&sql)?
-                .query_map(params_from_iter(values), log_line_from_row)?
-                .collect()
-        })
-    }
-
-    /// The last `query.limit` matching log lines, ascending by seq (what `fnhost logs` shows
-    /// before it follows).
-    pub fn tail_logs(&self, query: &LogQuery) -> Result<Vec<LogLine>, StoreError> {
-        let (sql, values) = logs_sql(query, true);
-        let mut lines = self.read("reading logs", |conn| {
-            conn.prepare_cached(&sql)?
-                .query_map(params_from_iter(values), log_line_from_row)?
-                .collect::<rusqlite::Result<Vec<LogLine>>>()
-        })?;
-        lines.reverse();
-        Ok(lines)
     }
 
     /// Usage per function (by name) over records started at or after `since_ms`, or all.
@@ -403,18 +260,25 @@ impl Store {
         })
     }
 
-    /// Retention: deletes invocation records started, and log lines stamped, before
-    /// `older_than_ms`, in one transaction; returns the rows removed (records plus lines).
+    /// Retention: deletes the invocation records, logs included, started before
+    /// `older_than_ms`, in one transaction; returns how much went: records plus their log lines.
+    ///
+    /// Log sequence numbers are never reused afterwards, even when this empties the table, so a
+    /// `--follow` reader neither misses nor repeats a line across a prune.
     pub fn prune(&self, older_than_ms: u64) -> Result<u64, StoreError> {
         let cutoff = sql_u64(older_than_ms);
         self.write("pruning invocations and logs", |tx| {
-            let records = tx
-                .prepare_cached("DELETE FROM invocations WHERE started_at_ms < ?1")?
-                .execute([cutoff])?;
-            let lines = tx
-                .prepare_cached("DELETE FROM log_lines WHERE ts_ms < ?1")?
-                .execute([cutoff])?;
-            Ok((records + lines) as u64)
+            let (records, lines) = tx
+                .prepare_cached(
+                    "SELECT COUNT(*), COALESCE(SUM(log_line_count), 0) FROM invocations \
+                     WHERE started_at_ms < ?1",
+                )?
+                .query_row([cutoff], |row| Ok((get_u64(row, 0)?, get_u64(row, 1)?)))?;
+            if records > 0 {
+                tx.prepare_cached("DELETE FROM invocations WHERE started_at_ms < ?1")?
+                    .execute([cutoff])?;
+            }
+            Ok(records + lines)
         })
     }
 }

@@ -115,6 +115,65 @@ const MIGRATIONS: &[&str] = &[
         last_published INTEGER NOT NULL
     ) WITHOUT ROWID;
     "#,
+    // 2: each invocation's whole log in its own row, instead of one log_lines row (with two
+    // indexes and an AUTOINCREMENT bump) per line: recording writes one row per invocation. A
+    // line's seq becomes (id << 20) | line index (see `logs.rs`), so the id is AUTOINCREMENT now:
+    // never reused, even after pruning empties the table. Existing logs are folded in, each
+    // exactly as recorded (lines joined by \n, the trailing newline restored); their lines get
+    // new seqs, so a `logs --follow` begun before the upgrade must be restarted.
+    r#"
+    ALTER TABLE invocations RENAME TO invocations_v1;
+    DROP INDEX invocations_function;
+    DROP INDEX invocations_started;
+    DROP INDEX invocations_request;
+
+    CREATE TABLE invocations (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        request_id TEXT NOT NULL,
+        function TEXT NOT NULL,
+        version TEXT NOT NULL,
+        trigger_type TEXT NOT NULL,
+        started_at_ms INTEGER NOT NULL,
+        duration_ms REAL NOT NULL,
+        billed_ms INTEGER NOT NULL,
+        memory_mb INTEGER NOT NULL,
+        max_memory_used_mb INTEGER NOT NULL,
+        fuel INTEGER,
+        error_type TEXT,
+        log_line_count INTEGER NOT NULL,     -- lines `logs` makes of `log` (for retention's count)
+        log TEXT NOT NULL                    -- last: rows read without it skip its overflow pages
+    );
+
+    INSERT INTO invocations (id, request_id, function, version, trigger_type, started_at_ms,
+        duration_ms, billed_ms, memory_mb, max_memory_used_mb, fuel, error_type,
+        log_line_count, log)
+    SELECT v.id, v.request_id, v.function, v.version, v.trigger_type, v.started_at_ms,
+        v.duration_ms, v.billed_ms, v.memory_mb, v.max_memory_used_mb, v.fuel, v.error_type,
+        min(
+            (SELECT COUNT(*) FROM log_lines l WHERE l.seq BETWEEN v.log_first_seq AND v.log_last_seq),
+            1048576                          -- LINES_PER_INVOCATION
+        ),
+        COALESCE(
+            (SELECT group_concat(l.line, char(10) ORDER BY l.seq) FROM log_lines l
+             WHERE l.seq BETWEEN v.log_first_seq AND v.log_last_seq),
+            ''
+        ) || CASE WHEN v.log_trailing_newline THEN char(10) ELSE '' END
+    FROM invocations_v1 v ORDER BY v.id;
+
+    DROP TABLE invocations_v1;
+    DROP TABLE log_lines;
+
+    -- Only indexes that grow at their end, so a batch of records touches a few pages of each.
+    -- An index on the request id (a random UUID v4) took a random page per record, most of the
+    -- cost of recording; `Store::invocation` walks invocations_started instead, newest first.
+    -- Listings by function, newest start first:
+    CREATE INDEX invocations_function ON invocations (function, started_at_ms);
+    -- Retention, usage windows, listings of every function, the request-id lookup (the id is
+    -- in the index, so no row is read until one matches):
+    CREATE INDEX invocations_started ON invocations (started_at_ms, id, request_id);
+    -- `fnhost logs` of one function, in id (so seq) order:
+    CREATE INDEX invocations_logs ON invocations (function, id);
+    "#,
 ];
 
 /// The schema version this build writes and reads.
@@ -169,7 +228,8 @@ mod tests {
     use rusqlite::params_from_iter;
     use rusqlite::types::Value;
 
-    use crate::invocations::{invocations_sql, logs_sql, usage_sql};
+    use crate::invocations::{invocation_sql, invocations_sql, usage_sql};
+    use crate::logs::logs_sql;
     use crate::queue::CLAIM_SQL;
     use crate::{Durability, InvocationQuery, LogQuery, Store};
 
@@ -198,12 +258,14 @@ mod tests {
                 "jobs_due",
             ),
             (
-                "DELETE FROM log_lines WHERE ts_ms < ?1".to_owned(),
+                "DELETE FROM invocations WHERE started_at_ms < ?1".to_owned(),
                 vec![int(5)],
-                "log_lines_ts",
+                "invocations_started",
             ),
             (
-                "DELETE FROM invocations WHERE started_at_ms < ?1".to_owned(),
+                "SELECT COUNT(*), COALESCE(SUM(log_line_count), 0) FROM invocations \
+                 WHERE started_at_ms < ?1"
+                    .to_owned(),
                 vec![int(5)],
                 "invocations_started",
             ),
@@ -214,22 +276,36 @@ mod tests {
                 let (sql, values) = logs_sql(
                     &LogQuery {
                         function: function.clone(),
-                        after_seq: Some(10),
+                        after_seq: Some(10 << 20),
                         ..LogQuery::default()
                     },
                     false,
                 );
-                (sql, values, "log_lines_function")
+                (sql, values, "invocations_logs")
             },
             {
                 let (sql, values) = logs_sql(
                     &LogQuery {
                         function: function.clone(),
+                        since_ms: Some(5),
+                        filter: Some("x".to_owned()),
                         ..LogQuery::default()
                     },
                     true,
                 );
-                (sql, values, "log_lines_function")
+                (sql, values, "invocations_logs")
+            },
+            {
+                // Every invocation from the one `after_seq` names: a range of the table itself.
+                let (sql, values) = logs_sql(
+                    &LogQuery {
+                        after_seq: Some(10 << 20),
+                        since_ms: Some(5),
+                        ..LogQuery::default()
+                    },
+                    false,
+                );
+                (sql, values, "USING INTEGER PRIMARY KEY (rowid>?)")
             },
             {
                 let (sql, values) = invocations_sql(&InvocationQuery {
@@ -249,6 +325,14 @@ mod tests {
             assert!(plan.contains(index), "{sql}: {plan}");
             assert!(!plan.contains("TEMP B-TREE"), "{sql}: {plan}");
         }
+        // A request id: newest first through the start-time index, which holds the id, without
+        // a sort (LIMIT 1 stops at the newest match).
+        let lookup = plan(&invocation_sql(), vec![Value::Text("r".to_owned())]);
+        assert!(
+            lookup.contains("SCAN invocations USING INDEX invocations_started"),
+            "{lookup}"
+        );
+        assert!(!lookup.contains("TEMP B-TREE"), "{lookup}");
         // Usage over a window: a range on the start time (grouping then sorts).
         let plan = plan(&usage_sql(true), vec![int(5)]);
         assert!(

@@ -244,20 +244,6 @@ impl Store {
         f(&conn).op(op)
     }
 
-    /// Runs `f` in a read transaction: several statements see one snapshot.
-    pub(crate) fn read_snapshot<T>(
-        &self,
-        op: &'static str,
-        f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
-    ) -> Result<T, StoreError> {
-        let conn = self.lock();
-        let tx = conn.unchecked_transaction().op(op)?;
-        let value = f(&tx).op(op)?;
-        // Nothing to commit: ending the read transaction releases the snapshot.
-        tx.commit().op(op)?;
-        Ok(value)
-    }
-
     /// Runs `f` in one write transaction, committed only if `f` succeeds.
     ///
     /// `BEGIN IMMEDIATE` takes the write lock up front, so a transaction never fails half-way

@@ -274,3 +274,331 @@ fn prune_removes_old_records_and_lines() {
     assert_eq!(after.len(), 1);
     assert!(after[0].seq > max_seq);
 }
+
+/// Every line of every invocation, as `logs` pages them from the start.
+fn all_lines(store: &fnhost_store::Store, query: &LogQuery) -> Vec<fnhost_store::LogLine> {
+    store
+        .logs(&LogQuery {
+            limit: usize::MAX,
+            after_seq: None,
+            ..query.clone()
+        })
+        .unwrap()
+}
+
+/// Pages forward `limit` lines at a time from `after`, as `fnhost logs --follow` does.
+fn follow(
+    store: &fnhost_store::Store,
+    query: &LogQuery,
+    after: &mut Option<i64>,
+) -> Vec<fnhost_store::LogLine> {
+    let mut seen = Vec::new();
+    loop {
+        let page = store
+            .logs(&LogQuery {
+                after_seq: *after,
+                ..query.clone()
+            })
+            .unwrap();
+        assert!(page.len() <= query.limit, "{page:?}");
+        let Some(last) = page.last() else {
+            return seen;
+        };
+        *after = Some(last.seq);
+        seen.extend(page);
+    }
+}
+
+#[test]
+fn seqs_are_invocation_id_and_line_index() {
+    let (_dir, store) = temp_store();
+    store
+        .record(&[
+            record("a", "a1", 100, "one\ntwo\nthree\n"),
+            record("a", "empty", 150, ""),
+            record("a", "a2", 200, "four\nfive"),
+        ])
+        .unwrap();
+    let lines = all_lines(&store, &LogQuery::default());
+    let parts: Vec<(i64, i64, &str)> = lines
+        .iter()
+        .map(|l| (l.seq >> 20, l.seq & ((1 << 20) - 1), l.line.as_str()))
+        .collect();
+    let (first, second) = (parts[0].0, parts[3].0);
+    assert!(first > 0);
+    // The empty log took an id of its own in between.
+    assert_eq!(second, first + 2, "{parts:?}");
+    assert_eq!(
+        parts,
+        vec![
+            (first, 0, "one"),
+            (first, 1, "two"),
+            (first, 2, "three"),
+            (second, 0, "four"),
+            (second, 1, "five"),
+        ]
+    );
+}
+
+#[test]
+fn follow_pages_across_invocations_and_new_records() {
+    let (_dir, store) = temp_store();
+    let log = |n: u32, lines: u32| {
+        (0..lines)
+            .map(|l| format!("inv {n} line {l}\n"))
+            .collect::<String>()
+    };
+    store
+        .record(&[
+            record("a", "r0", 100, &log(0, 3)),
+            record("b", "r1", 110, &log(1, 1)),
+            record("a", "r2", 120, &log(2, 5)),
+        ])
+        .unwrap();
+    // Pages of 2 end inside invocations (after line 1 of r0, line 0 of r2, ...).
+    let query = LogQuery {
+        limit: 2,
+        ..LogQuery::default()
+    };
+    let mut after = None;
+    let mut seen = follow(&store, &query, &mut after);
+    assert_eq!(seen.len(), 9);
+
+    // New records while following: picked up once, in order.
+    store
+        .record(&[
+            record("a", "r3", 130, &log(3, 3)),
+            record("b", "r4", 140, &log(4, 2)),
+        ])
+        .unwrap();
+    seen.extend(follow(&store, &query, &mut after));
+    assert!(follow(&store, &query, &mut after).is_empty());
+    assert_eq!(seen, all_lines(&store, &LogQuery::default()));
+    let texts: Vec<&str> = seen.iter().map(|l| l.line.as_str()).collect();
+    let expected: Vec<String> = [(0, 3), (1, 1), (2, 5), (3, 3), (4, 2)]
+        .into_iter()
+        .flat_map(|(n, lines)| (0..lines).map(move |l| format!("inv {n} line {l}")))
+        .collect();
+    assert_eq!(texts, expected);
+    assert!(seen.windows(2).all(|w| w[0].seq < w[1].seq));
+    assert_eq!(seen[4].request_id, "r2");
+    assert_eq!(seen[4].ts_ms, 120);
+
+    // One function only, three lines a page: b's lines are skipped, a's all arrive.
+    let only_a = LogQuery {
+        function: Some("a".to_owned()),
+        limit: 3,
+        ..LogQuery::default()
+    };
+    let mut after_a = None;
+    let a_lines = follow(&store, &only_a, &mut after_a);
+    assert_eq!(a_lines.len(), 11);
+    assert!(a_lines.iter().all(|l| l.function == "a"));
+    assert_eq!(a_lines, all_lines(&store, &only_a));
+}
+
+#[test]
+fn a_filter_picks_lines_inside_an_invocation() {
+    let (_dir, store) = temp_store();
+    store
+        .record(&[
+            record(
+                "f",
+                "r1",
+                100,
+                "START r1\nerror: one\nfine\nan error: two\nEND r1\n",
+            ),
+            record("f", "r2", 200, "START r2\nall good\nEND r2\n"),
+            record("f", "r3", 300, "START r3\nError: capital\nerror: three\n"),
+        ])
+        .unwrap();
+    let everything = all_lines(&store, &LogQuery::default());
+    let errors = LogQuery {
+        filter: Some("error".to_owned()),
+        ..LogQuery::default()
+    };
+    let matched = all_lines(&store, &errors);
+    assert_eq!(
+        matched.iter().map(|l| l.line.as_str()).collect::<Vec<_>>(),
+        vec!["error: one", "an error: two", "error: three"]
+    );
+    // Each match carries the seq the line has unfiltered.
+    for line in &matched {
+        assert!(everything.contains(line), "{line:?}");
+    }
+
+    // Following a filter from inside an invocation: only the later matches.
+    let after_first = store
+        .logs(&LogQuery {
+            after_seq: Some(matched[0].seq),
+            ..errors.clone()
+        })
+        .unwrap();
+    assert_eq!(after_first, matched[1..]);
+    let mut after = Some(matched[0].seq);
+    let paged = follow(
+        &store,
+        &LogQuery {
+            limit: 1,
+            ..errors.clone()
+        },
+        &mut after,
+    );
+    assert_eq!(paged, matched[1..]);
+
+    // The tail of a filter, cut inside the first invocation.
+    let tail = store
+        .tail_logs(&LogQuery {
+            limit: 2,
+            ..errors.clone()
+        })
+        .unwrap();
+    assert_eq!(tail, matched[1..]);
+    // A filter found in no line (only across a line break) matches nothing.
+    let across = LogQuery {
+        filter: Some("one\nfine".to_owned()),
+        ..LogQuery::default()
+    };
+    assert!(all_lines(&store, &across).is_empty());
+}
+
+#[test]
+fn the_tail_cuts_inside_an_invocation() {
+    let (_dir, store) = temp_store();
+    store
+        .record(&[
+            record("a", "r1", 100, "a1\na2\na3\n"),
+            record("b", "r2", 200, "b1\nb2\n"),
+            record("a", "r3", 300, "a4\na5\na6\na7\n"),
+        ])
+        .unwrap();
+    let tail = |query: LogQuery| -> Vec<String> {
+        store
+            .tail_logs(&query)
+            .unwrap()
+            .into_iter()
+            .map(|l| l.line)
+            .collect()
+    };
+    assert_eq!(
+        tail(LogQuery {
+            limit: 5,
+            ..LogQuery::default()
+        }),
+        vec!["b2", "a4", "a5", "a6", "a7"]
+    );
+    assert_eq!(
+        tail(LogQuery {
+            function: Some("a".to_owned()),
+            limit: 6,
+            ..LogQuery::default()
+        }),
+        vec!["a2", "a3", "a4", "a5", "a6", "a7"]
+    );
+    assert_eq!(
+        tail(LogQuery {
+            limit: 2,
+            ..LogQuery::default()
+        }),
+        vec!["a6", "a7"]
+    );
+    assert!(
+        tail(LogQuery {
+            limit: 0,
+            ..LogQuery::default()
+        })
+        .is_empty()
+    );
+    // The tail after a seq: the newest lines, none at or before it.
+    let all = all_lines(&store, &LogQuery::default());
+    let after_a2 = tail(LogQuery {
+        after_seq: Some(all[1].seq),
+        limit: 100,
+        ..LogQuery::default()
+    });
+    assert_eq!(after_a2, vec!["a3", "b1", "b2", "a4", "a5", "a6", "a7"]);
+    // Within the time window only.
+    assert_eq!(
+        tail(LogQuery {
+            since_ms: Some(200),
+            limit: 3,
+            ..LogQuery::default()
+        }),
+        vec!["a5", "a6", "a7"]
+    );
+    assert_eq!(
+        tail(LogQuery {
+            since_ms: Some(200),
+            limit: 100,
+            ..LogQuery::default()
+        }),
+        vec!["b1", "b2", "a4", "a5", "a6", "a7"]
+    );
+}
+
+#[test]
+fn seqs_are_never_reused_after_pruning_everything() {
+    let (dir, store) = temp_store();
+    store
+        .record(&[
+            record("a", "old1", 100, "one\ntwo\n"),
+            record("a", "old2", 200, "three\n"),
+        ])
+        .unwrap();
+    let mut after = None;
+    let before = follow(&store, &LogQuery::default(), &mut after);
+    assert_eq!(before.len(), 3);
+    assert_eq!(store.prune(1_000).unwrap(), 2 + 3);
+    assert!(all_lines(&store, &LogQuery::default()).is_empty());
+
+    // Across a restart too: the id counter lives in the database.
+    drop(store);
+    let store = fnhost_store::Store::open(&dir.path().join("state/fnhost.db")).unwrap();
+    store
+        .record(&[record("a", "new", 2_000, "four\nfive\n")])
+        .unwrap();
+    let lines = all_lines(&store, &LogQuery::default());
+    assert!(lines.iter().all(|l| Some(l.seq) > after), "{lines:?}");
+    // A follower that saw the pruned lines gets exactly the new ones.
+    let followed = follow(&store, &LogQuery::default(), &mut after);
+    assert_eq!(
+        followed.iter().map(|l| l.line.as_str()).collect::<Vec<_>>(),
+        vec!["four", "five"]
+    );
+}
+
+#[test]
+fn a_log_past_the_line_cap_keeps_its_rest_in_the_last_line() {
+    let (_dir, store) = temp_store();
+    let cap = fnhost_store::LINES_PER_INVOCATION;
+    assert_eq!(cap, 1 << 20);
+    // Three lines more than the cap: the last seq slot holds the final four lines.
+    let log = "x\n".repeat(cap + 3);
+    store.record(&[record("f", "huge", 100, &log)]).unwrap();
+    store
+        .record(&[record("f", "next", 200, "after\n")])
+        .unwrap();
+    assert_eq!(store.invocation("huge").unwrap().unwrap().log, log);
+    let tail = store
+        .tail_logs(&LogQuery {
+            limit: 3,
+            ..LogQuery::default()
+        })
+        .unwrap();
+    assert_eq!(
+        tail.iter().map(|l| l.line.as_str()).collect::<Vec<_>>(),
+        vec!["x", "x\nx\nx\nx", "after"]
+    );
+    assert_eq!(tail[1].seq & ((1 << 20) - 1), (1 << 20) - 1);
+    assert_eq!(tail[0].seq + 1, tail[1].seq);
+    assert!(tail[1].seq < tail[2].seq);
+    // Following from the capped line's neighbour: each line once.
+    let rest = store
+        .logs(&LogQuery {
+            after_seq: Some(tail[0].seq),
+            ..LogQuery::default()
+        })
+        .unwrap();
+    assert_eq!(rest, tail[1..]);
+    assert_eq!(store.prune(1_000).unwrap(), 2 + cap as u64 + 1);
+}

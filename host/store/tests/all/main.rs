@@ -3,6 +3,7 @@
 mod crash;
 mod functions;
 mod logs;
+mod migrate;
 mod open;
 mod queue;
 mod recorder;
