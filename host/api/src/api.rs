@@ -86,15 +86,6 @@ impl std::fmt::Debug for Api {
     }
 }
 
-/// Counts a request as in flight until dropped.
-struct InFlight<'a>(&'a AtomicUsize);
-
-impl Drop for InFlight<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
-    }
-}
-
 /// What a request asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Op {
@@ -245,8 +236,7 @@ impl Api {
         B: Body<Data = Bytes>,
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
-        self.in_flight.fetch_add(1, Ordering::AcqRel);
-        let _in_flight = InFlight(&self.in_flight);
+        let _in_flight = fnhost_http::InFlight::enter(&self.in_flight);
         let request_id = fnhost_runtime::new_request_id();
         let mut response = match self.serve_one(request, &request_id).await {
             Ok(response) => response,

@@ -16,4 +16,4 @@ mod server;
 
 pub use error::HttpError;
 pub use router::{RouteEntry, RouteMatch, Router};
-pub use server::{App, Drained, HEALTH_PATH, Handler, ServerConfig, serve, serve_with};
+pub use server::{App, Drained, HEALTH_PATH, Handler, InFlight, ServerConfig, serve, serve_with};

@@ -66,8 +66,17 @@ impl std::fmt::Debug for App {
     }
 }
 
-/// Counts a request as in flight until dropped.
-struct InFlight<'a>(&'a AtomicUsize);
+/// Counts a request as in flight until dropped (both listeners' `in_flight` counters).
+#[derive(Debug)]
+pub struct InFlight<'a>(&'a AtomicUsize);
+
+impl<'a> InFlight<'a> {
+    /// Count one more request in `counter` until the guard is dropped.
+    pub fn enter(counter: &'a AtomicUsize) -> Self {
+        counter.fetch_add(1, Ordering::AcqRel);
+        Self(counter)
+    }
+}
 
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
@@ -112,8 +121,7 @@ impl App {
         B: Body<Data = Bytes>,
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
-        self.in_flight.fetch_add(1, Ordering::AcqRel);
-        let _in_flight = InFlight(&self.in_flight);
+        let _in_flight = InFlight::enter(&self.in_flight);
         let request_id = fnhost_runtime::new_request_id();
         let mut response = match self.route(request, remote, &request_id).await {
             Ok(response) => response,
