@@ -19,8 +19,9 @@ fn python() -> PathBuf {
     python
 }
 
-/// Run `tests/py/SCRIPT` against `server`; it must exit 0.
-pub fn run_py(script: &str, server: &Server, env: &[(&str, &str)]) -> String {
+/// `python tests/py/SCRIPT` pointed at `server` (admin URL, state, guests, manifest, fnhost),
+/// with the pytools venv first on PATH and nothing from the machine's own AWS setup.
+fn py_command(script: &str, server: &Server) -> Command {
     let py = root().join("host/cli/tests/py");
     let bin = root().join("target/pytools/bin");
     let path = format!(
@@ -28,7 +29,8 @@ pub fn run_py(script: &str, server: &Server, env: &[(&str, &str)]) -> String {
         bin.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let out = Command::new(python())
+    let mut command = Command::new(python());
+    command
         .arg(py.join(script))
         .current_dir(&py)
         .env("PATH", path)
@@ -43,13 +45,18 @@ pub fn run_py(script: &str, server: &Server, env: &[(&str, &str)]) -> String {
             server.dir.path().join("fnhost.toml"),
         )
         .env("FNHOST_BIN", env!("CARGO_BIN_EXE_fnhost"))
-        // Nothing from the machine's own AWS setup.
         .env("AWS_CONFIG_FILE", "/dev/null")
         .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env_remove("AWS_PROFILE")
         .env_remove("AWS_ENDPOINT_URL")
-        .env_remove("AWS_ENDPOINT_URL_LAMBDA")
+        .env_remove("AWS_ENDPOINT_URL_LAMBDA");
+    command
+}
+
+/// Run `tests/py/SCRIPT` against `server`; it must exit 0.
+pub fn run_py(script: &str, server: &Server, env: &[(&str, &str)]) -> String {
+    let out = py_command(script, server)
         .envs(env.iter().copied())
         .output()
         .expect("run python");
@@ -200,24 +207,8 @@ fn off_loopback_without_credentials_fnhost_up_refuses_to_start() {
 fn kill_9_during_uploads_and_events_loses_nothing_accepted() {
     let server = Server::start(&manifest(), &["-q"]);
     let accepted = server.dir.path().join("accepted.jsonl");
-    let py = root().join("host/cli/tests/py");
-    let mut burst = Command::new(python())
-        .arg(py.join("burst.py"))
-        .current_dir(&py)
-        .env("FNHOST_TEST_ADMIN", format!("http://{}", server.admin))
-        .env("FNHOST_TEST_STATE", state_dir(server.dir.path()))
-        .env(
-            "FNHOST_TEST_GUESTS",
-            root().join("target/wasm32-wasip2/guest"),
-        )
-        .env(
-            "FNHOST_TEST_MANIFEST",
-            server.dir.path().join("fnhost.toml"),
-        )
-        .env("FNHOST_BIN", env!("CARGO_BIN_EXE_fnhost"))
+    let mut burst = py_command("burst.py", &server)
         .env("FNHOST_TEST_ACCEPTED", &accepted)
-        .env("AWS_CONFIG_FILE", "/dev/null")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
         .spawn()
         .expect("run burst.py");
     // Kill once a few uploads and events were accepted, while the burst goes on.
