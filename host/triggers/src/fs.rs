@@ -372,13 +372,18 @@ impl State {
             return;
         };
         let name = bucket.name().to_owned();
-        let prefix = format!("{key}/");
-        let mut keys: Vec<String> = self
-            .checkpoints
-            .keys()
-            .filter(|(b, k)| *b == name && (*k == key || k.starts_with(&prefix)))
-            .map(|(_, k)| k.clone())
-            .collect();
+        // An object (the common case, looked up directly), or a directory: every object
+        // under it (a scan, only when the path is not a known object).
+        let mut keys: Vec<String> = Vec::new();
+        if !self.checkpoints.contains_key(&(name.clone(), key.clone())) {
+            let prefix = format!("{key}/");
+            keys = self
+                .checkpoints
+                .keys()
+                .filter(|(b, k)| *b == name && k.starts_with(&prefix))
+                .map(|(_, k)| k.clone())
+                .collect();
+        }
         if keys.is_empty() {
             keys.push(key);
         }
