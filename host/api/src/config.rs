@@ -4,11 +4,12 @@
 use std::collections::BTreeMap;
 
 use base64::Engine as _;
-use fnhost_dispatch::{Deployed, Origin};
-use fnhost_manifest::{
+use fnhost_core::env::{EnvKeyProblem, check_env_key, is_reserved_env};
+use fnhost_core::limits::{
     DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, ENV_MAX_BYTES, MAX_MEMORY_MB, MAX_TIMEOUT_S,
-    MIN_MEMORY_MB, MIN_TIMEOUT_S, is_reserved_env,
+    MIN_MEMORY_MB, MIN_TIMEOUT_S,
 };
+use fnhost_dispatch::{Deployed, Origin};
 use fnhost_store::{FunctionRecord, LATEST};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -234,11 +235,7 @@ fn check_env(vars: &BTreeMap<String, String>) -> Result<(), ApiError> {
         )));
     }
     for key in vars.keys() {
-        let mut bytes = key.bytes();
-        let valid = key.len() >= 2
-            && bytes.next().is_some_and(|b| b.is_ascii_alphabetic())
-            && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_');
-        if !valid {
+        if check_env_key(key) == Some(EnvKeyProblem::Invalid) {
             return Err(ApiError::Validation(format!(
                 "1 validation error detected: Value at 'environment.variables' failed to satisfy constraint: Map keys must satisfy constraint: [Member must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+] (got `{key}`)"
             )));

@@ -4,8 +4,9 @@
 
 use base64::Engine as _;
 use bytes::Bytes;
+use fnhost_core::{Lineage, Trigger};
 use fnhost_dispatch::DispatchError;
-use fnhost_runtime::{InvokeRequest, RuntimeError};
+use fnhost_runtime::InvokeRequest;
 use fnhost_store::NewJob;
 use http::header::HeaderValue;
 use http::request::Parts;
@@ -101,36 +102,18 @@ impl Api {
             InvocationType::Event => self.enqueue(key, payload, request_id).await,
             InvocationType::RequestResponse => {
                 check_json(&payload)?;
-                let mut request = InvokeRequest::new(payload);
+                let mut request = InvokeRequest::new(payload, Trigger::Api);
                 request.request_id = Some(request_id.to_owned());
                 request.invoked_function_arn = Some(function.arn());
-                request.trigger = Some("api");
-                let invocation = self
-                    .dispatcher
-                    .invoke(&key, request)
-                    .await
-                    .map_err(|err| match err {
-                        DispatchError::UnknownFunction { .. } => function.not_found(),
-                        DispatchError::Throttled {
-                            reason,
-                            retry_after,
-                            ..
-                        } => ApiError::Throttled {
-                            reason: reason.as_str(),
-                            retry_after,
-                        },
-                        DispatchError::Runtime(RuntimeError::EventTooLarge { limit }) => {
-                            ApiError::TooLarge(format!(
-                                "Request must be smaller than {limit} bytes for the InvokeFunction operation"
-                            ))
-                        }
-                        DispatchError::Runtime(RuntimeError::InvalidEvent(e)) => {
-                            ApiError::InvalidContent(format!(
-                                "Could not parse request body into json: {e}"
-                            ))
-                        }
-                        other => ApiError::internal("invoking", other),
-                    })?;
+                let invocation =
+                    self.dispatcher
+                        .invoke(&key, request)
+                        .await
+                        .map_err(|err| match err {
+                            // Named as asked (a `$LATEST` qualifier included).
+                            DispatchError::UnknownFunction { .. } => function.not_found(),
+                            other => ApiError::from(other),
+                        })?;
                 let mut response = Response::new(Full::new(invocation.payload()));
                 let headers = response.headers_mut();
                 headers.insert(
@@ -180,14 +163,13 @@ impl Api {
         let job = NewJob {
             function: key,
             payload: payload.to_vec(),
-            source: "lambda".into(),
+            trigger: Trigger::ApiEvent,
             request_id: request_id.to_owned(),
             max_attempts: EVENT_ATTEMPTS,
             enqueued_at_ms: now,
             expires_at_ms: now + EVENT_MAX_AGE_MS,
             not_before_ms: now,
-            chain_id: request_id.to_owned(),
-            hop: 0,
+            lineage: Lineage::root(request_id),
         };
         let store = self.store.clone();
         blocking(move || {

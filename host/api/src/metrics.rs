@@ -1,8 +1,8 @@
 //! Prometheus metrics, fed by the dispatcher as a [`LogSink`] and rendered in the text
 //! exposition format (version 0.0.4) for `GET /metrics`.
 //!
-//! Per function (label `function`, the name without a version): invocations, errors by
-//! `error_type`, throttles, a duration histogram, invocations running now, GB-seconds (billed
+//! Per function (label `function`, the name without a version): invocations (also by
+//! `trigger`), errors by `error_type`, throttles, a duration histogram, invocations running now, GB-seconds (billed
 //! seconds × configured GB, Lambda's billing unit) and fuel. The event queue's depth and the
 //! dead letters are read from the store at scrape time and handed to [`Metrics::render`].
 
@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use std::sync::Mutex;
 
 use fnhost_dispatch::LogSink;
-use fnhost_runtime::Invocation;
+use fnhost_runtime::{Invocation, Trigger};
 
 /// Upper bounds of the duration histogram, in seconds (Lambda's timeouts run to 900 s).
 pub const DURATION_BUCKETS: [f64; 16] = [
@@ -21,6 +21,7 @@ pub const DURATION_BUCKETS: [f64; 16] = [
 #[derive(Debug, Default, Clone)]
 struct Stats {
     invocations: u64,
+    by_trigger: BTreeMap<Trigger, u64>,
     errors: BTreeMap<String, u64>,
     throttles: u64,
     buckets: [u64; DURATION_BUCKETS.len()],
@@ -70,154 +71,166 @@ impl Metrics {
         }
     }
 
-    /// The exposition text.
+    /// The exposition text: the per-function families, the duration histogram, then what the
+    /// store says.
     pub fn render(&self, store: &StoreGauges) -> String {
         let functions = match self.functions.lock() {
             Ok(guard) => guard.clone(),
             Err(poisoned) => poisoned.into_inner().clone(),
         };
         let mut out = String::with_capacity(4096);
-        let family_text = |out: &mut String, name: &str, kind: &str, help: &str| {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
-        };
-        family_text(
-            &mut out,
-            "fnhost_invocations_total",
-            "counter",
-            "Invocations that ran, by function (errors included, throttles not).",
-        );
-        for (f, s) in &functions {
-            let _ = writeln!(
-                out,
-                "fnhost_invocations_total{{function=\"{}\"}} {}",
-                escape(f),
-                s.invocations
-            );
-        }
-        family_text(
-            &mut out,
-            "fnhost_errors_total",
-            "counter",
-            "Invocations that ended in an error, by function and Lambda error type.",
-        );
-        for (f, s) in &functions {
-            for (error_type, n) in &s.errors {
-                let _ = writeln!(
-                    out,
-                    "fnhost_errors_total{{function=\"{}\",error_type=\"{}\"}} {n}",
-                    escape(f),
-                    escape(error_type)
-                );
+        for (name, kind, help, value) in PER_FUNCTION {
+            family(&mut out, name, kind, help);
+            for (f, s) in &functions {
+                let _ = writeln!(out, "{name}{{function=\"{}\"}} {}", escape(f), value(s));
             }
         }
-        family_text(
-            &mut out,
-            "fnhost_throttles_total",
-            "counter",
-            "Invocations refused by the concurrency limits.",
-        );
-        for (f, s) in &functions {
-            let _ = writeln!(
-                out,
-                "fnhost_throttles_total{{function=\"{}\"}} {}",
-                escape(f),
-                s.throttles
-            );
-        }
-        family_text(
-            &mut out,
-            "fnhost_duration_seconds",
-            "histogram",
-            "Invocation duration (Lambda's Duration).",
-        );
-        for (f, s) in &functions {
-            let f = escape(f);
-            let mut cumulative = 0;
-            for (bound, n) in DURATION_BUCKETS.iter().zip(s.buckets) {
-                cumulative += n;
-                let _ = writeln!(
-                    out,
-                    "fnhost_duration_seconds_bucket{{function=\"{f}\",le=\"{}\"}} {cumulative}",
-                    le(*bound)
-                );
-            }
-            let _ = writeln!(
-                out,
-                "fnhost_duration_seconds_bucket{{function=\"{f}\",le=\"+Inf\"}} {}\nfnhost_duration_seconds_sum{{function=\"{f}\"}} {}\nfnhost_duration_seconds_count{{function=\"{f}\"}} {}",
-                s.invocations, s.duration_sum, s.invocations
-            );
-        }
-        family_text(
-            &mut out,
-            "fnhost_concurrent_executions",
-            "gauge",
-            "Invocations running now.",
-        );
-        for (f, s) in &functions {
-            let _ = writeln!(
-                out,
-                "fnhost_concurrent_executions{{function=\"{}\"}} {}",
-                escape(f),
-                s.running.max(0)
-            );
-        }
-        family_text(
-            &mut out,
-            "fnhost_gb_seconds_total",
-            "counter",
-            "Billed GB-seconds: billed duration in seconds times configured memory in GB.",
-        );
-        for (f, s) in &functions {
-            let _ = writeln!(
-                out,
-                "fnhost_gb_seconds_total{{function=\"{}\"}} {}",
-                escape(f),
-                s.gb_seconds
-            );
-        }
-        family_text(
-            &mut out,
-            "fnhost_fuel_consumed_total",
-            "counter",
-            "Fuel consumed by metered invocations.",
-        );
-        for (f, s) in &functions {
-            let _ = writeln!(
-                out,
-                "fnhost_fuel_consumed_total{{function=\"{}\"}} {}",
-                escape(f),
-                s.fuel
-            );
-        }
-        family_text(
-            &mut out,
-            "fnhost_queue_depth",
-            "gauge",
-            "Asynchronous events queued or running, by function.",
-        );
-        for (f, n) in &store.queue_depth {
-            let _ = writeln!(out, "fnhost_queue_depth{{function=\"{}\"}} {n}", escape(f));
-        }
-        family_text(
-            &mut out,
-            "fnhost_dead_letters",
-            "gauge",
-            "Asynchronous events that failed every attempt and wait in the dead-letter store.",
-        );
-        let _ = writeln!(out, "fnhost_dead_letters {}", store.dead_letters);
-        family_text(
-            &mut out,
-            "fnhost_invocation_records_dropped_total",
-            "counter",
-            "Invocation records not written to the store because it fell behind.",
-        );
-        let _ = writeln!(
-            out,
-            "fnhost_invocation_records_dropped_total {}",
-            store.records_dropped
-        );
+        render_by_label(&mut out, &functions);
+        render_durations(&mut out, &functions);
+        render_store(&mut out, store);
         out
     }
+}
+
+/// A family's `# HELP` and `# TYPE` lines.
+fn family(out: &mut String, name: &str, kind: &str, help: &str) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+}
+
+/// The families with one sample per function: name, type, help, and the sample's value.
+type PerFunction = (
+    &'static str,
+    &'static str,
+    &'static str,
+    fn(&Stats) -> String,
+);
+const PER_FUNCTION: [PerFunction; 5] = [
+    (
+        "fnhost_invocations_total",
+        "counter",
+        "Invocations that ran, by function (errors included, throttles not).",
+        |s| s.invocations.to_string(),
+    ),
+    (
+        "fnhost_throttles_total",
+        "counter",
+        "Invocations refused by the concurrency limits.",
+        |s| s.throttles.to_string(),
+    ),
+    (
+        "fnhost_concurrent_executions",
+        "gauge",
+        "Invocations running now.",
+        |s| s.running.max(0).to_string(),
+    ),
+    (
+        "fnhost_gb_seconds_total",
+        "counter",
+        "Billed GB-seconds: billed duration in seconds times configured memory in GB.",
+        |s| s.gb_seconds.to_string(),
+    ),
+    (
+        "fnhost_fuel_consumed_total",
+        "counter",
+        "Fuel consumed by metered invocations.",
+        |s| s.fuel.to_string(),
+    ),
+];
+
+/// The families with a second label: invocations by trigger, errors by Lambda error type.
+fn render_by_label(out: &mut String, functions: &BTreeMap<String, Stats>) {
+    family(
+        out,
+        "fnhost_trigger_invocations_total",
+        "counter",
+        "Invocations that ran, by function and by what delivered the event (http, s3, schedule, \
+         api, api-event, cli).",
+    );
+    for (f, s) in functions {
+        for (trigger, n) in &s.by_trigger {
+            let _ = writeln!(
+                out,
+                "fnhost_trigger_invocations_total{{function=\"{}\",trigger=\"{trigger}\"}} {n}",
+                escape(f)
+            );
+        }
+    }
+    family(
+        out,
+        "fnhost_errors_total",
+        "counter",
+        "Invocations that ended in an error, by function and Lambda error type.",
+    );
+    for (f, s) in functions {
+        for (error_type, n) in &s.errors {
+            let _ = writeln!(
+                out,
+                "fnhost_errors_total{{function=\"{}\",error_type=\"{}\"}} {n}",
+                escape(f),
+                escape(error_type)
+            );
+        }
+    }
+}
+
+/// The duration histogram: cumulative buckets, `+Inf`, sum and count per function.
+fn render_durations(out: &mut String, functions: &BTreeMap<String, Stats>) {
+    family(
+        out,
+        "fnhost_duration_seconds",
+        "histogram",
+        "Invocation duration (Lambda's Duration).",
+    );
+    for (f, s) in functions {
+        let f = escape(f);
+        let mut cumulative = 0;
+        for (bound, n) in DURATION_BUCKETS.iter().zip(s.buckets) {
+            cumulative += n;
+            let _ = writeln!(
+                out,
+                "fnhost_duration_seconds_bucket{{function=\"{f}\",le=\"{}\"}} {cumulative}",
+                le(*bound)
+            );
+        }
+        let _ = writeln!(
+            out,
+            "fnhost_duration_seconds_bucket{{function=\"{f}\",le=\"+Inf\"}} {}\n\
+             fnhost_duration_seconds_sum{{function=\"{f}\"}} {}\n\
+             fnhost_duration_seconds_count{{function=\"{f}\"}} {}",
+            s.invocations, s.duration_sum, s.invocations
+        );
+    }
+}
+
+/// What the store says at scrape time: queue depth, dead letters, dropped records.
+fn render_store(out: &mut String, store: &StoreGauges) {
+    family(
+        out,
+        "fnhost_queue_depth",
+        "gauge",
+        "Asynchronous events queued or running, by function.",
+    );
+    for (f, n) in &store.queue_depth {
+        let _ = writeln!(out, "fnhost_queue_depth{{function=\"{}\"}} {n}", escape(f));
+    }
+    family(
+        out,
+        "fnhost_dead_letters",
+        "gauge",
+        "Asynchronous events that failed every attempt and wait in the dead-letter store.",
+    );
+    let _ = writeln!(out, "fnhost_dead_letters {}", store.dead_letters);
+    family(
+        out,
+        "fnhost_invocation_records_dropped_total",
+        "counter",
+        "Invocation records not written to the store because it fell behind.",
+    );
+    let _ = writeln!(
+        out,
+        "fnhost_invocation_records_dropped_total {}",
+        store.records_dropped
+    );
 }
 
 /// A bucket bound as Prometheus clients write it (`1.0`, `0.005`).
@@ -246,6 +259,7 @@ impl LogSink for Metrics {
         let error_type = invocation.outcome.error_type().map(str::to_owned);
         self.with(function, |s| {
             s.invocations += 1;
+            *s.by_trigger.entry(invocation.trigger).or_default() += 1;
             if let Some(error_type) = error_type {
                 *s.errors.entry(error_type).or_default() += 1;
             }

@@ -4,14 +4,10 @@
 //! returns (queued ones). `fnhost logs` and `fnhost usage` read them back.
 
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use fnhost_dispatch::LogSink;
 use fnhost_runtime::Invocation;
 use fnhost_store::{InvocationRecord, Recorder};
-
-/// Trigger name recorded when the invocation does not say.
-const UNKNOWN_TRIGGER: &str = "unknown";
 
 /// Writes invocation records through a [`Recorder`].
 #[derive(Debug, Clone)]
@@ -34,15 +30,13 @@ impl RecordSink {
 /// The record of `invocation` of registry key `function` (`name` or `name:version`).
 pub fn record(function: &str, invocation: &Invocation) -> InvocationRecord {
     let report = &invocation.report;
-    let now_ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64);
+    let now_ms = fnhost_core::unix_ms();
     let duration_ms = report.duration.as_secs_f64() * 1000.0;
     InvocationRecord {
         request_id: invocation.request_id.clone(),
         function: function.split(':').next().unwrap_or(function).to_owned(),
         version: report.version.clone(),
-        trigger: invocation.trigger.unwrap_or(UNKNOWN_TRIGGER).to_owned(),
+        trigger: invocation.trigger,
         started_at_ms: now_ms.saturating_sub(duration_ms as u64),
         duration_ms,
         billed_ms: report.billed_duration_ms,
@@ -54,18 +48,13 @@ pub fn record(function: &str, invocation: &Invocation) -> InvocationRecord {
     }
 }
 
-/// Triggers whose events sit in the durable queue: their record is committed before the
-/// dispatcher returns, so it is in the store before the queue forgets the job, and after a
-/// crash every delivered event has its log (an event whose record is missing runs again).
-const QUEUED_TRIGGERS: [&str; 3] = ["s3", "schedule", "api-event"];
-
 impl LogSink for RecordSink {
     fn invocation(&self, function: &str, invocation: &Invocation) {
         self.recorder.submit(record(function, invocation));
-        if invocation
-            .trigger
-            .is_some_and(|t| QUEUED_TRIGGERS.contains(&t))
-        {
+        // A queued event's record is committed before the dispatcher returns, so it is in the
+        // store before the queue forgets the job, and after a crash every delivered event has
+        // its log (an event whose record is missing runs again).
+        if invocation.trigger.is_queued() {
             flush(&self.recorder);
         }
     }
@@ -105,8 +94,7 @@ mod tests {
                 std::time::Instant::now(),
             )
             .unwrap();
-        let mut request = fnhost_runtime::InvokeRequest::new("{}");
-        request.trigger = Some("api");
+        let request = fnhost_runtime::InvokeRequest::new("{}", fnhost_core::Trigger::Api);
         let done = runtime.invoke(&function, request).await.unwrap();
 
         let sink = RecordSink::new(Arc::new(Recorder::start(store.clone())));
@@ -116,7 +104,7 @@ mod tests {
         assert_eq!(records.len(), 1);
         let r = &records[0];
         assert_eq!((r.function.as_str(), r.version.as_str()), ("noop", "2"));
-        assert_eq!(r.trigger, "api");
+        assert_eq!(r.trigger, fnhost_core::Trigger::Api);
         assert_eq!(r.request_id, done.request_id);
         assert_eq!(r.error_type, None);
         let lines = store.logs(&LogQuery::default()).unwrap();

@@ -101,7 +101,12 @@ impl Dispatcher {
             .request_id
             .get_or_insert_with(fnhost_runtime::new_request_id)
             .clone();
-        let span = tracing::info_span!("invoke", function = name, request_id = %request_id);
+        let span = tracing::info_span!(
+            "invoke",
+            function = name,
+            request_id = %request_id,
+            trigger = %request.trigger
+        );
         async {
             let _permit = self
                 .admission
@@ -128,6 +133,8 @@ impl Dispatcher {
 
 #[cfg(test)]
 mod tests {
+    use fnhost_runtime::Trigger;
+
     use std::sync::Mutex;
 
     use fnhost_runtime::RuntimeConfig;
@@ -182,14 +189,14 @@ mod tests {
         let dispatcher = Dispatcher::new(runtime, registry.clone(), admission, Arc::new(tee));
 
         let done = dispatcher
-            .invoke("noop", InvokeRequest::new("{}"))
+            .invoke("noop", InvokeRequest::new("{}", Trigger::Cli))
             .await
             .unwrap();
         assert!(done.outcome.is_ok(), "{:?}", done.outcome);
         // The runtime refuses a non-JSON event after admission: started and stopped, no log.
         assert!(
             dispatcher
-                .invoke("noop", InvokeRequest::new("{oops"))
+                .invoke("noop", InvokeRequest::new("{oops", Trigger::Cli))
                 .await
                 .is_err()
         );
@@ -197,7 +204,7 @@ mod tests {
         let gate = registry.get("noop").unwrap().gate.clone();
         let _held = dispatcher.admission().admit(&gate).await.unwrap();
         let err = dispatcher
-            .invoke("noop", InvokeRequest::new("{}"))
+            .invoke("noop", InvokeRequest::new("{}", Trigger::Cli))
             .await
             .unwrap_err();
         assert!(matches!(err, DispatchError::Throttled { .. }), "{err}");

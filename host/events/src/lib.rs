@@ -12,10 +12,7 @@ pub use http::{HttpRequest, PayloadVersion, http_event};
 pub use s3::{S3Change, S3Object, s3_event, url_encode_key};
 pub use schedule::scheduled_event;
 
-/// Region reported in events.
-pub const REGION: &str = "us-east-1";
-/// Account id reported in events.
-pub const ACCOUNT: &str = "000000000000";
+pub use fnhost_core::limits::{ACCOUNT, REGION};
 
 /// `02/Mar/2026:10:15:42 +0000`, API Gateway's request time format.
 fn clf_time(t: chrono::DateTime<chrono::Utc>) -> String {

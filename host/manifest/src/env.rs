@@ -1,52 +1,17 @@
-//! A function's `env`: Lambda's rules for variable names, reserved names and total size.
+//! A function's `env`: Lambda's rules for variable names, reserved names and total size, applied
+//! to the manifest with `file:line` errors. The rules themselves are [`fnhost_core::env`]'s, the
+//! same the Lambda API applies to uploaded functions.
 
 use std::collections::BTreeMap;
 
+use fnhost_core::env::{EnvKeyProblem, check_env_key};
 use toml::Spanned;
 
 use crate::error::ManifestError;
 use crate::source::Source;
 
-/// Largest `env` map, measured as its JSON serialisation (Lambda's 4 KB rule).
-pub const ENV_MAX_BYTES: usize = 4096;
-
-/// Names the Lambda runtime sets for every function.
-const LAMBDA_RESERVED: &[&str] = &[
-    "_HANDLER",
-    "_X_AMZN_TRACE_ID",
-    "AWS_REGION",
-    "AWS_DEFAULT_REGION",
-    "AWS_EXECUTION_ENV",
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_ACCESS_KEY",
-    "LAMBDA_TASK_ROOT",
-    "LAMBDA_RUNTIME_DIR",
-];
-
-/// Who sets `key` if a function may not: `the Lambda runtime` or `fnhost`.
-fn reserved_by(key: &str) -> Option<&'static str> {
-    if LAMBDA_RESERVED.contains(&key) || key.starts_with("AWS_LAMBDA_") {
-        Some("the Lambda runtime")
-    } else if key.starts_with("FNHOST_") {
-        Some("fnhost")
-    } else {
-        None
-    }
-}
-
-/// Whether `key` is set by the Lambda runtime or fnhost and so may not appear in `env`.
-pub fn is_reserved_env(key: &str) -> bool {
-    reserved_by(key).is_some()
-}
-
-/// `[A-Za-z][A-Za-z0-9_]*`.
-fn is_valid_key(key: &str) -> bool {
-    let mut bytes = key.bytes();
-    bytes.next().is_some_and(|b| b.is_ascii_alphabetic())
-        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_')
-}
+pub use fnhost_core::env::is_reserved_env;
+pub use fnhost_core::limits::ENV_MAX_BYTES;
 
 /// Check names and size; an absent `env` is an empty map.
 pub(crate) fn validate(
@@ -62,17 +27,19 @@ pub(crate) fn validate(
     for (key, value) in env.into_inner() {
         let at = src.at(key.span());
         let (function, key) = (function.to_owned(), key.into_inner());
-        // Reserved first: `_HANDLER` is also an invalid name, but "reserved" is the better hint.
-        if let Some(owner) = reserved_by(&key) {
-            return Err(ManifestError::ReservedEnvKey {
-                at,
-                function,
-                key,
-                owner,
-            });
-        }
-        if !is_valid_key(&key) {
-            return Err(ManifestError::InvalidEnvKey { at, function, key });
+        match check_env_key(&key) {
+            Some(EnvKeyProblem::Reserved { owner }) => {
+                return Err(ManifestError::ReservedEnvKey {
+                    at,
+                    function,
+                    key,
+                    owner,
+                });
+            }
+            Some(EnvKeyProblem::Invalid) => {
+                return Err(ManifestError::InvalidEnvKey { at, function, key });
+            }
+            None => {}
         }
         vars.insert(key, value);
     }
@@ -86,31 +53,4 @@ pub(crate) fn validate(
         });
     }
     Ok(vars)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn keys_follow_lambdas_pattern() {
-        for good in ["A", "greeting", "A_1", "x9"] {
-            assert!(is_valid_key(good), "{good}");
-        }
-        for bad in ["", "1A", "_A", "A-B", "A B", "É"] {
-            assert!(!is_valid_key(bad), "{bad}");
-        }
-    }
-
-    #[test]
-    fn reserved_names_and_prefixes() {
-        assert_eq!(reserved_by("AWS_REGION"), Some("the Lambda runtime"));
-        assert_eq!(
-            reserved_by("AWS_LAMBDA_FUNCTION_NAME"),
-            Some("the Lambda runtime")
-        );
-        assert_eq!(reserved_by("FNHOST_LOG"), Some("fnhost"));
-        assert!(!is_reserved_env("AWS_PROFILE"));
-        assert!(!is_reserved_env("aws_region"));
-    }
 }

@@ -16,18 +16,10 @@ use crate::s3::S3Trigger;
 use crate::schedule::ScheduleTrigger;
 use crate::source::Source;
 
-/// Memory limit when `memory_mb` is not given, in MB (Lambda's default).
-pub const DEFAULT_MEMORY_MB: u32 = 128;
-/// Smallest `memory_mb` (Lambda's minimum).
-pub const MIN_MEMORY_MB: u32 = 128;
-/// Largest `memory_mb` (Lambda's maximum; a wasm32 guest can use at most 4096 of it).
-pub const MAX_MEMORY_MB: u32 = 10240;
-/// Wall-clock limit when `timeout_s` is not given, in seconds (Lambda's default).
-pub const DEFAULT_TIMEOUT_S: u32 = 3;
-/// Smallest `timeout_s`.
-pub const MIN_TIMEOUT_S: u32 = 1;
-/// Largest `timeout_s` (Lambda's 15 minutes).
-pub const MAX_TIMEOUT_S: u32 = 900;
+pub use fnhost_core::limits::{
+    DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, MAX_MEMORY_MB, MAX_TIMEOUT_S, MIN_MEMORY_MB,
+    MIN_TIMEOUT_S,
+};
 
 /// Smallest `reserved_concurrency`.
 pub const MIN_RESERVED_CONCURRENCY: u32 = 1;
@@ -223,15 +215,16 @@ fn in_range<T: TryFrom<i64> + PartialOrd>(
         Ok(n) if range.contains(&n) => Ok(Some(n)),
         _ => Err(ManifestError::OutOfRange {
             at: src.at(value.span()),
-            function: function.to_owned(),
+            function: function.into(),
             field,
-            value: src.as_written(value.span()),
+            value: src.as_written(value.span()).into(),
+            fix: range_fix(field).into(),
         }),
     }
 }
 
-/// How to fix an out-of-range `field`, for [`ManifestError::OutOfRange`].
-pub(crate) fn range_fix(field: &str) -> String {
+/// How to fix an out-of-range `field` of a function table, for [`ManifestError::OutOfRange`].
+fn range_fix(field: &str) -> String {
     match field {
         "memory_mb" => format!(
             "use {MIN_MEMORY_MB} to {MAX_MEMORY_MB} \
@@ -242,8 +235,8 @@ pub(crate) fn range_fix(field: &str) -> String {
             "use {MIN_RESERVED_CONCURRENCY} to {MAX_RESERVED_CONCURRENCY} \
              (instances of this function running at once), or remove it to share the server's limit"
         ),
-        "async.retries" | "async.max_event_age_s" => crate::delivery::async_range_fix(field),
-        _ => "use a positive number, or remove `fuel` to run unmetered".to_owned(),
+        "fuel" => "use a positive number, or remove `fuel` to run unmetered".to_owned(),
+        other => format!("`{other}` has no range here"),
     }
 }
 

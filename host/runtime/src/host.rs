@@ -82,12 +82,7 @@ pub(crate) fn module_linker(
     Ok(linker)
 }
 
-/// Unix time in milliseconds.
-pub(crate) fn unix_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
-}
+pub(crate) use fnhost_core::unix_ms;
 
 impl fnhost::function::types::Host for ComponentState {}
 
@@ -123,10 +118,9 @@ async fn blocking<T: Send + 'static>(
     op: impl FnOnce(&dyn ObjectAccess) -> Result<T, ObjectFailure> + Send + 'static,
 ) -> Result<T, ObjectError> {
     let access = Arc::clone(access);
-    match tokio::task::spawn_blocking(move || op(access.as_ref())).await {
-        Ok(result) => result.map_err(to_wit),
-        Err(err) => Err(ObjectError::Io(format!("object call failed: {err}"))),
-    }
+    fnhost_core::blocking(move || op(access.as_ref()))
+        .await
+        .map_err(to_wit)
 }
 
 impl fnhost::function::objects::Host for ComponentState {

@@ -14,10 +14,11 @@
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), fnhost_runtime::RuntimeError> {
-//! use fnhost_runtime::{FunctionSpec, InvokeRequest, Runtime, RuntimeConfig};
+//! use fnhost_runtime::{FunctionSpec, InvokeRequest, Runtime, RuntimeConfig, Trigger};
 //! let runtime = Runtime::new(RuntimeConfig::new(".fnhost"));
 //! let hello = runtime.load(FunctionSpec::new("hello"), "hello.wasm".as_ref())?;
-//! let done = runtime.invoke(&hello, InvokeRequest::new(r#"{"name":"Ada"}"#)).await?;
+//! let event = InvokeRequest::new(r#"{"name":"Ada"}"#, Trigger::Cli);
+//! let done = runtime.invoke(&hello, event).await?;
 //! println!("{}", String::from_utf8_lossy(&done.payload()));
 //! eprint!("{}", done.log_text());
 //! # Ok(()) }
@@ -39,11 +40,12 @@ mod runtime;
 pub use cache::CacheStatus;
 pub use engine::{EPOCH_TICK, EngineClass, EngineSettings};
 pub use error::{Result, RuntimeError};
+pub use fnhost_core::{Lineage, Trigger};
 pub use function::{
     ACCOUNT, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, Function, FunctionKind, FunctionSpec, LoadInfo,
     REGION,
 };
-pub use invoke::{Invocation, InvokeRequest, Lineage, MAX_EVENT_BYTES, new_request_id};
+pub use invoke::{Invocation, InvokeRequest, MAX_EVENT_BYTES, new_request_id};
 pub use limits::{MemoryLimitExceeded, WASM32_MAX_BYTES};
 pub use logs::DEFAULT_LOG_CAP;
 pub use objects::{NoBuckets, ObjectAccess, ObjectFailure, ObjectMeta, WriteOrigin};

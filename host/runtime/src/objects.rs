@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-use crate::invoke::Lineage;
+use fnhost_core::Lineage;
 
 /// One object's metadata.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -19,14 +19,13 @@ fn job(n: usize) -> NewJob {
     NewJob {
         function: "thumbnail".to_owned(),
         payload: payload.into_bytes(),
-        source: "aws:s3".to_owned(),
+        trigger: fnhost_core::Trigger::S3,
         request_id: format!("6f1d0a52-3c4e-4b7a-9a1f-{n:012}"),
         max_attempts: 3,
         enqueued_at_ms: 1_000,
         expires_at_ms: 1_000 + 6 * 3_600_000,
         not_before_ms: 1_000,
-        chain_id: format!("chain-{n}"),
-        hop: 0,
+        lineage: fnhost_core::Lineage::root(&format!("chain-{n}")),
     }
 }
 

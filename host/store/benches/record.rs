@@ -43,7 +43,7 @@ fn record(n: u64) -> InvocationRecord {
         request_id: id,
         function: function.to_owned(),
         version: "$LATEST".to_owned(),
-        trigger: "http".to_owned(),
+        trigger: fnhost_core::Trigger::Http,
         started_at_ms: 1_700_000_000_000 + n / 30,
         duration_ms: 12.34,
         billed_ms: 13,

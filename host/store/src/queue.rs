@@ -14,6 +14,8 @@ use rusqlite::{Row, Transaction, params};
 use serde::{Deserialize, Serialize};
 use tracing::info;
 
+use fnhost_core::{Lineage, Trigger};
+
 use crate::CheckpointChange;
 use crate::checkpoints::apply_checkpoint_changes;
 use crate::error::{StoreError, TxError};
@@ -29,8 +31,9 @@ pub struct NewJob {
     pub function: String,
     /// The event, JSON.
     pub payload: Vec<u8>,
-    /// Where the event came from: `aws:s3`, `aws.events` or `lambda`.
-    pub source: String,
+    /// What delivered the event (a queued trigger: s3, schedule or api-event); stored as its
+    /// AWS event source.
+    pub trigger: Trigger,
     /// The request id every attempt uses.
     pub request_id: String,
     /// Attempts before the job is dead-lettered (1..=3).
@@ -42,9 +45,7 @@ pub struct NewJob {
     /// Not claimed before this (unix ms).
     pub not_before_ms: u64,
     /// The invocation chain the event belongs to (loop guard).
-    pub chain_id: String,
-    /// How many invocations deep in the chain this event is.
-    pub hop: u32,
+    pub lineage: Lineage,
 }
 
 /// A queued job, as [`Store::claim`] hands it out.
@@ -56,8 +57,8 @@ pub struct Job {
     pub function: String,
     /// The event, JSON.
     pub payload: Vec<u8>,
-    /// Where the event came from.
-    pub source: String,
+    /// What delivered the event.
+    pub trigger: Trigger,
     /// The request id every attempt uses.
     pub request_id: String,
     /// Attempts so far, including the one just claimed.
@@ -70,10 +71,8 @@ pub struct Job {
     pub expires_at_ms: u64,
     /// Not claimed before this (unix ms).
     pub not_before_ms: u64,
-    /// The invocation chain.
-    pub chain_id: String,
-    /// Depth in the chain.
-    pub hop: u32,
+    /// The invocation chain and this event's depth in it.
+    pub lineage: Lineage,
     /// The error of the previous attempt, if any.
     pub last_error: Option<String>,
 }
@@ -144,8 +143,8 @@ pub struct DeadLetter {
     pub function: String,
     /// The event, JSON.
     pub payload: Vec<u8>,
-    /// Where the event came from.
-    pub source: String,
+    /// What delivered the event.
+    pub trigger: Trigger,
     /// The request id.
     pub request_id: String,
     /// Attempts made.
@@ -156,10 +155,8 @@ pub struct DeadLetter {
     pub error: String,
     /// Why it was given up.
     pub reason: DeadReason,
-    /// The invocation chain.
-    pub chain_id: String,
-    /// Depth in the chain.
-    pub hop: u32,
+    /// The invocation chain and the event's depth in it.
+    pub lineage: Lineage,
     /// When the event was accepted (unix ms).
     pub enqueued_at_ms: u64,
     /// When it was given up (unix ms).
@@ -180,20 +177,35 @@ pub(crate) static CLAIM_SQL: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
+/// The trigger stored in column `i` as its AWS event source.
+fn get_trigger(row: &Row<'_>, i: usize) -> rusqlite::Result<Trigger> {
+    let source: String = row.get(i)?;
+    Trigger::from_event_source(&source).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+/// The lineage stored in columns `chain` (chain id) and `chain + 1` (hop).
+fn get_lineage(row: &Row<'_>, chain: usize) -> rusqlite::Result<Lineage> {
+    Ok(Lineage {
+        chain_id: row.get(chain)?,
+        hop: row.get(chain + 1)?,
+    })
+}
+
 fn job_from_row(row: &Row<'_>) -> rusqlite::Result<Job> {
     Ok(Job {
         id: row.get(0)?,
         function: row.get(1)?,
         payload: row.get(2)?,
-        source: row.get(3)?,
+        trigger: get_trigger(row, 3)?,
         request_id: row.get(4)?,
         attempts: row.get(5)?,
         max_attempts: row.get(6)?,
         enqueued_at_ms: get_u64(row, 7)?,
         expires_at_ms: get_u64(row, 8)?,
         not_before_ms: get_u64(row, 9)?,
-        chain_id: row.get(10)?,
-        hop: row.get(11)?,
+        lineage: get_lineage(row, 10)?,
         last_error: row.get(12)?,
     })
 }
@@ -210,14 +222,13 @@ fn dead_letter_from_row(row: &Row<'_>) -> rusqlite::Result<DeadLetter> {
         id: row.get(0)?,
         function: row.get(1)?,
         payload: row.get(2)?,
-        source: row.get(3)?,
+        trigger: get_trigger(row, 3)?,
         request_id: row.get(4)?,
         attempts: row.get(5)?,
         max_attempts: row.get(6)?,
         error: row.get(7)?,
         reason,
-        chain_id: row.get(9)?,
-        hop: row.get(10)?,
+        lineage: get_lineage(row, 9)?,
         enqueued_at_ms: get_u64(row, 11)?,
         failed_at_ms: get_u64(row, 12)?,
     })
@@ -235,14 +246,14 @@ fn insert_jobs(tx: &Transaction<'_>, jobs: &[NewJob]) -> rusqlite::Result<Vec<i6
             stmt.insert(params![
                 job.function,
                 job.payload,
-                job.source,
+                job.trigger.event_source(),
                 job.request_id,
                 job.max_attempts,
                 sql_u64(job.enqueued_at_ms),
                 sql_u64(job.expires_at_ms),
                 sql_u64(job.not_before_ms),
-                job.chain_id,
-                job.hop,
+                job.lineage.chain_id,
+                job.lineage.hop,
             ])
         })
         .collect()

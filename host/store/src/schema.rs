@@ -174,6 +174,12 @@ const MIGRATIONS: &[&str] = &[
     -- `fnhost logs` of one function, in id (so seq) order:
     CREATE INDEX invocations_logs ON invocations (function, id);
     "#,
+    // 3: the trigger of every record is one of fnhost_core::Trigger's names. Until then HTTP
+    // invocations were recorded without one, as 'unknown' (every other path named its trigger),
+    // so those rows are HTTP invocations.
+    r#"
+    UPDATE invocations SET trigger_type = 'http' WHERE trigger_type = 'unknown';
+    "#,
 ];
 
 /// The schema version this build writes and reads.
@@ -228,8 +234,7 @@ mod tests {
     use rusqlite::params_from_iter;
     use rusqlite::types::Value;
 
-    use crate::invocations::{invocation_sql, invocations_sql, usage_sql};
-    use crate::logs::logs_sql;
+    use crate::invocations::{invocation_sql, invocations_sql, logs_sql, usage_sql};
     use crate::queue::CLAIM_SQL;
     use crate::{Durability, InvocationQuery, LogQuery, Store};
 

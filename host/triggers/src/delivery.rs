@@ -12,13 +12,13 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use fnhost_core::unix_ms;
 use fnhost_dispatch::{DispatchError, Dispatcher};
-use fnhost_runtime::{InvokeRequest, Lineage};
+use fnhost_runtime::InvokeRequest;
 use fnhost_store::{DeadReason, Job, Store};
 use tokio::sync::Notify;
 
 use crate::blocking;
-use crate::clock::unix_ms;
 
 /// How the worker runs jobs.
 #[derive(Debug, Clone)]
@@ -45,25 +45,6 @@ impl Default for DeliveryConfig {
             poll: Duration::from_millis(500),
             notices: true,
         }
-    }
-}
-
-/// Source strings stored with jobs, as AWS names the services.
-pub mod source {
-    /// S3 event notifications.
-    pub const S3: &str = "aws:s3";
-    /// EventBridge schedules.
-    pub const SCHEDULE: &str = "aws.events";
-    /// `Invoke` with `InvocationType: Event`.
-    pub const LAMBDA: &str = "lambda";
-}
-
-/// The trigger name recorded with an invocation that came from a job of `source`.
-fn trigger_of(source: &str) -> &'static str {
-    match source {
-        source::S3 => "s3",
-        source::SCHEDULE => "schedule",
-        _ => "api-event",
     }
 }
 
@@ -222,11 +203,11 @@ impl Delivery {
     async fn deliver(&self, job: Job) {
         let inner = &self.inner;
         let now = unix_ms();
-        if job.hop >= inner.config.loop_hops {
+        if job.lineage.hop >= inner.config.loop_hops {
             let error = format!(
                 "loop detected: `{}` was invoked {} times by one chain of object writes (chain {}); \
                  the chain was stopped",
-                job.function, job.hop, job.chain_id
+                job.function, job.lineage.hop, job.lineage.chain_id
             );
             self.dead(job, error, DeadReason::LoopDetected).await;
             return;
@@ -237,16 +218,9 @@ impl Delivery {
             self.dead(job, error, DeadReason::EventTooOld).await;
             return;
         }
-        let request = InvokeRequest {
-            event: job.payload.clone().into(),
-            request_id: Some(job.request_id.clone()),
-            lineage: Some(Lineage {
-                chain_id: job.chain_id.clone(),
-                hop: job.hop,
-            }),
-            trigger: Some(trigger_of(&job.source)),
-            ..InvokeRequest::default()
-        };
+        let mut request = InvokeRequest::new(job.payload.clone(), job.trigger);
+        request.request_id = Some(job.request_id.clone());
+        request.lineage = Some(job.lineage.clone());
         match inner.dispatcher.invoke(&job.function, request).await {
             Ok(invocation) if invocation.outcome.is_ok() => self.finish(job).await,
             Ok(invocation) => {

@@ -25,8 +25,7 @@ use notify::{EventKind, RecursiveMode, Watcher as _};
 use tokio::sync::Notify;
 
 use crate::Subscription;
-use crate::clock::unix_ms;
-use crate::delivery::source;
+use fnhost_core::{Lineage, Trigger, unix_ms};
 
 /// How file events are detected.
 #[derive(Debug, Clone)]
@@ -621,11 +620,11 @@ impl State {
                 .get_or_insert_with(|| s3_event(change, object).to_string().into_bytes())
                 .clone();
             let request_id = fnhost_runtime::new_request_id();
-            let (chain_id, hop) = match origin.as_ref().and_then(|o| o.lineage.as_ref()) {
-                Some(lineage) => (lineage.chain_id.clone(), lineage.hop + 1),
-                None => (request_id.clone(), 0),
+            let lineage = match origin.as_ref().and_then(|o| o.lineage.as_ref()) {
+                Some(lineage) => lineage.next(),
+                None => Lineage::root(&request_id),
             };
-            jobs.push(sub.job(payload, source::S3, request_id, (chain_id, hop)));
+            jobs.push(sub.job(payload, Trigger::S3, request_id, lineage));
         }
         jobs
     }

@@ -10,13 +10,15 @@
 //! reconciles every bucket against its checkpoints, so files that changed while the host was
 //! down are delivered once.
 
-pub mod clock;
 pub mod delivery;
 pub mod fs;
 pub mod schedule;
 
-pub use delivery::{Delivery, DeliveryConfig, source};
+pub use delivery::{Delivery, DeliveryConfig};
 pub use fs::{FsTrigger, FsTriggerConfig};
+
+pub(crate) use fnhost_core::blocking;
+use fnhost_core::{Lineage, Trigger, unix_ms};
 pub use schedule::Scheduler;
 
 /// One function's interest in one trigger, with the function's async delivery settings.
@@ -52,34 +54,21 @@ impl<T: Clone + 'static> Subscription<T> {
     pub fn job(
         &self,
         payload: Vec<u8>,
-        source: &str,
+        trigger: Trigger,
         request_id: String,
-        chain: (String, u32),
+        lineage: Lineage,
     ) -> fnhost_store::NewJob {
-        let now = clock::unix_ms();
+        let now = unix_ms();
         fnhost_store::NewJob {
             function: self.function.clone(),
             payload,
-            source: source.to_owned(),
+            trigger,
             request_id,
             max_attempts: self.max_attempts,
             enqueued_at_ms: now,
             expires_at_ms: now + self.max_age_ms,
             not_before_ms: now,
-            chain_id: chain.0,
-            hop: chain.1,
+            lineage,
         }
-    }
-}
-
-/// Run blocking store or filesystem work off the async workers.
-pub(crate) async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, fnhost_store::StoreError> + Send + 'static,
-) -> Result<T, fnhost_store::StoreError> {
-    match tokio::task::spawn_blocking(work).await {
-        Ok(result) => result,
-        Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
-        // Cancelled: the runtime is shutting down.
-        Err(_) => std::future::pending().await,
     }
 }

@@ -14,7 +14,9 @@ use chrono::{DateTime, Utc};
 use fnhost_manifest::{Manifest, ScheduleTrigger};
 use fnhost_store::Store;
 
-use crate::delivery::{Delivery, source};
+use fnhost_core::{Lineage, Trigger};
+
+use crate::delivery::Delivery;
 use crate::{Subscription, blocking};
 
 /// One rule with its function's delivery settings.
@@ -135,8 +137,8 @@ impl Scheduler {
                 .into_bytes(),
         };
         let request_id = fnhost_runtime::new_request_id();
-        let chain = (request_id.clone(), 0);
-        let job = rule.job(payload, source::SCHEDULE, request_id.clone(), chain);
+        let lineage = Lineage::root(&request_id);
+        let job = rule.job(payload, Trigger::Schedule, request_id.clone(), lineage);
         self.delivery.track(&request_id);
         let store = self.store.clone();
         if let Err(err) = blocking(move || store.enqueue(&[job], &[])).await {

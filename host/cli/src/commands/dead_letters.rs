@@ -75,13 +75,17 @@ pub async fn run(globals: &Globals, args: Args) -> Result<bool> {
             } else {
                 println!("dead letter #{}", letter.id);
                 println!("function:   {}", letter.function);
-                println!("source:     {}", letter.source);
+                println!("trigger:    {}", letter.trigger);
+                println!("source:     {}", letter.trigger.event_source());
                 println!("request id: {}", letter.request_id);
                 println!("reason:     {}", letter.reason.as_str());
                 println!("attempts:   {} of {}", letter.attempts, letter.max_attempts);
                 println!("queued at:  {}", time(letter.enqueued_at_ms));
                 println!("failed at:  {}", time(letter.failed_at_ms));
-                println!("chain:      {} (hop {})", letter.chain_id, letter.hop);
+                println!(
+                    "chain:      {} (hop {})",
+                    letter.lineage.chain_id, letter.lineage.hop
+                );
                 println!("error:      {}", letter.error);
                 println!("event:\n{}", String::from_utf8_lossy(&letter.payload));
             }
@@ -92,7 +96,7 @@ pub async fn run(globals: &Globals, args: Args) -> Result<bool> {
                     "name the dead letters to re-drive (`fnhost dead-letters redrive 3 4`) or pass --all"
                 );
             }
-            let now = fnhost_triggers::clock::unix_ms();
+            let now = fnhost_core::unix_ms();
             let queued = store.redrive(&ids, function, now, now + REDRIVE_MAX_AGE_MS)?;
             if args.json {
                 println!("{}", json!({ "requeued": queued.len(), "jobs": queued }));
@@ -112,14 +116,15 @@ fn to_json(letter: &DeadLetter) -> serde_json::Value {
     json!({
         "id": letter.id,
         "function": letter.function,
-        "source": letter.source,
+        "trigger": letter.trigger,
+        "source": letter.trigger.event_source(),
         "requestId": letter.request_id,
         "reason": letter.reason.as_str(),
         "attempts": letter.attempts,
         "maxAttempts": letter.max_attempts,
         "error": letter.error,
-        "chainId": letter.chain_id,
-        "hop": letter.hop,
+        "chainId": letter.lineage.chain_id,
+        "hop": letter.lineage.hop,
         "enqueuedAt": time(letter.enqueued_at_ms),
         "failedAt": time(letter.failed_at_ms),
         "event": serde_json::from_slice::<serde_json::Value>(&letter.payload)

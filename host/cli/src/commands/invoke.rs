@@ -1,13 +1,16 @@
 //! `fnhost invoke NAME -e FILE|-`: one event through one function, like `sam local invoke`.
 //!
 //! The response payload goes to stdout; START, the function's log, END and REPORT go to
-//! stderr. The exit status is 1 when the function failed, 2 when it could not run.
+//! stderr. The exit status is 1 when the function failed, 2 when it could not run. The
+//! invocation is recorded in the state database with trigger `cli`, so `fnhost logs` and
+//! `fnhost usage` show it beside the host's own invocations.
 
 use std::io::{Read as _, Write as _};
 use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
-use fnhost_runtime::{InvokeRequest, Outcome};
+use fnhost_manifest::Manifest;
+use fnhost_runtime::{Invocation, InvokeRequest, Outcome, Trigger};
 use serde_json::json;
 
 use crate::builder;
@@ -45,6 +48,20 @@ fn read_event(path: Option<&PathBuf>) -> Result<Vec<u8>> {
     }
 }
 
+/// Keep the invocation's record and log in the state database. A failure to record is a
+/// warning: the invocation ran and its answer is printed all the same.
+async fn record(globals: &Globals, manifest: &Manifest, name: &str, done: &Invocation) {
+    let path = globals.store_path(manifest);
+    let record = fnhost_api::record::record(name, done);
+    let written = fnhost_core::blocking(move || {
+        fnhost_store::Store::open(&path).and_then(|store| store.record(&[record]))
+    })
+    .await;
+    if let Err(err) = written {
+        tracing::warn!(%err, "cannot record the invocation in the state database");
+    }
+}
+
 /// Run `fnhost invoke`.
 pub async fn run(globals: &Globals, args: Args) -> Result<bool> {
     let manifest = globals.manifest()?;
@@ -66,7 +83,10 @@ pub async fn run(globals: &Globals, args: Args) -> Result<bool> {
         .with_context(|| format!("cannot load function `{}`", args.name))?;
     tracing::info!(function = %args.name, cache = ?function.info().cache, "loaded");
 
-    let done = runtime.invoke(&function, InvokeRequest::new(event)).await?;
+    let done = runtime
+        .invoke(&function, InvokeRequest::new(event, Trigger::Cli))
+        .await?;
+    record(globals, &manifest, &args.name, &done).await;
     let payload = done.payload();
     if args.json {
         let payload_json = serde_json::from_slice::<serde_json::Value>(&payload)

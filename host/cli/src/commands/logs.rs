@@ -15,8 +15,9 @@ use crate::project::Globals;
 pub struct Args {
     /// The function.
     name: String,
-    /// Keep printing new lines as invocations finish (Ctrl-C to stop).
-    #[arg(long, short = 'f')]
+    /// Keep printing new lines as invocations finish (Ctrl-C to stop). No `-f`: that is the
+    /// global `--manifest`.
+    #[arg(long)]
     follow: bool,
     /// Only invocations started this long ago or later: `30s`, `10m`, `2h`, `1d`.
     #[arg(long, value_parser = parse_since)]
@@ -85,7 +86,7 @@ fn print(lines: &[LogLine], as_json: bool) {
                 .to_string();
             println!(
                 "{}",
-                json!({"seq": l.seq, "timestamp": ts, "requestId": l.request_id, "function": l.function, "line": l.line})
+                json!({"seq": l.seq, "timestamp": ts, "requestId": l.request_id, "function": l.function, "trigger": l.trigger, "line": l.line})
             );
         } else {
             println!("{}", l.line);

@@ -60,6 +60,7 @@ pub async fn run(globals: &Globals, args: Args) -> Result<bool> {
                     "billedMs": u.billed_ms,
                     "gbSeconds": u.gb_seconds,
                     "fuel": u.fuel,
+                    "triggers": u.triggers,
                     "costUsd": cost(u.requests, u.gb_seconds),
                 })
             })
@@ -81,17 +82,18 @@ pub async fn run(globals: &Globals, args: Args) -> Result<bool> {
         .unwrap_or(0)
         .max(8);
     println!(
-        "{:width$}  {:>10}  {:>7}  {:>14}  {:>12}",
+        "{:width$}  {:>10}  {:>7}  {:>14}  {:>12}  TRIGGERS",
         "FUNCTION", "REQUESTS", "ERRORS", "GB-SECONDS", "COST (USD)"
     );
     for u in &usage {
         println!(
-            "{:width$}  {:>10}  {:>7}  {:>14.6}  {:>12.7}",
+            "{:width$}  {:>10}  {:>7}  {:>14.6}  {:>12.7}  {}",
             u.function,
             u.requests,
             u.errors,
             u.gb_seconds,
-            cost(u.requests, u.gb_seconds)
+            cost(u.requests, u.gb_seconds),
+            triggers(&u.triggers)
         );
     }
     println!(
@@ -107,6 +109,15 @@ pub async fn run(globals: &Globals, args: Args) -> Result<bool> {
     );
     println!("(us-east-1 x86 on-demand: $0.20 per 1M requests, $0.0000166667 per GB-second)");
     Ok(true)
+}
+
+/// `http 12, s3 3`: requests by trigger, as the table shows them.
+fn triggers(counts: &std::collections::BTreeMap<fnhost_core::Trigger, u64>) -> String {
+    counts
+        .iter()
+        .map(|(trigger, n)| format!("{trigger} {n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]

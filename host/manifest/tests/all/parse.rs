@@ -124,8 +124,8 @@ fn inline_function_table() {
 
 #[test]
 fn env_header_table() {
-    let env = hello("\n[function.hello.env]\nA = \"1\"\n").env;
-    assert_eq!(env, BTreeMap::from([("A".to_owned(), "1".to_owned())]));
+    let env = hello("\n[function.hello.env]\nAB = \"1\"\n").env;
+    assert_eq!(env, BTreeMap::from([("AB".to_owned(), "1".to_owned())]));
 }
 
 #[test]
@@ -178,8 +178,8 @@ fn longest_name() {
 
 #[test]
 fn env_at_the_size_limit() {
-    // `{"K":"…"}`: 8 bytes of JSON plus the value.
-    let value = "v".repeat(4088);
-    let env = hello(&format!("env = {{ K = \"{value}\" }}\n")).env;
-    assert_eq!(env["K"].len(), 4088);
+    // `{"KK":"…"}`: 9 bytes of JSON plus the value.
+    let value = "v".repeat(4087);
+    let env = hello(&format!("env = {{ KK = \"{value}\" }}\n")).env;
+    assert_eq!(env["KK"].len(), 4087);
 }

@@ -131,8 +131,19 @@ fn invalid_watch_glob() {
 fn env_key_invalid() {
     assert_eq!(
         with("env = { \"1ST\" = \"x\" }\n"),
-        "fnhost.toml:5: function `hello`: env key `1ST` is invalid; \
-         start with a letter and use only letters, digits and `_`"
+        "fnhost.toml:5: function `hello`: env key `1ST` is invalid; use at least two \
+         characters, start with a letter and use only letters, digits and `_`"
+    );
+}
+
+/// Lambda's pattern is `[a-zA-Z]([a-zA-Z0-9_])+`: a single letter is refused here as the API
+/// refuses it (`tests/all/env_rule.rs` in fnhost-api checks the API side of the same rule).
+#[test]
+fn env_key_of_one_letter_is_invalid() {
+    assert_eq!(
+        with("env = { \"A\" = \"x\" }\n"),
+        "fnhost.toml:5: function `hello`: env key `A` is invalid; use at least two \
+         characters, start with a letter and use only letters, digits and `_`"
     );
 }
 
@@ -164,10 +175,10 @@ fn env_key_reserved_by_fnhost() {
 
 #[test]
 fn env_too_large() {
-    // `{"K":"…"}` is 8 bytes of JSON around the value.
-    let value = "v".repeat(4089);
+    // `{"KK":"…"}` is 9 bytes of JSON around the value.
+    let value = "v".repeat(4088);
     assert_eq!(
-        with(&format!("env = {{ K = \"{value}\" }}\n")),
+        with(&format!("env = {{ KK = \"{value}\" }}\n")),
         "fnhost.toml:5: function `hello`: env of `4097` bytes exceeded the 4KB limit \
          (4096 bytes of JSON); shorten or remove variables"
     );

@@ -24,14 +24,16 @@ pub fn job(function: &str, n: u32, not_before_ms: u64) -> NewJob {
     NewJob {
         function: function.to_owned(),
         payload: format!("{{\"n\":{n}}}").into_bytes(),
-        source: "aws:s3".to_owned(),
+        trigger: fnhost_core::Trigger::S3,
         request_id: format!("req-{function}-{n}"),
         max_attempts: 3,
         enqueued_at_ms: 1_000,
         expires_at_ms: 1_000 + 6 * 3_600_000,
         not_before_ms,
-        chain_id: format!("chain-{n}"),
-        hop: n % 4,
+        lineage: fnhost_core::Lineage {
+            chain_id: format!("chain-{n}"),
+            hop: n % 4,
+        },
     }
 }
 
@@ -41,7 +43,7 @@ pub fn record(function: &str, request_id: &str, started_at_ms: u64, log: &str) -
         request_id: request_id.to_owned(),
         function: function.to_owned(),
         version: "$LATEST".to_owned(),
-        trigger: "http".to_owned(),
+        trigger: fnhost_core::Trigger::Http,
         started_at_ms,
         duration_ms: 12.5,
         billed_ms: 13,

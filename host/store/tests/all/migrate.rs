@@ -194,7 +194,7 @@ fn a_version_1_database_keeps_its_logs() {
     }
 
     let store = Store::open_with(&path, Durability::Normal).unwrap();
-    assert_eq!(SCHEMA_VERSION, 2);
+    assert_eq!(SCHEMA_VERSION, 3);
     let conn = rusqlite::Connection::open(&path).unwrap();
     let version: i64 = conn
         .pragma_query_value(None, "user_version", |r| r.get(0))
@@ -279,4 +279,39 @@ fn a_version_1_database_keeps_its_logs() {
     assert_eq!(store.queue_depth().unwrap(), 1);
     assert_eq!(store.claim(10, 10).unwrap()[0].request_id, "job-1");
     assert_eq!(store.checkpoint("uploads", "k").unwrap().unwrap().size, 7);
+}
+
+/// Version 2 recorded HTTP invocations as `unknown` (the one path that named no trigger);
+/// migration 3 names them `http`, and every record reads back with a known trigger.
+#[test]
+fn a_version_2_database_gets_its_http_records_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fnhost.db");
+    Store::open_with(&path, Durability::Normal)
+        .unwrap()
+        .record(&[record("a", "web-0", 10, "START\n")])
+        .unwrap();
+    {
+        // Back to version 2 as it wrote HTTP records (schemas 2 and 3 have the same tables).
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute(
+            "INSERT INTO invocations (request_id, function, version, trigger_type, \
+             started_at_ms, duration_ms, billed_ms, memory_mb, max_memory_used_mb, fuel, \
+             error_type, log_line_count, log) \
+             VALUES ('web-1', 'a', '$LATEST', 'unknown', 20, 1.0, 1, 128, 1, NULL, NULL, 1, 'x\n')",
+            [],
+        )
+        .unwrap();
+        conn.pragma_update(None, "user_version", 2).unwrap();
+    }
+    let store = Store::open_with(&path, Durability::Normal).unwrap();
+    let web = store.invocation("web-1").unwrap().unwrap();
+    assert_eq!(web.trigger, fnhost_core::Trigger::Http);
+    let other = store.invocation("web-0").unwrap().unwrap();
+    assert_eq!(other.trigger, fnhost_core::Trigger::Http);
+    let usage = store.usage(None).unwrap();
+    assert_eq!(
+        usage[0].triggers,
+        std::collections::BTreeMap::from([(fnhost_core::Trigger::Http, 2)])
+    );
 }

@@ -42,8 +42,8 @@ fn lifecycle_claim_retry_dead_letter_complete() {
     assert_eq!(first.function, "a");
     assert_eq!(first.payload, b"{\"n\":1}");
     assert_eq!(first.request_id, "req-a-1");
-    assert_eq!(first.chain_id, "chain-1");
-    assert_eq!(first.hop, 1);
+    assert_eq!(first.lineage.chain_id, "chain-1");
+    assert_eq!(first.lineage.hop, 1);
     assert_eq!(first.last_error, None);
     // Claimed jobs are running: not claimable again, not counted as due.
     assert!(store.claim(200, 10).unwrap().is_empty());
@@ -196,8 +196,8 @@ fn redrive_moves_dead_letters_back() {
     );
     assert_eq!(moved.request_id, "req-a-2");
     assert_eq!(moved.payload, b"{\"n\":2}");
-    assert_eq!(moved.chain_id, "chain-2");
-    assert_eq!(moved.hop, 2);
+    assert_eq!(moved.lineage.chain_id, "chain-2");
+    assert_eq!(moved.lineage.hop, 2);
     assert_eq!(moved.max_attempts, 3);
     assert_eq!(moved.enqueued_at_ms, 100);
     assert_eq!(moved.not_before_ms, 100);

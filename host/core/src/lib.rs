@@ -1,0 +1,18 @@
+//! fnhost's shared vocabulary: the contracts and rules more than one crate needs, each written
+//! once.
+//!
+//! [`Trigger`] says what delivered an event (and whether it went through the durable queue);
+//! [`Lineage`] places an event in a chain of events that cause one another (the loop guard's
+//! input). [`limits`] holds Lambda's numbers (memory, timeout, payloads, environment size) and
+//! the identity fnhost reports in ARNs; [`env`] is Lambda's rule for environment variable
+//! names, used by the manifest and the API alike. [`unix_ms`] and [`blocking`] are the clock
+//! and the off-the-workers helper every crate shares.
+
+pub mod env;
+pub mod limits;
+mod task;
+mod trigger;
+
+pub use env::{EnvKeyProblem, check_env_key};
+pub use task::{blocking, unix_ms};
+pub use trigger::{Lineage, Trigger, UnknownTrigger};
