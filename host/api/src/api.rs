@@ -4,23 +4,23 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use bytes::Bytes;
 use fnhost_dispatch::Dispatcher;
+use fnhost_edge::{InFlight, percent_decode, read_body};
 use fnhost_store::{Recorder, Store};
-use http::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
+use http::header::{CONTENT_TYPE, HeaderValue};
 use http::request::Parts;
 use http::{Method, Request, Response, StatusCode};
-use http_body_util::{BodyExt as _, Full, Limited};
+use http_body_util::Full;
 use hyper::body::Body;
 use tokio::sync::Notify;
 
 use crate::code::CodeStore;
 use crate::error::ApiError;
 use crate::metrics::{Metrics, StoreGauges};
-use crate::sigv4::{Credentials, Verifier, percent_decode};
+use crate::sigv4::{Credentials, Verifier};
 
 /// Lambda's code storage quota per region: 75 GB.
 pub const DEFAULT_CODE_STORAGE_LIMIT: u64 = 75 * 1024 * 1024 * 1024;
@@ -28,9 +28,6 @@ pub const DEFAULT_CODE_STORAGE_LIMIT: u64 = 75 * 1024 * 1024 * 1024;
 pub const MAX_CODE_REQUEST_BYTES: usize = 70_167_211;
 /// Largest body of the other control-plane requests.
 const MAX_CONFIG_REQUEST_BYTES: usize = 1 << 20;
-/// Bytes of an oversized body read and thrown away before answering 413, so that a client
-/// still sending gets the answer instead of a reset connection.
-const MAX_DRAIN_BYTES: usize = 512 << 20;
 
 /// How to run the API.
 #[derive(Debug, Clone)]
@@ -74,7 +71,7 @@ pub struct Api {
     /// Serialises the writes of the control plane (the compile before them runs unlocked).
     pub(crate) writes: tokio::sync::Mutex<()>,
     pub(crate) started_ms: u64,
-    in_flight: AtomicUsize,
+    in_flight: InFlight,
 }
 
 impl std::fmt::Debug for Api {
@@ -155,20 +152,13 @@ pub(crate) fn query(parts: &Parts) -> BTreeMap<String, String> {
     map
 }
 
-/// Unix milliseconds now.
-pub(crate) fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
-}
+pub(crate) use fnhost_core::unix_ms as now_ms;
 
-/// Run blocking store or file work off the async workers.
+/// [`fnhost_core::blocking`] for store and file work that fails with an [`ApiError`].
 pub(crate) async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|e| ApiError::internal("a blocking task failed", e))?
+    fnhost_core::blocking(work).await
 }
 
 /// A JSON response.
@@ -211,7 +201,7 @@ impl Api {
             config,
             writes: tokio::sync::Mutex::new(()),
             started_ms: now_ms(),
-            in_flight: AtomicUsize::new(0),
+            in_flight: InFlight::new(),
         }
     }
 
@@ -225,9 +215,14 @@ impl Api {
         &self.dispatcher
     }
 
-    /// Requests being handled now.
+    /// Requests being handled now (counted by [`fnhost_edge::serve`]).
     pub fn in_flight(&self) -> usize {
-        self.in_flight.load(Ordering::Acquire)
+        self.in_flight.count()
+    }
+
+    /// The counter the accept loop keeps.
+    pub(crate) fn in_flight_counter(&self) -> &InFlight {
+        &self.in_flight
     }
 
     /// Answer one request; never fails (every error is a response).
@@ -236,7 +231,6 @@ impl Api {
         B: Body<Data = Bytes>,
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
-        let _in_flight = fnhost_http::InFlight::enter(&self.in_flight);
         let request_id = fnhost_runtime::new_request_id();
         let mut response = match self.serve_one(request, &request_id).await {
             Ok(response) => response,
@@ -269,7 +263,9 @@ impl Api {
         let (limit, op_name) = op
             .as_ref()
             .map_or((MAX_CONFIG_REQUEST_BYTES, "this"), Op::body_limit);
-        let body = read_body(&parts, body, limit, op_name).await?;
+        let body = read_body(&parts, body, limit)
+            .await
+            .map_err(|err| ApiError::unread_body(err, op_name))?;
         if let (Some(verifier), Some(pending)) = (&self.verifier, &pending) {
             verifier.verify(pending, &parts, &body)?;
         }
@@ -318,53 +314,6 @@ impl Api {
             HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
         );
         Ok(response)
-    }
-}
-
-/// Read the whole body up to `limit` bytes; past it, throw the rest away (up to a bound) and
-/// answer Lambda's 413 for the operation.
-async fn read_body<B>(parts: &Parts, body: B, limit: usize, op: &str) -> Result<Bytes, ApiError>
-where
-    B: Body<Data = Bytes>,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
-    let too_large = || {
-        ApiError::TooLarge(format!(
-            "Request must be smaller than {limit} bytes for the {op} operation"
-        ))
-    };
-    let declared = parts
-        .headers
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
-        drain(body).await;
-        return Err(too_large());
-    }
-    match Limited::new(body, limit).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(err) if err.is::<http_body_util::LengthLimitError>() => Err(too_large()),
-        Err(err) => Err(ApiError::InvalidContent(format!(
-            "cannot read the request body: {err}"
-        ))),
-    }
-}
-
-/// Read and drop up to [`MAX_DRAIN_BYTES`] of a body.
-async fn drain<B>(body: B)
-where
-    B: Body<Data = Bytes>,
-{
-    let mut body = std::pin::pin!(body);
-    let mut seen = 0usize;
-    while seen < MAX_DRAIN_BYTES {
-        match body.frame().await {
-            Some(Ok(frame)) => {
-                seen += frame.data_ref().map_or(0, |d| d.len());
-            }
-            _ => break,
-        }
     }
 }
 

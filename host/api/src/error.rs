@@ -13,6 +13,10 @@ use http::{Response, StatusCode};
 use http_body_util::Full;
 use serde_json::json;
 
+use fnhost_dispatch::DispatchError;
+use fnhost_edge::BodyError;
+use fnhost_runtime::RuntimeError;
+
 use crate::sigv4::AuthError;
 
 /// Why the API did not do what was asked.
@@ -74,7 +78,45 @@ pub enum ApiError {
     Internal(String),
 }
 
+impl From<DispatchError> for ApiError {
+    /// An invocation that never ran, as `Invoke` answers it.
+    fn from(err: DispatchError) -> Self {
+        match err {
+            DispatchError::UnknownFunction { name } => ApiError::NotFound {
+                arn: crate::name::arn(&name),
+            },
+            DispatchError::Throttled {
+                reason,
+                retry_after,
+                ..
+            } => ApiError::Throttled {
+                reason: reason.as_str(),
+                retry_after,
+            },
+            DispatchError::Runtime(RuntimeError::EventTooLarge { limit }) => {
+                ApiError::TooLarge(format!(
+                    "Request must be smaller than {limit} bytes for the InvokeFunction operation"
+                ))
+            }
+            DispatchError::Runtime(RuntimeError::InvalidEvent(e)) => {
+                ApiError::InvalidContent(format!("Could not parse request body into json: {e}"))
+            }
+            other => ApiError::internal("invoking", other),
+        }
+    }
+}
+
 impl ApiError {
+    /// A request body that was not read, as Lambda answers it for operation `op`.
+    pub(crate) fn unread_body(err: BodyError, op: &str) -> Self {
+        match err {
+            BodyError::TooLarge { limit } => ApiError::TooLarge(format!(
+                "Request must be smaller than {limit} bytes for the {op} operation"
+            )),
+            other => ApiError::InvalidContent(other.to_string()),
+        }
+    }
+
     /// Shorthand for an internal error with its cause.
     pub fn internal(what: &str, err: impl std::fmt::Display) -> Self {
         Self::Internal(format!("{what}: {err}"))

@@ -11,8 +11,8 @@
 //!
 //! Two [`fnhost_dispatch::LogSink`]s feed on every invocation of every trigger: [`Metrics`]
 //! (rendered at `GET /metrics` in Prometheus text format) and [`RecordSink`] (invocation
-//! records and logs in the store, for `fnhost logs` and `fnhost usage`). [`serve`] runs the
-//! listener and drains it on shutdown.
+//! records and logs in the store, for `fnhost logs` and `fnhost usage`). [`Api`] is a
+//! [`fnhost_edge::Handler`]: the edge's accept loop serves it and drains it on shutdown.
 
 mod api;
 pub mod code;
@@ -35,5 +35,4 @@ pub use invoke::{
 };
 pub use metrics::{Metrics, StoreGauges};
 pub use record::RecordSink;
-pub use server::{Drained, serve};
 pub use sigv4::{Credentials, Verifier};

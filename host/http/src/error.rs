@@ -6,6 +6,9 @@
 use std::time::Duration;
 
 use bytes::Bytes;
+use fnhost_dispatch::DispatchError;
+use fnhost_edge::BodyError;
+use fnhost_runtime::RuntimeError;
 use http::header::{CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 use http::{Response, StatusCode};
 use http_body_util::Full;
@@ -48,6 +51,35 @@ pub enum HttpError {
     /// fnhost could not run the function.
     #[error("{0}")]
     Internal(String),
+}
+
+impl From<BodyError> for HttpError {
+    fn from(err: BodyError) -> Self {
+        match err {
+            BodyError::TooLarge { limit } => HttpError::PayloadTooLarge { limit },
+            other => HttpError::BadRequest(other.to_string()),
+        }
+    }
+}
+
+impl From<DispatchError> for HttpError {
+    /// An invocation that never ran, as API Gateway answers it.
+    fn from(err: DispatchError) -> Self {
+        match err {
+            DispatchError::Throttled {
+                reason,
+                retry_after,
+                ..
+            } => HttpError::Throttled {
+                reason: reason.as_str().to_owned(),
+                retry_after,
+            },
+            DispatchError::Runtime(RuntimeError::EventTooLarge { limit }) => {
+                HttpError::PayloadTooLarge { limit }
+            }
+            other => HttpError::Internal(other.to_string()),
+        }
+    }
 }
 
 impl HttpError {

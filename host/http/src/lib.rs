@@ -5,8 +5,8 @@
 //! request into an API Gateway proxy event (HTTP API payload 2.0 by default, REST 1.0 per
 //! route), the [`fnhost_dispatch::Dispatcher`] runs it, and [`response`] maps the function's
 //! answer back to HTTP as API Gateway does. Every failure becomes a status in one place,
-//! [`error::HttpError::into_response`]. [`serve`] runs the hyper server until a shutdown signal
-//! and then drains in-flight requests.
+//! [`error::HttpError::into_response`]. [`App`] is a [`fnhost_edge::Handler`]: the accept loop, the
+//! body reader and the drain on shutdown are the edge's, shared with the admin listener.
 
 pub mod error;
 pub mod request;
@@ -16,4 +16,4 @@ mod server;
 
 pub use error::HttpError;
 pub use router::{RouteEntry, RouteMatch, Router};
-pub use server::{App, Drained, HEALTH_PATH, Handler, InFlight, ServerConfig, serve, serve_with};
+pub use server::{App, HEALTH_PATH, ServerConfig};

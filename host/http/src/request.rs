@@ -5,38 +5,11 @@ use std::net::SocketAddr;
 use bytes::Bytes;
 use fnhost_events::{HttpRequest, http_event};
 use http::request::Parts;
-use http_body_util::{BodyExt as _, Limited};
-use hyper::body::Body;
 
-use crate::error::HttpError;
 use crate::router::RouteMatch;
 
 /// Largest request body accepted: Lambda's 6 MB synchronous payload limit.
 pub const MAX_BODY_BYTES: usize = fnhost_runtime::MAX_EVENT_BYTES;
-
-/// Read the whole body, refusing more than `limit` bytes (by `Content-Length` before reading,
-/// and while reading for chunked bodies).
-pub async fn read_body<B>(parts: &Parts, body: B, limit: usize) -> Result<Bytes, HttpError>
-where
-    B: Body<Data = Bytes>,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
-    let declared = parts
-        .headers
-        .get(http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
-        return Err(HttpError::PayloadTooLarge { limit });
-    }
-    match Limited::new(body, limit).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(err) if err.is::<http_body_util::LengthLimitError>() => {
-            Err(HttpError::PayloadTooLarge { limit })
-        }
-        Err(err) => Err(HttpError::BadRequest(err.to_string())),
-    }
-}
 
 /// The event fields of a request that matched `route`.
 pub fn event_request(

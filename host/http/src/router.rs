@@ -9,6 +9,8 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use fnhost_edge::percent_decode;
+
 use fnhost_events::PayloadVersion;
 use fnhost_manifest::{HttpRoute, Manifest, Methods, PayloadFormat, Segment};
 
@@ -176,30 +178,6 @@ fn match_segments(segments: &[Segment], parts: &[&str]) -> Option<BTreeMap<Strin
         }
     }
     (parts.len() == segments.len()).then_some(params)
-}
-
-/// `%XX` escapes decoded (not `+`, which is literal in a path); invalid UTF-8 is replaced.
-fn percent_decode(s: &str) -> String {
-    if !s.contains('%') {
-        return s.to_owned();
-    }
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
-        match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
-            (b'%', Some(&h), Some(&l)) if hex(h).is_some() && hex(l).is_some() => {
-                out.push(hex(h).unwrap_or(0) << 4 | hex(l).unwrap_or(0));
-                i += 3;
-            }
-            (b, _, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]

@@ -1,26 +1,22 @@
-//! The server: accept loop, the request path, health, and drain on shutdown.
+//! The HTTP trigger's application: the request path from route to response, and health. The
+//! accept loop is [`fnhost_edge::serve`].
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
 use bytes::Bytes;
-use fnhost_dispatch::{DispatchError, Dispatcher};
-use fnhost_runtime::{InvokeRequest, Outcome, RuntimeError};
+use fnhost_dispatch::Dispatcher;
+use fnhost_edge::{Handler, InFlight, read_body};
+use fnhost_runtime::{InvokeRequest, Outcome, Trigger};
 use http::header::{CONTENT_TYPE, HeaderValue};
 use http::{Method, Request, Response};
 use http_body_util::Full;
 use hyper::body::Body;
-use hyper::service::service_fn;
-use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
-use tokio::net::TcpListener;
 
 use crate::error::HttpError;
-use crate::request::{MAX_BODY_BYTES, event_json, event_request, read_body};
+use crate::request::{MAX_BODY_BYTES, event_json, event_request};
 use crate::response::map_response;
 use crate::router::Router;
 
@@ -54,7 +50,7 @@ pub struct App {
     dispatcher: Arc<Dispatcher>,
     router: ArcSwap<Router>,
     config: ServerConfig,
-    in_flight: AtomicUsize,
+    in_flight: InFlight,
 }
 
 impl std::fmt::Debug for App {
@@ -66,24 +62,6 @@ impl std::fmt::Debug for App {
     }
 }
 
-/// Counts a request as in flight until dropped (both listeners' `in_flight` counters).
-#[derive(Debug)]
-pub struct InFlight<'a>(&'a AtomicUsize);
-
-impl<'a> InFlight<'a> {
-    /// Count one more request in `counter` until the guard is dropped.
-    pub fn enter(counter: &'a AtomicUsize) -> Self {
-        counter.fetch_add(1, Ordering::AcqRel);
-        Self(counter)
-    }
-}
-
-impl Drop for InFlight<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
-    }
-}
-
 impl App {
     /// An app serving `router` through `dispatcher`.
     pub fn new(dispatcher: Arc<Dispatcher>, router: Router, config: ServerConfig) -> Self {
@@ -91,7 +69,7 @@ impl App {
             dispatcher,
             router: ArcSwap::from_pointee(router),
             config,
-            in_flight: AtomicUsize::new(0),
+            in_flight: InFlight::new(),
         }
     }
 
@@ -110,9 +88,9 @@ impl App {
         &self.dispatcher
     }
 
-    /// Requests being handled now.
+    /// Requests being handled now (counted by [`fnhost_edge::serve`]).
     pub fn in_flight(&self) -> usize {
-        self.in_flight.load(Ordering::Acquire)
+        self.in_flight.count()
     }
 
     /// Answer one request; never fails (every error is a response).
@@ -121,7 +99,6 @@ impl App {
         B: Body<Data = Bytes>,
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
-        let _in_flight = InFlight::enter(&self.in_flight);
         let request_id = fnhost_runtime::new_request_id();
         let mut response = match self.route(request, remote, &request_id).await {
             Ok(response) => response,
@@ -160,24 +137,8 @@ impl App {
         let event = event_json(&event, &route);
         let invocation = self
             .dispatcher
-            .invoke(&route.function, InvokeRequest::new(event))
-            .await
-            .map_err(|err| match err {
-                DispatchError::Throttled {
-                    reason,
-                    retry_after,
-                    ..
-                } => HttpError::Throttled {
-                    reason: reason.as_str().to_owned(),
-                    retry_after,
-                },
-                DispatchError::Runtime(RuntimeError::EventTooLarge { .. }) => {
-                    HttpError::PayloadTooLarge {
-                        limit: fnhost_runtime::MAX_EVENT_BYTES,
-                    }
-                }
-                other => HttpError::Internal(other.to_string()),
-            })?;
+            .invoke(&route.function, InvokeRequest::new(event, Trigger::Http))
+            .await?;
         match &invocation.outcome {
             Outcome::Ok(payload) => map_response(payload, route.payload).map_err(|malformed| {
                 HttpError::BadGateway(format!(
@@ -214,31 +175,6 @@ impl App {
     }
 }
 
-/// How the drain after a shutdown signal ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Drained {
-    /// Requests in flight when the signal came.
-    pub in_flight: usize,
-    /// Requests still running when the grace period ran out (0 = a clean drain).
-    pub abandoned: usize,
-}
-
-/// What an accept loop serves: the HTTP trigger's [`App`], the Lambda API.
-pub trait Handler: Send + Sync + 'static {
-    /// Answer one request; never fails (every error is a response).
-    fn respond(
-        self: Arc<Self>,
-        request: Request<hyper::body::Incoming>,
-        remote: SocketAddr,
-    ) -> impl std::future::Future<Output = Response<Full<Bytes>>> + Send;
-    /// Requests being handled now.
-    fn requests_in_flight(&self) -> usize;
-    /// How long a client may take to send its headers.
-    fn header_read_timeout(&self) -> Duration;
-    /// How long in-flight requests may run after the shutdown signal.
-    fn drain_timeout(&self) -> Duration;
-}
-
 impl Handler for App {
     async fn respond(
         self: Arc<Self>,
@@ -248,8 +184,8 @@ impl Handler for App {
         self.handle(request, remote).await
     }
 
-    fn requests_in_flight(&self) -> usize {
-        self.in_flight()
+    fn in_flight(&self) -> &InFlight {
+        &self.in_flight
     }
 
     fn header_read_timeout(&self) -> Duration {
@@ -258,65 +194,5 @@ impl Handler for App {
 
     fn drain_timeout(&self) -> Duration {
         self.config.drain_timeout
-    }
-}
-
-/// Serve `app` on `listener` until `shutdown` completes, then stop accepting, let in-flight
-/// requests finish (up to the drain timeout) and close idle keep-alive connections.
-pub async fn serve(
-    listener: TcpListener,
-    app: Arc<App>,
-    shutdown: impl std::future::Future<Output = ()>,
-) -> Drained {
-    serve_with(listener, app, shutdown).await
-}
-
-/// [`serve`] for any [`Handler`].
-pub async fn serve_with<H: Handler>(
-    listener: TcpListener,
-    handler: Arc<H>,
-    shutdown: impl std::future::Future<Output = ()>,
-) -> Drained {
-    let graceful = GracefulShutdown::new();
-    let mut http = hyper::server::conn::http1::Builder::new();
-    http.timer(TokioTimer::new())
-        .header_read_timeout(handler.header_read_timeout())
-        .keep_alive(true);
-    tokio::pin!(shutdown);
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((stream, remote)) => {
-                    let _ = stream.set_nodelay(true);
-                    let handler = handler.clone();
-                    let service = service_fn(move |request| {
-                        let handler = handler.clone();
-                        async move { Ok::<_, Infallible>(handler.respond(request, remote).await) }
-                    });
-                    let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
-                    tokio::spawn(async move {
-                        if let Err(err) = connection.await {
-                            tracing::debug!(%remote, %err, "connection ended with an error");
-                        }
-                    });
-                }
-                Err(err) => {
-                    // Out of file descriptors and the like: back off instead of spinning.
-                    tracing::warn!(%err, "cannot accept a connection");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
-            },
-            () = &mut shutdown => break,
-        }
-    }
-    drop(listener);
-    let in_flight = handler.requests_in_flight();
-    let abandoned = match tokio::time::timeout(handler.drain_timeout(), graceful.shutdown()).await {
-        Ok(()) => 0,
-        Err(_) => handler.requests_in_flight(),
-    };
-    Drained {
-        in_flight,
-        abandoned,
     }
 }

@@ -167,7 +167,7 @@ impl Admin {
             tokio::spawn(prune(self.store.clone(), self.args.log_retention));
         }
         tokio::spawn(async move {
-            let drained = fnhost_api::serve(listener, api, super::signals()).await;
+            let drained = fnhost_edge::serve(listener, api, super::signals()).await;
             if drained.abandoned > 0 {
                 eprintln!(
                     "fnhost: admin API stopped with {} request(s) still running",
