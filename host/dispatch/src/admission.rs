@@ -6,10 +6,14 @@
 //! that many instances and never more. All other functions share the rest. An invocation that
 //! finds its gate full waits in a bounded queue for at most `queue_timeout`; past that, or when
 //! the queue itself is full, it is throttled (HTTP 429 with `Retry-After`), never failed.
+//!
+//! The reservations must leave at least one slot shared ([`check_reservations`], the one rule
+//! for start-up and reload alike): functions without a reservation, uploaded ones included,
+//! always have somewhere to run, and the gates never add up to more than the pool.
 
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -33,6 +37,39 @@ impl Default for AdmissionConfig {
             queue_timeout: Duration::from_millis(1000),
         }
     }
+}
+
+/// Reservations that do not leave a shared slot under `max_concurrency`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "reserved_concurrency adds up to {reserved} but max_concurrency is {max}; raise \
+     max_concurrency (--max-concurrency or [http] max_concurrency) or lower a function's \
+     reserved_concurrency so at least one slot is left for the functions without a reservation \
+     (including those uploaded through the API)"
+)]
+pub struct OverReserved {
+    /// The sum of the reservations.
+    pub reserved: u32,
+    /// The global limit.
+    pub max: u32,
+}
+
+/// The one rule for reservations: they add up to less than `max_concurrency`. Returns their
+/// sum.
+pub fn check_reservations(
+    max_concurrency: u32,
+    reservations: impl IntoIterator<Item = u32>,
+) -> Result<u32, OverReserved> {
+    let reserved = reservations
+        .into_iter()
+        .fold(0u32, |sum, n| sum.saturating_add(n));
+    if reserved >= max_concurrency {
+        return Err(OverReserved {
+            reserved,
+            max: max_concurrency,
+        });
+    }
+    Ok(reserved)
 }
 
 /// Which limit throttled an invocation, spelled as Lambda's `Reason` field.
@@ -79,7 +116,7 @@ impl fmt::Display for ThrottleReason {
 #[derive(Debug)]
 pub struct Gate {
     slots: Arc<Semaphore>,
-    size: u32,
+    size: AtomicU32,
     reserved: bool,
 }
 
@@ -87,26 +124,53 @@ impl Gate {
     fn new(size: u32, reserved: bool) -> Self {
         Self {
             slots: Arc::new(Semaphore::new(size as usize)),
-            size,
+            size: AtomicU32::new(size),
             reserved,
         }
     }
 
     /// Slots in this gate.
     pub fn size(&self) -> u32 {
-        self.size
+        self.size.load(Ordering::Acquire)
     }
 
     /// Slots in use now.
     pub fn in_use(&self) -> u32 {
-        self.size
+        self.size()
             .saturating_sub(self.slots.available_permits() as u32)
+    }
+
+    /// Grow or shrink the gate to `size` slots. Shrinking takes free slots at once and the
+    /// rest as running invocations end (waiting invocations queue behind that), so the gate
+    /// never lets more than `size` run once the running ones are done.
+    fn resize(&self, size: u32) {
+        let old = self.size.swap(size, Ordering::AcqRel);
+        if size > old {
+            self.slots.add_permits((size - old) as usize);
+        } else if old > size {
+            let excess = old - size;
+            let taken = self.slots.forget_permits(excess as usize) as u32;
+            if taken < excess {
+                let slots = self.slots.clone();
+                tokio::spawn(async move {
+                    if let Ok(permits) = slots.acquire_many_owned(excess - taken).await {
+                        permits.forget();
+                    }
+                });
+            }
+        }
     }
 
     /// Whether this is a function's reserved gate.
     pub fn is_reserved(&self) -> bool {
         self.reserved
     }
+}
+
+/// The shared gate's size under `max` with `reserved` set aside (never zero, even for
+/// reservations that were not checked).
+fn shared_slots(max: u32, reserved: u32) -> u32 {
+    max.saturating_sub(reserved).max(1)
 }
 
 /// A running invocation's slot; freed on drop.
@@ -134,10 +198,10 @@ impl Drop for Waiting {
 }
 
 impl Admission {
-    /// Limits with `reserved` slots set aside for functions with reserved concurrency; the
-    /// shared gate gets the rest (at least one).
+    /// Limits with `reserved` slots set aside for functions with reserved concurrency (checked
+    /// by [`check_reservations`]); the shared gate gets the rest.
     pub fn new(config: AdmissionConfig, reserved: u32) -> Self {
-        let shared = config.max_concurrency.saturating_sub(reserved).max(1);
+        let shared = shared_slots(config.max_concurrency, reserved);
         Self {
             config,
             shared: Arc::new(Gate::new(shared, false)),
@@ -161,6 +225,13 @@ impl Admission {
     /// The shared gate.
     pub fn shared(&self) -> &Arc<Gate> {
         &self.shared
+    }
+
+    /// Set aside `reserved` slots in all (a reload changed the reservations, already checked by
+    /// [`check_reservations`]): the shared gate grows or shrinks to the rest.
+    pub fn set_reserved(&self, reserved: u32) {
+        self.shared
+            .resize(shared_slots(self.config.max_concurrency, reserved));
     }
 
     /// Invocations waiting for a slot now.
@@ -248,6 +319,57 @@ mod tests {
             ThrottleReason::QueueFull
         );
         assert_eq!(started.elapsed(), Duration::ZERO);
+    }
+
+    #[test]
+    fn reservations_must_leave_a_shared_slot() {
+        assert_eq!(check_reservations(4, [1, 2]), Ok(3));
+        assert_eq!(check_reservations(4, []), Ok(0));
+        assert_eq!(
+            check_reservations(4, [2, 2]),
+            Err(OverReserved {
+                reserved: 4,
+                max: 4
+            })
+        );
+        assert_eq!(
+            check_reservations(4, [u32::MAX, 1]).unwrap_err().reserved,
+            u32::MAX
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_shared_gate_follows_the_reservations() {
+        let admission = Admission::new(config(4, 10, 100), 0);
+        let shared = admission.shared().clone();
+        let held: Vec<_> = admit_n(&admission, &shared, 3).await;
+        assert_eq!(shared.in_use(), 3);
+        // A reload reserves 2 of the 4 slots: the shared gate shrinks to 2, taking the free
+        // slot now and one more when a running invocation ends.
+        admission.set_reserved(2);
+        assert_eq!(shared.size(), 2);
+        drop(held);
+        tokio::task::yield_now().await;
+        let a = admission.admit(&shared).await.unwrap();
+        let b = admission.admit(&shared).await.unwrap();
+        assert_eq!(
+            admission.admit(&shared).await.unwrap_err(),
+            ThrottleReason::ConcurrentInvocationLimitExceeded,
+            "two shared slots once the reservation took its two"
+        );
+        drop((a, b));
+        // And back: the reservation is gone, all four are shared again.
+        admission.set_reserved(0);
+        let all: Vec<_> = admit_n(&admission, &shared, 4).await;
+        assert_eq!(all.len(), 4);
+    }
+
+    async fn admit_n(admission: &Admission, gate: &Gate, n: usize) -> Vec<Permit> {
+        let mut permits = Vec::new();
+        for _ in 0..n {
+            permits.push(admission.admit(gate).await.unwrap());
+        }
+        permits
     }
 
     #[tokio::test(start_paused = true)]

@@ -29,13 +29,3 @@ pub enum DispatchError {
     #[error(transparent)]
     Runtime(#[from] fnhost_runtime::RuntimeError),
 }
-
-/// A file-system watch could not be set up.
-#[derive(Debug, thiserror::Error)]
-#[error("cannot watch `{path}`: {reason}")]
-pub struct WatchError {
-    /// The path.
-    pub path: String,
-    /// What notify said.
-    pub reason: String,
-}

@@ -6,19 +6,17 @@
 //! invocation under the global and per-function concurrency limits of [`Admission`] (waiting in
 //! a bounded queue for a short time, then [`DispatchError::Throttled`]), runs it on the
 //! [`fnhost_runtime::Runtime`], and hands the log to a [`LogSink`] such as [`Console`].
-//! [`Watcher`] turns file-system notifications into debounced batches of changed paths for
-//! hot reload.
 
 mod admission;
 mod console;
 mod dispatcher;
 mod error;
 mod registry;
-mod watch;
 
-pub use admission::{Admission, AdmissionConfig, Gate, Permit, ThrottleReason};
+pub use admission::{
+    Admission, AdmissionConfig, Gate, OverReserved, Permit, ThrottleReason, check_reservations,
+};
 pub use console::{Console, LogSink, NoLogs, Tee, prefixed};
 pub use dispatcher::Dispatcher;
-pub use error::{DispatchError, WatchError};
+pub use error::DispatchError;
 pub use registry::{Deployed, Origin, Registry};
-pub use watch::Watcher;

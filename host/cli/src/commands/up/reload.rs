@@ -9,7 +9,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context as _, Result};
-use fnhost_dispatch::{Admission, Deployed, Origin, Registry, Watcher};
+use fnhost_dispatch::{Admission, Deployed, Origin, Registry};
+
+use super::watch::Watcher;
 use fnhost_http::{App, Router};
 use fnhost_manifest::Manifest;
 use fnhost_runtime::Runtime;
@@ -114,7 +116,7 @@ impl Reloader {
                     config.name,
                     &info.sha256[..12],
                     info.cache,
-                    info.init_duration.as_secs_f64() * 1000.0
+                    info.load_duration.as_secs_f64() * 1000.0
                 );
                 Some(deploy::deployed(
                     &self.admission,
@@ -148,11 +150,9 @@ impl Reloader {
                 return;
             }
         };
-        let max = self.admission.config().max_concurrency;
-        if reserved_total(&new) >= max {
+        if let Err(err) = reserved_total(&new, self.admission.config().max_concurrency) {
             eprintln!(
-                "fnhost: manifest reload refused: reserved_concurrency adds up to {} but max_concurrency is {max}; still serving the previous manifest",
-                reserved_total(&new)
+                "fnhost: manifest reload refused: {err}; still serving the previous manifest"
             );
             return;
         }
@@ -193,6 +193,14 @@ impl Reloader {
                 }
             }
         }
+        // The shared gate gives up (or gets back) what the reservations now take; a function
+        // that failed to reload keeps its previous gate, so the sum is taken over what runs.
+        self.admission.set_reserved(
+            table
+                .values()
+                .filter_map(|d| d.reserved_concurrency)
+                .fold(0u32, u32::saturating_add),
+        );
         // Added functions must be deployed before a route points at them, and removed ones
         // stay deployed until no route does: union, then routes, then the new table.
         let mut union = old;

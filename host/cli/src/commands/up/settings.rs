@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::{Result, bail};
-use fnhost_dispatch::AdmissionConfig;
+use fnhost_dispatch::{AdmissionConfig, OverReserved, check_reservations};
 use fnhost_http::ServerConfig;
 use fnhost_manifest::{HttpServerConfig as Http, Manifest};
 
@@ -110,33 +110,16 @@ impl Settings {
             },
         })
     }
-
-    /// Reserved concurrency must leave room under `max_concurrency` for the other functions.
-    pub fn check_reserved(&self, manifest: &Manifest) -> Result<()> {
-        let reserved = reserved_total(manifest);
-        let unreserved = manifest
-            .functions
-            .values()
-            .filter(|f| f.reserved_concurrency.is_none())
-            .count();
-        let max = self.admission.max_concurrency;
-        if reserved > max || (unreserved > 0 && reserved >= max) {
-            bail!(
-                "reserved_concurrency adds up to {reserved} but max_concurrency is {max}; \
-                 raise max_concurrency (--max-concurrency or [http] max_concurrency) or lower \
-                 a function's reserved_concurrency so at least one slot is left for the {unreserved} \
-                 function(s) without a reservation"
-            );
-        }
-        Ok(())
-    }
 }
 
-/// The sum of every function's reserved concurrency.
-pub fn reserved_total(manifest: &Manifest) -> u32 {
-    manifest
-        .functions
-        .values()
-        .filter_map(|f| f.reserved_concurrency)
-        .sum()
+/// The manifest's reservations checked against `max_concurrency` by the one rule
+/// ([`fnhost_dispatch::check_reservations`]), at start-up and on reload alike; their sum.
+pub fn reserved_total(manifest: &Manifest, max_concurrency: u32) -> Result<u32, OverReserved> {
+    check_reservations(
+        max_concurrency,
+        manifest
+            .functions
+            .values()
+            .filter_map(|f| f.reserved_concurrency),
+    )
 }
