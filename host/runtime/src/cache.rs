@@ -166,8 +166,8 @@ impl Stamp {
 }
 
 /// sha256 of source files by (canonical path, device, inode, size, mtime, ctime), so that a
-/// restart with an unchanged 20 MB Python component maps its artifact instead of spending
-/// ~25 ms reading and hashing the wasm.
+/// restart with an unchanged file maps its artifact instead of reading and hashing the whole
+/// wasm, which dominates a warm start of a large component such as a Python one.
 ///
 /// One small file per source, `<state>/sources/<sha256 of the path, 32 hex>`, holding
 /// `v1 DEV INO SIZE MTIME_NS CTIME_NS component|module SHA256`, a newline and the canonical
@@ -241,7 +241,7 @@ impl SourceIndex {
     }
 
     fn entry_path(&self, canonical: &Path) -> PathBuf {
-        let name = crate::function::sha256_hex(canonical.as_os_str().as_encoded_bytes());
+        let name = sha256_hex(canonical.as_os_str().as_encoded_bytes());
         self.dir.join(&name[..32])
     }
 }
@@ -274,6 +274,12 @@ fn parse_entry(entry: &[u8], canonical: &Path) -> Option<(Stamp, Digest)> {
         let sha256 = sha256.to_string();
         (stamp, Digest { sha256, component })
     })
+}
+
+/// sha256 as lowercase hex: artifact names and source digests.
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    hex::encode(sha2::Sha256::digest(bytes))
 }
 
 #[cfg(test)]

@@ -7,7 +7,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use wasmtime::Engine;
 use wasmtime::component::Component;
 use wasmtime_wasi::p2::bindings::CommandPre;
@@ -17,10 +16,7 @@ use crate::error::{Result, RuntimeError, one_line};
 use crate::host::{ComponentState, HandlerPre, ModuleState};
 use crate::objects::{NoBuckets, ObjectAccess};
 
-/// Lambda's default and limits, in MB and seconds.
-pub const DEFAULT_MEMORY_MB: u32 = 128;
-/// Default timeout in seconds.
-pub const DEFAULT_TIMEOUT_S: u32 = 3;
+pub use fnhost_core::limits::{ACCOUNT, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, REGION};
 
 /// What a function is allowed and given: the validated configuration the runtime needs.
 #[derive(Debug, Clone)]
@@ -95,9 +91,9 @@ pub struct LoadInfo {
     pub kind: FunctionKind,
     /// Whether the compiled artifact came from the cache.
     pub cache: CacheStatus,
-    /// Time to read, compile or load, and link.
+    /// Time to read, compile or load, and link (before any invocation; not an Init Duration).
     #[serde(serialize_with = "ms")]
-    pub init_duration: Duration,
+    pub load_duration: Duration,
 }
 
 fn ms<S: serde::Serializer>(d: &Duration, s: S) -> std::result::Result<S::Ok, S::Error> {
@@ -110,7 +106,7 @@ pub struct Function {
     pub(crate) pre: Pre,
     pub(crate) engine: Engine,
     pub(crate) info: LoadInfo,
-    pub(crate) init_pending: AtomicBool,
+    pub(crate) cold: AtomicBool,
     pub(crate) log_stream: String,
     pub(crate) log_group: String,
     pub(crate) arn: String,
@@ -142,11 +138,10 @@ impl Function {
         &self.engine
     }
 
-    /// The init duration, the first time it is asked for (Lambda reports it once per cold start).
-    pub(crate) fn take_init(&self) -> Option<Duration> {
-        self.init_pending
-            .swap(false, Ordering::AcqRel)
-            .then_some(self.info.init_duration)
+    /// Whether this is the loaded version's first invocation (its cold start), the first time
+    /// it is asked; false ever after.
+    pub(crate) fn take_cold_start(&self) -> bool {
+        self.cold.swap(false, Ordering::AcqRel)
     }
 
     /// `/aws/lambda/<name>`.
@@ -159,11 +154,6 @@ impl Function {
         &self.arn
     }
 }
-
-/// Region reported in ARNs, events and env vars.
-pub const REGION: &str = "us-east-1";
-/// Account id reported in ARNs (LocalStack's convention for a local account).
-pub const ACCOUNT: &str = "000000000000";
 
 /// The binary form of a function's code: WAT text is parsed, anything else must be wasm.
 pub(crate) fn wasm_bytes(path: &Path, raw: Vec<u8>) -> Result<Vec<u8>> {
@@ -184,11 +174,6 @@ pub(crate) fn wasm_bytes(path: &Path, raw: Vec<u8>) -> Result<Vec<u8>> {
         path: path.to_owned(),
         reason: "missing the `\\0asm` magic number; fnhost runs .wasm components, core modules and .wat text".into(),
     })
-}
-
-/// sha256 as lowercase hex.
-pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
 }
 
 /// Whether the binary is a component (layer 1) rather than a core module.
@@ -310,12 +295,12 @@ pub(crate) fn finish(
             sha256,
             kind: loaded.kind,
             cache,
-            init_duration: started.elapsed(),
+            load_duration: started.elapsed(),
         },
         spec,
         pre: loaded.pre,
         engine,
-        init_pending: AtomicBool::new(true),
+        cold: AtomicBool::new(true),
         log_stream,
         log_group,
         arn,

@@ -1,18 +1,22 @@
 //! Running one event: a fresh store with limits, instantiate, call, classify, report.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use serde::Serialize;
 use wasmtime::component::ResourceTable;
-use wasmtime::{Store, Trap, UpdateDeadline};
+use wasmtime::{InstancePre, Store, Trap, UpdateDeadline};
+use wasmtime_wasi::p2::bindings::CommandPre;
 use wasmtime_wasi::p2::pipe::MemoryInputPipe;
 use wasmtime_wasi::{I32Exit, WasiCtx, WasiCtxBuilder};
 
+use fnhost_core::{Lineage, Trigger};
+
 use crate::error::{Result, RuntimeError, one_line};
 use crate::function::{Function, Pre};
-use crate::host::{ComponentState, GuestContext, Metered, ModuleState, unix_ms};
+use crate::host::{ComponentState, GuestContext, HandlerPre, Metered, ModuleState, unix_ms};
 use crate::limits::{MemoryLimitExceeded, Meter};
 use crate::logs::CappedPipe;
 use crate::objects::WriteOrigin;
@@ -20,25 +24,10 @@ use crate::outcome::{MAX_RESPONSE_BYTES, Outcome};
 use crate::report::{Report, billed_ms};
 use crate::runtime::Runtime;
 
-/// Largest synchronous event (Lambda's 6 MB request limit).
-pub const MAX_EVENT_BYTES: usize = 6_291_456;
-
-/// Where an invocation sits in a chain of events that cause one another (a function writes an
-/// object, the write fires an S3 event, that event invokes a function, …).
-///
-/// The loop guard counts `hop`s along a chain and stops it past the configured limit, as
-/// Lambda's recursive loop detection does.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Lineage {
-    /// Id shared by every invocation of one chain (the first event's id).
-    pub chain_id: String,
-    /// How many events precede this one in the chain (the first event is hop 0).
-    pub hop: u32,
-}
+pub use fnhost_core::limits::MAX_EVENT_BYTES;
 
 /// One event to run.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct InvokeRequest {
     /// The event, JSON text.
     pub event: Bytes,
@@ -48,17 +37,19 @@ pub struct InvokeRequest {
     pub invoked_function_arn: Option<String>,
     /// The chain this event belongs to, when another event caused it.
     pub lineage: Option<Lineage>,
-    /// What delivered the event: `"http"`, `"s3"`, `"schedule"`, `"api"`, `"api-event"` or
-    /// `"cli"`; for logs and records.
-    pub trigger: Option<&'static str>,
+    /// What delivered the event; records, metrics and logs show it.
+    pub trigger: Trigger,
 }
 
 impl InvokeRequest {
-    /// A request for this event with a fresh request id.
-    pub fn new(event: impl Into<Bytes>) -> Self {
+    /// A request for an event that `trigger` delivered, with a fresh request id.
+    pub fn new(event: impl Into<Bytes>, trigger: Trigger) -> Self {
         Self {
             event: event.into(),
-            ..Self::default()
+            request_id: None,
+            invoked_function_arn: None,
+            lineage: None,
+            trigger,
         }
     }
 }
@@ -90,8 +81,7 @@ pub struct Invocation {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// What delivered the event, copied from the request.
-    #[serde(skip)]
-    pub trigger: Option<&'static str>,
+    pub trigger: Trigger,
     /// The chain the event belongs to, copied from the request.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lineage: Option<Lineage>,
@@ -149,6 +139,189 @@ struct Ended {
     outcome: Outcome,
     fuel_left: Option<u64>,
     detail: Option<String>,
+    /// How long instantiation (the guest's own initialisation included) took, when it ran.
+    instantiated: Option<Duration>,
+}
+
+impl Ended {
+    /// The end of a call stopped by the outer timer, inside a host call.
+    fn timed_out(function: &Function) -> Ended {
+        Ended {
+            outcome: timeout(function),
+            fuel_left: None,
+            detail: None,
+            instantiated: None,
+        }
+    }
+}
+
+/// The fuel left and whether the memory cap was hit, read from a store after its call.
+struct Spent {
+    fuel_left: Option<u64>,
+    exceeded: bool,
+}
+
+impl Spent {
+    fn of<T: Metered>(store: &mut Store<T>, metered: bool) -> Spent {
+        Spent {
+            // Asking an unmetered store for fuel builds an error (with a backtrace when
+            // RUST_BACKTRACE is set), which costs more than the rest of a small invocation.
+            fuel_left: metered.then(|| store.get_fuel().ok()).flatten(),
+            exceeded: store.data_mut().meter().exceeded(),
+        }
+    }
+}
+
+/// One event's run on a fresh instance: what every kind of guest needs.
+struct Run<'a> {
+    function: &'a Function,
+    request: &'a InvokeRequest,
+    request_id: &'a str,
+    deadline: Instant,
+    deadline_ms: u64,
+    log: &'a CappedPipe,
+    metered: bool,
+}
+
+impl Run<'_> {
+    /// A handler component: `handle(event, context)`.
+    async fn handler(&self, pre: &HandlerPre<ComponentState>, event: &str, meter: Meter) -> Ended {
+        let function = self.function;
+        let spec = &function.spec;
+        let ctx = GuestContext {
+            request_id: self.request_id.to_owned(),
+            function_name: spec.name.clone(),
+            function_version: spec.version.clone(),
+            invoked_function_arn: self
+                .request
+                .invoked_function_arn
+                .clone()
+                .unwrap_or_else(|| function.arn().to_owned()),
+            memory_limit_mb: spec.memory_mb,
+            deadline_ms: self.deadline_ms,
+            log_group_name: function.log_group().to_owned(),
+            log_stream_name: function.log_stream.clone(),
+        };
+        let wasi = self.wasi().build();
+        let mut store = self.component_store(wasi, meter);
+        let mut instantiated = None;
+        let result = async {
+            let started = Instant::now();
+            let handler = pre.instantiate_async(&mut store).await?;
+            instantiated = Some(started.elapsed());
+            handler.call_handle(&mut store, event, &ctx).await
+        }
+        .await;
+        let spent = Spent::of(&mut store, self.metered);
+        let outcome = match result {
+            Ok(Ok(body)) if body.len() > MAX_RESPONSE_BYTES => {
+                Outcome::ResponseTooLarge { size: body.len() }
+            }
+            Ok(Ok(body)) => Outcome::Ok(Bytes::from(body)),
+            Ok(Err(e)) => Outcome::FunctionError {
+                error_type: e.error_type,
+                message: e.error_message,
+                stack_trace: e.stack_trace,
+            },
+            Err(err) => return failed(function, err, spent, instantiated),
+        };
+        Ended {
+            outcome,
+            fuel_left: spent.fuel_left,
+            detail: None,
+            instantiated,
+        }
+    }
+
+    /// A WASI p2 command component (custom runtime): event on stdin, response on stdout.
+    async fn command(&self, pre: &CommandPre<ComponentState>, meter: Meter) -> Ended {
+        let stdout = CappedPipe::new(MAX_RESPONSE_BYTES + 1);
+        let wasi = self
+            .wasi()
+            .stdin(MemoryInputPipe::new(self.request.event.clone()))
+            .stdout(stdout.clone())
+            .build();
+        let mut store = self.component_store(wasi, meter);
+        let mut instantiated = None;
+        let result = async {
+            let started = Instant::now();
+            let command = pre.instantiate_async(&mut store).await?;
+            instantiated = Some(started.elapsed());
+            command.wasi_cli_run().call_run(&mut store).await
+        }
+        .await;
+        let spent = Spent::of(&mut store, self.metered);
+        let status = match result {
+            Ok(Ok(())) => Ok(0),
+            Ok(Err(())) => Ok(1),
+            Err(err) => Err(err),
+        };
+        exited(self.function, status, &stdout, spent, instantiated)
+    }
+
+    /// A WASI p1 core module (custom runtime): `_start`, event on stdin, response on stdout.
+    async fn module(&self, pre: &InstancePre<ModuleState>, meter: Meter) -> Ended {
+        let stdout = CappedPipe::new(MAX_RESPONSE_BYTES + 1);
+        let wasi = self
+            .wasi()
+            .stdin(MemoryInputPipe::new(self.request.event.clone()))
+            .stdout(stdout.clone())
+            .build_p1();
+        let mut store = Store::new(&self.function.engine, ModuleState { wasi, meter });
+        configure(&mut store, self.function, self.deadline);
+        let mut instantiated = None;
+        let result = async {
+            let started = Instant::now();
+            let instance = pre.instantiate_async(&mut store).await?;
+            instantiated = Some(started.elapsed());
+            let start = instance.get_typed_func::<(), ()>(&mut store, "_start")?;
+            start.call_async(&mut store, ()).await
+        }
+        .await;
+        let spent = Spent::of(&mut store, self.metered);
+        exited(
+            self.function,
+            result.map(|()| 0),
+            &stdout,
+            spent,
+            instantiated,
+        )
+    }
+
+    /// The WASI context every kind gets: Lambda's environment, the log as stdout and stderr.
+    fn wasi(&self) -> WasiCtxBuilder {
+        let function = self.function;
+        let mut builder = WasiCtx::builder();
+        builder
+            .envs(&function.base_env)
+            .env("AWS_REQUEST_ID", self.request_id)
+            .env("FNHOST_DEADLINE_MS", self.deadline_ms.to_string())
+            .arg(&function.spec.name)
+            .stdout(self.log.clone())
+            .stderr(self.log.clone());
+        builder
+    }
+
+    /// A component's store: WASI, the meter, the object grants and this event's write origin.
+    fn component_store(&self, wasi: WasiCtx, meter: Meter) -> Store<ComponentState> {
+        let function = self.function;
+        let origin = WriteOrigin {
+            function: function.spec.name.clone(),
+            request_id: self.request_id.to_owned(),
+            lineage: self.request.lineage.clone(),
+        };
+        let state = ComponentState {
+            wasi,
+            table: ResourceTable::new(),
+            meter,
+            deadline_ms: self.deadline_ms,
+            objects: function.spec.objects.clone(),
+            origin: Arc::new(origin),
+        };
+        let mut store = Store::new(&function.engine, state);
+        configure(&mut store, function, self.deadline);
+        store
+    }
 }
 
 impl Runtime {
@@ -157,134 +330,37 @@ impl Runtime {
     /// Errors are only for events that cannot be run (not JSON, too large); everything the
     /// guest does ends in an [`Outcome`].
     pub async fn invoke(&self, function: &Function, request: InvokeRequest) -> Result<Invocation> {
-        if request.event.len() > MAX_EVENT_BYTES {
-            return Err(RuntimeError::EventTooLarge {
-                limit: MAX_EVENT_BYTES,
-            });
-        }
-        let event = std::str::from_utf8(&request.event)
-            .map_err(|e| RuntimeError::InvalidEvent(format!("not UTF-8: {e}")))?;
-        serde_json::from_str::<serde::de::IgnoredAny>(event)
-            .map_err(|e| RuntimeError::InvalidEvent(e.to_string()))?;
-
+        let event = checked_event(&request.event)?;
         let spec = &function.spec;
-        let request_id = request.request_id.unwrap_or_else(new_request_id);
-        let lineage = request.lineage;
-        let init_duration = function.take_init();
+        let request_id = request.request_id.clone().unwrap_or_else(new_request_id);
+        // Lambda reports Init Duration once per cold start: here, a loaded version's first
+        // invocation, for the instantiation it waited for (never the compile before it).
+        let cold = function.take_cold_start();
         let started = Instant::now();
-        let deadline = started + spec.timeout;
-        let deadline_ms = unix_ms() + spec.timeout.as_millis() as u64;
         let meter = Meter::new(u64::from(spec.memory_mb) << 20);
         let peak = meter.peak_handle();
         let log = CappedPipe::new(self.config().log_cap);
-        // Asking an unmetered store for fuel builds an error (with a backtrace when
-        // RUST_BACKTRACE is set), which costs more than the rest of a small invocation.
-        let metered = spec.fuel.is_some();
-
-        let run = async {
+        let run = Run {
+            function,
+            request: &request,
+            request_id: &request_id,
+            deadline: started + spec.timeout,
+            deadline_ms: unix_ms() + spec.timeout.as_millis() as u64,
+            log: &log,
+            metered: spec.fuel.is_some(),
+        };
+        let ran = async {
             match &function.pre {
-                Pre::Handler(pre) => {
-                    let ctx = GuestContext {
-                        request_id: request_id.clone(),
-                        function_name: spec.name.clone(),
-                        function_version: spec.version.clone(),
-                        invoked_function_arn: request
-                            .invoked_function_arn
-                            .clone()
-                            .unwrap_or_else(|| function.arn().to_owned()),
-                        memory_limit_mb: spec.memory_mb,
-                        deadline_ms,
-                        log_group_name: function.log_group().to_owned(),
-                        log_stream_name: function.log_stream.clone(),
-                    };
-                    let wasi = wasi_builder(function, &request_id, deadline_ms, &log).build();
-                    let origin = write_origin(function, &request_id, &lineage);
-                    let mut store =
-                        component_store(function, wasi, origin, meter, deadline, deadline_ms);
-                    let result = async {
-                        let handler = pre.instantiate_async(&mut store).await?;
-                        handler.call_handle(&mut store, event, &ctx).await
-                    }
-                    .await;
-                    let fuel_left = metered.then(|| store.get_fuel().ok()).flatten();
-                    let exceeded = store.data().meter.exceeded();
-                    match result {
-                        Ok(Ok(body)) if body.len() > MAX_RESPONSE_BYTES => Ended {
-                            outcome: Outcome::ResponseTooLarge { size: body.len() },
-                            fuel_left,
-                            detail: None,
-                        },
-                        Ok(Ok(body)) => Ended {
-                            outcome: Outcome::Ok(Bytes::from(body)),
-                            fuel_left,
-                            detail: None,
-                        },
-                        Ok(Err(e)) => Ended {
-                            outcome: Outcome::FunctionError {
-                                error_type: e.error_type,
-                                message: e.error_message,
-                                stack_trace: e.stack_trace,
-                            },
-                            fuel_left,
-                            detail: None,
-                        },
-                        Err(err) => failed(function, err, exceeded, fuel_left),
-                    }
-                }
-                Pre::Command(pre) => {
-                    let stdout = CappedPipe::new(MAX_RESPONSE_BYTES + 1);
-                    let wasi = wasi_builder(function, &request_id, deadline_ms, &log)
-                        .stdin(MemoryInputPipe::new(request.event.clone()))
-                        .stdout(stdout.clone())
-                        .build();
-                    let origin = write_origin(function, &request_id, &lineage);
-                    let mut store =
-                        component_store(function, wasi, origin, meter, deadline, deadline_ms);
-                    let result = async {
-                        let command = pre.instantiate_async(&mut store).await?;
-                        command.wasi_cli_run().call_run(&mut store).await
-                    }
-                    .await;
-                    let fuel_left = metered.then(|| store.get_fuel().ok()).flatten();
-                    let exceeded = store.data().meter.exceeded();
-                    let status = match result {
-                        Ok(Ok(())) => Ok(0),
-                        Ok(Err(())) => Ok(1),
-                        Err(err) => Err(err),
-                    };
-                    exited(function, status, &stdout, exceeded, fuel_left)
-                }
-                Pre::Module(pre) => {
-                    let stdout = CappedPipe::new(MAX_RESPONSE_BYTES + 1);
-                    let wasi = wasi_builder(function, &request_id, deadline_ms, &log)
-                        .stdin(MemoryInputPipe::new(request.event.clone()))
-                        .stdout(stdout.clone())
-                        .build_p1();
-                    let mut store = Store::new(&function.engine, ModuleState { wasi, meter });
-                    configure(&mut store, function, deadline);
-                    let result = async {
-                        let instance = pre.instantiate_async(&mut store).await?;
-                        let start = instance.get_typed_func::<(), ()>(&mut store, "_start")?;
-                        start.call_async(&mut store, ()).await
-                    }
-                    .await;
-                    let fuel_left = metered.then(|| store.get_fuel().ok()).flatten();
-                    let exceeded = store.data().meter.exceeded();
-                    exited(function, result.map(|()| 0), &stdout, exceeded, fuel_left)
-                }
+                Pre::Handler(pre) => run.handler(pre, event, meter).await,
+                Pre::Command(pre) => run.command(pre, meter).await,
+                Pre::Module(pre) => run.module(pre, meter).await,
             }
         };
-
         // Epochs stop guest code at the deadline; this outer timer covers time blocked in host
         // calls (sleeps, I/O), where no wasm runs to check the epoch.
-        let ended = match tokio::time::timeout_at(deadline.into(), run).await {
-            Ok(ended) => ended,
-            Err(_) => Ended {
-                outcome: timeout(function),
-                fuel_left: None,
-                detail: None,
-            },
-        };
+        let ended = tokio::time::timeout_at(run.deadline.into(), ran)
+            .await
+            .unwrap_or_else(|_| Ended::timed_out(function));
         let duration = started.elapsed();
         let (log, log_dropped) = log.take();
         let report = Report {
@@ -293,10 +369,8 @@ impl Runtime {
             duration,
             billed_duration_ms: billed_ms(duration),
             memory_size_mb: spec.memory_mb,
-            max_memory_used_mb: peak
-                .load(std::sync::atomic::Ordering::Relaxed)
-                .div_ceil(1 << 20),
-            init_duration,
+            max_memory_used_mb: peak.load(Ordering::Relaxed).div_ceil(1 << 20),
+            init_duration: if cold { ended.instantiated } else { None },
             fuel_consumed: spec
                 .fuel
                 .map(|budget| budget.saturating_sub(ended.fuel_left.unwrap_or(0))),
@@ -309,56 +383,23 @@ impl Runtime {
             log_dropped,
             detail: ended.detail,
             trigger: request.trigger,
-            lineage,
+            lineage: request.lineage,
         })
     }
 }
 
-fn wasi_builder(
-    function: &Function,
-    request_id: &str,
-    deadline_ms: u64,
-    log: &CappedPipe,
-) -> WasiCtxBuilder {
-    let mut builder = WasiCtx::builder();
-    builder
-        .envs(&function.base_env)
-        .env("AWS_REQUEST_ID", request_id)
-        .env("FNHOST_DEADLINE_MS", deadline_ms.to_string())
-        .arg(&function.spec.name)
-        .stdout(log.clone())
-        .stderr(log.clone());
-    builder
-}
-
-/// The origin of this invocation's object writes.
-fn write_origin(function: &Function, request_id: &str, lineage: &Option<Lineage>) -> WriteOrigin {
-    WriteOrigin {
-        function: function.spec.name.clone(),
-        request_id: request_id.to_owned(),
-        lineage: lineage.clone(),
+/// The event as text, if it can be run: at most [`MAX_EVENT_BYTES`], UTF-8 and JSON.
+fn checked_event(event: &[u8]) -> Result<&str> {
+    if event.len() > MAX_EVENT_BYTES {
+        return Err(RuntimeError::EventTooLarge {
+            limit: MAX_EVENT_BYTES,
+        });
     }
-}
-
-fn component_store(
-    function: &Function,
-    wasi: WasiCtx,
-    origin: WriteOrigin,
-    meter: Meter,
-    deadline: Instant,
-    deadline_ms: u64,
-) -> Store<ComponentState> {
-    let state = ComponentState {
-        wasi,
-        table: ResourceTable::new(),
-        meter,
-        deadline_ms,
-        objects: function.spec.objects.clone(),
-        origin: Arc::new(origin),
-    };
-    let mut store = Store::new(&function.engine, state);
-    configure(&mut store, function, deadline);
-    store
+    let event = std::str::from_utf8(event)
+        .map_err(|e| RuntimeError::InvalidEvent(format!("not UTF-8: {e}")))?;
+    serde_json::from_str::<serde::de::IgnoredAny>(event)
+        .map_err(|e| RuntimeError::InvalidEvent(e.to_string()))?;
+    Ok(event)
 }
 
 fn configure<T: Metered>(store: &mut Store<T>, function: &Function, deadline: Instant) {
@@ -388,8 +429,8 @@ fn timeout(function: &Function) -> Outcome {
 fn failed(
     function: &Function,
     err: wasmtime::Error,
-    exceeded: bool,
-    fuel_left: Option<u64>,
+    spent: Spent,
+    instantiated: Option<Duration>,
 ) -> Ended {
     // The cause chain carries the wasm backtrace; the host's own stack is of no use to a user.
     let detail = Some(
@@ -398,7 +439,7 @@ fn failed(
             .collect::<Vec<_>>()
             .join("\n"),
     );
-    let outcome = if exceeded || err.downcast_ref::<MemoryLimitExceeded>().is_some() {
+    let outcome = if spent.exceeded || err.downcast_ref::<MemoryLimitExceeded>().is_some() {
         Outcome::OutOfMemory {
             cap_mb: u64::from(function.spec.memory_mb).min(crate::limits::WASM32_MAX_BYTES >> 20),
         }
@@ -425,8 +466,9 @@ fn failed(
     };
     Ended {
         outcome,
-        fuel_left,
+        fuel_left: spent.fuel_left,
         detail,
+        instantiated,
     }
 }
 
@@ -435,14 +477,14 @@ fn exited(
     function: &Function,
     status: wasmtime::Result<i32>,
     stdout: &CappedPipe,
-    exceeded: bool,
-    fuel_left: Option<u64>,
+    spent: Spent,
+    instantiated: Option<Duration>,
 ) -> Ended {
     let code = match status {
         Ok(code) => code,
         Err(err) => match err.downcast_ref::<I32Exit>() {
             Some(exit) => exit.0,
-            None => return failed(function, err, exceeded, fuel_left),
+            None => return failed(function, err, spent, instantiated),
         },
     };
     let (body, dropped) = stdout.take();
@@ -459,8 +501,9 @@ fn exited(
     };
     Ended {
         outcome,
-        fuel_left,
+        fuel_left: spent.fuel_left,
         detail: None,
+        instantiated,
     }
 }
 
@@ -486,7 +529,6 @@ fn command_error(stdout: &[u8]) -> Option<Outcome> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
     #[test]
     fn command_error_json_is_a_function_error() {

@@ -8,12 +8,12 @@ use std::time::{Instant, SystemTime};
 use wasmtime::Engine;
 use wasmtime::component::{Component, Linker};
 
-use crate::cache::{ArtifactCache, CacheStatus, Digest, SourceIndex, Stamp};
+use crate::cache::{ArtifactCache, CacheStatus, Digest, SourceIndex, Stamp, sha256_hex};
 use crate::engine::{EngineClass, EngineSettings, create_engine};
 use crate::error::{Result, RuntimeError, one_line};
 use crate::function::{
     Function, FunctionKind, FunctionSpec, finish, is_component, link_component, link_module,
-    sha256_hex, wasm_bytes,
+    wasm_bytes,
 };
 use crate::host::{ComponentState, ModuleState, component_linker, module_linker};
 use crate::logs::DEFAULT_LOG_CAP;

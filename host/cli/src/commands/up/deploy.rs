@@ -55,7 +55,7 @@ pub async fn load_all(
             eprintln!(
                 "compiled {} in {:.0} ms",
                 config.name,
-                info.init_duration.as_secs_f64() * 1000.0
+                info.load_duration.as_secs_f64() * 1000.0
             );
         }
         tracing::info!(function = %config.name, cache = ?info.cache, kind = ?info.kind, "loaded");
