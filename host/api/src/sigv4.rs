@@ -13,6 +13,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use fnhost_edge::percent_decode;
+
 use chrono::{DateTime, NaiveDateTime, Utc};
 use hmac::{Hmac, Mac};
 use http::request::Parts;
@@ -132,46 +134,35 @@ impl Verifier {
     /// Check what can be checked before the body arrives: a well-formed header, the key id,
     /// the scope and the clock skew.
     pub fn check_headers(&self, parts: &Parts, now: DateTime<Utc>) -> Result<Pending, AuthError> {
-        let header = parts
-            .headers
-            .get(http::header::AUTHORIZATION)
-            .ok_or(AuthError::Missing)?
-            .to_str()
-            .map_err(|_| AuthError::Incomplete("Authorization header is not ASCII".into()))?;
-        let fields = header.strip_prefix("AWS4-HMAC-SHA256 ").ok_or_else(|| {
-            AuthError::Incomplete(
-                "Authorization header requires the AWS4-HMAC-SHA256 algorithm".into(),
-            )
-        })?;
-        let (mut credential, mut signed, mut signature) = (None, None, None);
-        for field in fields.split(',') {
-            let (key, value) = field.trim().split_once('=').unwrap_or((field.trim(), ""));
-            match key {
-                "Credential" => credential = Some(value),
-                "SignedHeaders" => signed = Some(value),
-                "Signature" => signature = Some(value),
-                _ => {}
-            }
+        let auth = Authorization::parse(parts)?;
+        let scope = self.check_scope(auth.credential)?;
+        let amz_date = request_time(parts, scope.date, now)?;
+        let signed_headers: Vec<String> =
+            auth.signed_headers.split(';').map(str::to_owned).collect();
+        if !signed_headers.iter().any(|h| h == "host") {
+            return Err(AuthError::Incomplete(
+                "'Host' must be a 'SignedHeader' in the AWS Authorization.".into(),
+            ));
         }
-        let missing = |what: &str| {
-            AuthError::Incomplete(format!(
-                "Authorization header requires '{what}' parameter. Authorization={header_start}",
-                header_start = "AWS4-HMAC-SHA256"
-            ))
-        };
-        let credential = credential.ok_or_else(|| missing("Credential"))?;
-        let signed = signed.ok_or_else(|| missing("SignedHeaders"))?;
-        let signature = signature.ok_or_else(|| missing("Signature"))?;
-        let signature = hex::decode(signature).map_err(|_| AuthError::Mismatch)?;
+        Ok(Pending {
+            amz_date: amz_date.to_owned(),
+            scope: format!(
+                "{}/{}/{}/aws4_request",
+                scope.date, scope.region, scope.service
+            ),
+            date: scope.date.to_owned(),
+            region: scope.region.to_owned(),
+            signed_headers,
+            signature: auth.signature,
+        })
+    }
 
-        let mut scope_parts = credential.splitn(5, '/');
-        let (key_id, date, region, service, terminator) = (
-            scope_parts.next().unwrap_or_default(),
-            scope_parts.next().unwrap_or_default(),
-            scope_parts.next().unwrap_or_default(),
-            scope_parts.next().unwrap_or_default(),
-            scope_parts.next().unwrap_or_default(),
-        );
+    /// The credential scope `KEY/DATE/REGION/SERVICE/aws4_request`, checked: well formed, this
+    /// verifier's service, the configured key.
+    fn check_scope<'a>(&self, credential: &'a str) -> Result<Scope<'a>, AuthError> {
+        let mut fields = credential.splitn(5, '/');
+        let mut next = || fields.next().unwrap_or_default();
+        let (key_id, date, region, service, terminator) = (next(), next(), next(), next(), next());
         if terminator != "aws4_request" || date.len() != 8 || region.is_empty() {
             return Err(AuthError::Incomplete(format!(
                 "Credential should be scoped to a valid region, not '{region}'. Credential should be scoped with a valid terminator: 'aws4_request', not '{terminator}'."
@@ -186,54 +177,10 @@ impl Verifier {
         if key_id != self.credentials.access_key_id {
             return Err(AuthError::UnknownKey);
         }
-        let amz_date = parts
-            .headers
-            .get("x-amz-date")
-            .and_then(|v| v.to_str().ok())
-            .ok_or_else(|| {
-                AuthError::Incomplete(
-                    "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."
-                        .into(),
-                )
-            })?;
-        let when = NaiveDateTime::parse_from_str(amz_date, AMZ_DATE)
-            .map_err(|_| AuthError::Incomplete(format!("Invalid X-Amz-Date '{amz_date}'")))?
-            .and_utc();
-        if !amz_date.starts_with(date) {
-            return Err(AuthError::Incomplete(format!(
-                "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '{date}' != '{}'",
-                &amz_date[..8.min(amz_date.len())]
-            )));
-        }
-        let skew = chrono::Duration::from_std(MAX_SKEW).unwrap_or(chrono::Duration::MAX);
-        let fmt = |t: DateTime<Utc>| t.format(AMZ_DATE).to_string();
-        if when < now - skew {
-            return Err(AuthError::Expired(format!(
-                "Signature expired: {amz_date} is now earlier than {} ({} - 15 min.)",
-                fmt(now - skew),
-                fmt(now)
-            )));
-        }
-        if when > now + skew {
-            return Err(AuthError::Expired(format!(
-                "Signature not yet current: {amz_date} is still later than {} ({} + 15 min.)",
-                fmt(now + skew),
-                fmt(now)
-            )));
-        }
-        let signed_headers: Vec<String> = signed.split(';').map(str::to_owned).collect();
-        if !signed_headers.iter().any(|h| h == "host") {
-            return Err(AuthError::Incomplete(
-                "'Host' must be a 'SignedHeader' in the AWS Authorization.".into(),
-            ));
-        }
-        Ok(Pending {
-            amz_date: amz_date.to_owned(),
-            scope: format!("{date}/{region}/{service}/aws4_request"),
-            date: date.to_owned(),
-            region: region.to_owned(),
-            signed_headers,
-            signature,
+        Ok(Scope {
+            date,
+            region,
+            service,
         })
     }
 
@@ -346,6 +293,105 @@ fn canonical_query(query: &str) -> String {
         .join("&")
 }
 
+/// The fields of an `Authorization: AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…,
+/// Signature=…` header.
+struct Authorization<'a> {
+    credential: &'a str,
+    signed_headers: &'a str,
+    signature: Vec<u8>,
+}
+
+impl<'a> Authorization<'a> {
+    fn parse(parts: &'a Parts) -> Result<Authorization<'a>, AuthError> {
+        let header = parts
+            .headers
+            .get(http::header::AUTHORIZATION)
+            .ok_or(AuthError::Missing)?
+            .to_str()
+            .map_err(|_| AuthError::Incomplete("Authorization header is not ASCII".into()))?;
+        let fields = header.strip_prefix("AWS4-HMAC-SHA256 ").ok_or_else(|| {
+            AuthError::Incomplete(
+                "Authorization header requires the AWS4-HMAC-SHA256 algorithm".into(),
+            )
+        })?;
+        let (mut credential, mut signed, mut signature) = (None, None, None);
+        for field in fields.split(',') {
+            let (key, value) = field.trim().split_once('=').unwrap_or((field.trim(), ""));
+            match key {
+                "Credential" => credential = Some(value),
+                "SignedHeaders" => signed = Some(value),
+                "Signature" => signature = Some(value),
+                _ => {}
+            }
+        }
+        let missing = |what: &str| {
+            AuthError::Incomplete(format!(
+                "Authorization header requires '{what}' parameter. Authorization=AWS4-HMAC-SHA256"
+            ))
+        };
+        let credential = credential.ok_or_else(|| missing("Credential"))?;
+        let signed_headers = signed.ok_or_else(|| missing("SignedHeaders"))?;
+        let signature = signature.ok_or_else(|| missing("Signature"))?;
+        Ok(Authorization {
+            credential,
+            signed_headers,
+            signature: hex::decode(signature).map_err(|_| AuthError::Mismatch)?,
+        })
+    }
+}
+
+/// The date, region and service a credential is scoped to.
+struct Scope<'a> {
+    date: &'a str,
+    region: &'a str,
+    service: &'a str,
+}
+
+/// The request's `X-Amz-Date`, checked against the scope's `date` and within [`MAX_SKEW`] of
+/// `now`.
+fn request_time<'a>(
+    parts: &'a Parts,
+    date: &str,
+    now: DateTime<Utc>,
+) -> Result<&'a str, AuthError> {
+    let amz_date = parts
+        .headers
+        .get("x-amz-date")
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| {
+            AuthError::Incomplete(
+                "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."
+                    .into(),
+            )
+        })?;
+    let when = NaiveDateTime::parse_from_str(amz_date, AMZ_DATE)
+        .map_err(|_| AuthError::Incomplete(format!("Invalid X-Amz-Date '{amz_date}'")))?
+        .and_utc();
+    if !amz_date.starts_with(date) {
+        return Err(AuthError::Incomplete(format!(
+            "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '{date}' != '{}'",
+            &amz_date[..8.min(amz_date.len())]
+        )));
+    }
+    let skew = chrono::Duration::from_std(MAX_SKEW).unwrap_or(chrono::Duration::MAX);
+    let fmt = |t: DateTime<Utc>| t.format(AMZ_DATE).to_string();
+    if when < now - skew {
+        return Err(AuthError::Expired(format!(
+            "Signature expired: {amz_date} is now earlier than {} ({} - 15 min.)",
+            fmt(now - skew),
+            fmt(now)
+        )));
+    }
+    if when > now + skew {
+        return Err(AuthError::Expired(format!(
+            "Signature not yet current: {amz_date} is still later than {} ({} + 15 min.)",
+            fmt(now + skew),
+            fmt(now)
+        )));
+    }
+    Ok(amz_date)
+}
+
 /// SigV4's URI encoding: unreserved characters as they are, `/` too when `keep_slash`, every
 /// other byte as `%XX` in upper case.
 pub(crate) fn encode(text: &str, keep_slash: bool) -> String {
@@ -361,27 +407,6 @@ pub(crate) fn encode(text: &str, keep_slash: bool) -> String {
         }
     }
     out
-}
-
-/// `%XX` sequences to bytes (a `+` stays a `+`); invalid sequences are kept as they are.
-pub(crate) fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && let Some(hex) = bytes.get(i + 1..i + 3)
-            && let Ok(hex) = std::str::from_utf8(hex)
-            && let Ok(byte) = u8::from_str_radix(hex, 16)
-        {
-            out.push(byte);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]

@@ -100,9 +100,10 @@ pub(crate) fn validate_async(
         };
         integer_in(&value, range).ok_or_else(|| ManifestError::OutOfRange {
             at: src.at(value.span()),
-            function: function.to_owned(),
+            function: function.into(),
             field,
-            value: src.as_written(value.span()),
+            value: src.as_written(value.span()).into(),
+            fix: async_range_fix(field).into(),
         })
     };
     type Config = AsyncConfig;
@@ -178,6 +179,7 @@ fn events_field<T: TryFrom<i64> + PartialOrd>(
         at: src.at(value.span()),
         field,
         value: src.as_written(value.span()),
+        fix: events_range_fix(field).into(),
     })
 }
 
@@ -192,7 +194,7 @@ fn integer_in<T: TryFrom<i64> + PartialOrd>(
 }
 
 /// How to fix an out-of-range `async` field, for [`ManifestError::OutOfRange`].
-pub(crate) fn async_range_fix(field: &str) -> String {
+fn async_range_fix(field: &str) -> String {
     type Config = AsyncConfig;
     match field {
         "async.retries" => {
@@ -213,7 +215,7 @@ pub(crate) fn async_range_fix(field: &str) -> String {
 }
 
 /// How to fix an out-of-range `[events]` field, for [`ManifestError::EventsOutOfRange`].
-pub(crate) fn events_range_fix(field: &str) -> String {
+fn events_range_fix(field: &str) -> String {
     type Config = EventsConfig;
     let (min, max, meaning) = match field {
         "quiet_ms" => (

@@ -3,9 +3,6 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use crate::http::RouteError;
-use crate::s3::S3Trigger;
-
 /// Where in the manifest an error is: `fnhost.toml:7` (or `fnhost.toml:7:12`, or `fnhost.toml`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Location {
@@ -28,6 +25,24 @@ impl fmt::Display for Location {
         }
         Ok(())
     }
+}
+
+/// Two `s3` triggers that would both fire for some object, as
+/// [`ManifestError::OverlappingS3Triggers`] names them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct S3Overlap {
+    /// The bucket.
+    pub bucket: String,
+    /// The later trigger's function.
+    pub function: String,
+    /// The later trigger, as shown (events, prefix, suffix).
+    pub trigger: String,
+    /// The earlier trigger's function.
+    pub other_function: String,
+    /// The earlier trigger, as shown.
+    pub other_trigger: String,
+    /// The earlier trigger's line.
+    pub other_line: usize,
 }
 
 /// Why a manifest could not be loaded, or a function not found in it.
@@ -141,17 +156,19 @@ pub enum ManifestError {
     },
 
     /// A number outside its allowed range.
-    #[error("{at}: function `{function}`: {field} = `{value}` is out of range; {}", crate::function::range_fix(.field))]
+    #[error("{at}: function `{function}`: {field} = `{value}` is out of range; {fix}")]
     OutOfRange {
         /// The value's line.
         at: Location,
         /// The function.
-        function: String,
+        function: Box<str>,
         /// The key: `memory_mb`, `timeout_s`, `fuel`, `reserved_concurrency`, `async.retries`
         /// or `async.max_event_age_s`.
         field: &'static str,
         /// The value as written.
-        value: String,
+        value: Box<str>,
+        /// The allowed range and what the key means, written where the key is checked.
+        fix: Box<str>,
     },
 
     /// `source` does not name a `.wasm` or `.wat` file.
@@ -197,7 +214,7 @@ pub enum ManifestError {
 
     /// An env key that is not a valid variable name.
     #[error(
-        "{at}: function `{function}`: env key `{key}` is invalid; start with a letter and use only letters, digits and `_`"
+        "{at}: function `{function}`: env key `{key}` is invalid; use at least two characters, start with a letter and use only letters, digits and `_`"
     )]
     InvalidEnvKey {
         /// The key's line.
@@ -347,7 +364,7 @@ pub enum ManifestError {
     },
 
     /// A number in `[http]` outside its allowed range.
-    #[error("{at}: http.{field} = `{value}` is out of range; {}", crate::http::server_range_fix(.field))]
+    #[error("{at}: http.{field} = `{value}` is out of range; {fix}")]
     ServerOutOfRange {
         /// The value's line.
         at: Location,
@@ -355,6 +372,8 @@ pub enum ManifestError {
         field: &'static str,
         /// The value as written.
         value: String,
+        /// The allowed range and what the key means.
+        fix: Box<str>,
     },
 
     /// `[http] listen` is not an `ip:port` socket address.
@@ -520,21 +539,15 @@ pub enum ManifestError {
 
     /// Two `s3` triggers on one bucket that would both fire for some object (S3's overlap rule).
     #[error(
-        "{at}: s3 trigger of function `{function}` ({trigger}) overlaps the one of function `{other_function}` (line {}: {other_trigger}) on bucket `{}`: both would fire for some object; S3 rejects this too: make the prefixes or suffixes disjoint",
-        .other_trigger.line,
-        .trigger.bucket
+        "{at}: s3 trigger of function `{}` ({}) overlaps the one of function `{}` (line {}: {}) on bucket `{}`: both would fire for some object; S3 rejects this too: make the prefixes or suffixes disjoint",
+        .overlap.function, .overlap.trigger, .overlap.other_function, .overlap.other_line,
+        .overlap.other_trigger, .overlap.bucket
     )]
     OverlappingS3Triggers {
         /// The later trigger's `bucket` line.
         at: Location,
-        /// The later trigger's function.
-        function: Box<str>,
-        /// The later trigger.
-        trigger: Box<S3Trigger>,
-        /// The earlier trigger's function.
-        other_function: Box<str>,
-        /// The earlier trigger.
-        other_trigger: Box<S3Trigger>,
+        /// The two triggers.
+        overlap: Box<S3Overlap>,
     },
 
     /// A `schedule` expression that EventBridge would not accept.
@@ -594,7 +607,7 @@ pub enum ManifestError {
     },
 
     /// A number in `[events]` outside its allowed range.
-    #[error("{at}: events.{field} = `{value}` is out of range; {}", crate::delivery::events_range_fix(.field))]
+    #[error("{at}: events.{field} = `{value}` is out of range; {fix}")]
     EventsOutOfRange {
         /// The value's line.
         at: Location,
@@ -602,6 +615,8 @@ pub enum ManifestError {
         field: &'static str,
         /// The value as written.
         value: String,
+        /// The allowed range and what the key means.
+        fix: Box<str>,
     },
 
     /// [`Manifest::function`](crate::Manifest::function) was asked for a name the manifest lacks.
@@ -686,5 +701,73 @@ fn versions(supported: &[i64]) -> String {
     match numbers.len() {
         1 => format!("version {}", numbers[0]),
         _ => format!("versions {}", numbers.join(", ")),
+    }
+}
+
+/// Why a route is not a valid [`RoutePattern`](crate::RoutePattern); each message says how to
+/// fix it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RouteError {
+    /// The route is the empty string.
+    #[error("route is empty; write `/` for the root or a path such as `/hello`")]
+    Empty,
+    /// The route does not start with `/`.
+    #[error("a route starts with `/`; write `/{route}`")]
+    NoLeadingSlash {
+        /// The route as written.
+        route: String,
+    },
+    /// Two `/` in a row.
+    #[error("empty segment (`//`); remove the extra `/`")]
+    EmptySegment,
+    /// A `/` at the end of a route other than `/`.
+    #[error("trailing `/`; remove it (only the root route `/` ends with `/`)")]
+    TrailingSlash,
+    /// A `.` or `..` segment, which clients resolve away before sending the path.
+    #[error("segment `{segment}` never reaches the server (clients resolve it away); remove it")]
+    DotSegment {
+        /// `.` or `..`.
+        segment: String,
+    },
+    /// A literal segment with a character that cannot be matched literally.
+    #[error("segment `{segment}` contains {}", forbidden(*.character))]
+    ForbiddenCharacter {
+        /// The segment as written.
+        segment: String,
+        /// The first offending character.
+        character: char,
+    },
+    /// `{...}` whose name is empty or not made of letters, digits and `_`.
+    #[error("parameter `{segment}` needs a name of letters, digits and `_`, e.g. `{{id}}`")]
+    InvalidParamName {
+        /// The segment as written, braces included.
+        segment: String,
+    },
+    /// `{name+}` before the last segment.
+    #[error("`{segment}` matches the rest of the path, so it must be the last segment")]
+    ProxyNotLast {
+        /// The segment as written.
+        segment: String,
+    },
+    /// Two parameters with the same name.
+    #[error("parameter `{name}` appears twice; give each parameter its own name")]
+    DuplicateParam {
+        /// The repeated name.
+        name: String,
+    },
+}
+
+/// The rest of a [`RouteError::ForbiddenCharacter`] message: the character and the fix.
+fn forbidden(character: char) -> String {
+    match character {
+        '?' => "`?`; a route matches the path only, so remove the query string".to_owned(),
+        '#' => "`#`; a route matches the path only, so remove the fragment".to_owned(),
+        '*' => "`*`; to match the rest of the path, end the route with `{name+}`".to_owned(),
+        '{' | '}' => {
+            format!("`{character}`; a parameter is a whole segment, e.g. `/users/{{id}}`")
+        }
+        c if c.is_whitespace() => "whitespace; remove it".to_owned(),
+        c => format!("`{}`; remove it", c.escape_debug()),
     }
 }

@@ -17,7 +17,7 @@ use crate::{raw, spelling};
 
 pub use route::{RESERVED_PREFIX, RouteError, RoutePattern, Segment};
 pub use server::HttpServerConfig;
-pub(crate) use server::{range_fix as server_range_fix, validate as validate_server};
+pub(crate) use server::validate as validate_server;
 
 /// What `methods` may list, upper-case; `ANY` stands for all of them.
 const ALLOWED_METHODS: &[&str] = &[

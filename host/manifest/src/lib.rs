@@ -76,7 +76,7 @@ pub use bucket::{BucketConfig, ObjectGrants};
 pub use delivery::{AsyncConfig, EventsConfig};
 
 pub use env::{ENV_MAX_BYTES, is_reserved_env};
-pub use error::{BucketOverlap, Location, ManifestError};
+pub use error::{BucketOverlap, Location, ManifestError, S3Overlap};
 pub use function::{
     BuildConfig, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, FunctionConfig, MAX_MEMORY_MB,
     MAX_RESERVED_CONCURRENCY, MAX_TIMEOUT_S, MIN_MEMORY_MB, MIN_RESERVED_CONCURRENCY,

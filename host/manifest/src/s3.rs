@@ -8,7 +8,7 @@ use std::fmt;
 use toml::Spanned;
 
 use crate::bucket::{self, BucketConfig};
-use crate::error::ManifestError;
+use crate::error::{ManifestError, S3Overlap};
 use crate::function::FunctionConfig;
 use crate::source::Source;
 use crate::{raw, spelling};
@@ -268,10 +268,14 @@ pub(crate) fn check_overlaps<'a>(
         if let Some(&(other_function, _, other)) = earlier {
             return Err(ManifestError::OverlappingS3Triggers {
                 at: src.at_line(trigger.line),
-                function: function.into(),
-                trigger: Box::new(trigger.clone()),
-                other_function: other_function.into(),
-                other_trigger: Box::new(other.clone()),
+                overlap: Box::new(S3Overlap {
+                    bucket: trigger.bucket.clone(),
+                    function: function.to_owned(),
+                    trigger: trigger.to_string(),
+                    other_function: other_function.to_owned(),
+                    other_trigger: other.to_string(),
+                    other_line: other.line,
+                }),
             });
         }
     }

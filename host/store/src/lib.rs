@@ -18,13 +18,12 @@
 //!
 //! The `bundled` build compiles SQLite into the binary, so every machine runs the same SQLite
 //! and needs no system library. Statements are prepared once per connection and cached, and
-//! each hot query walks an index (pinned by a test). `benches/queue.rs` measured enqueue ->
-//! claim -> complete on a 2-core machine at about 6 µs per event in batches of 64, 12 µs with a
-//! checkpoint per event, 54 µs when every event is enqueued in its own transaction: far inside
-//! the file-watch goal of 2,000 events/s (500 µs per event). `benches/record.rs` measured
-//! recording at about 4 µs per invocation (batches of 512, 4-line logs, millions of rows in the
-//! table), against 30 µs when every log line was a row of its own and the random request ids
-//! had an index of their own.
+//! each hot query walks an index (pinned by a test). Jobs are enqueued, claimed and completed
+//! in batches, because a transaction per event costs several times a batched one; an
+//! invocation is one row holding its whole log, with no index on the random request ids,
+//! because a row per line and a UUID index made recording several times dearer.
+//! `benches/queue.rs` and `benches/record.rs` measure both; their figures, with the command
+//! and the date, are in `docs/performance.md`.
 //!
 //! The schema is versioned with `PRAGMA user_version`; opening a database written by a newer
 //! fnhost fails with [`StoreError::SchemaTooNew`].
@@ -36,7 +35,6 @@ mod checkpoints;
 mod error;
 mod functions;
 mod invocations;
-mod logs;
 mod queue;
 mod recorder;
 mod schema;
@@ -45,8 +43,9 @@ mod store;
 pub use checkpoints::{Checkpoint, CheckpointChange};
 pub use error::StoreError;
 pub use functions::{FunctionRecord, LATEST};
-pub use invocations::{InvocationQuery, InvocationRecord, Usage};
-pub use logs::{LINES_PER_INVOCATION, LogLine, LogQuery};
+pub use invocations::{
+    InvocationQuery, InvocationRecord, LINES_PER_INVOCATION, LogLine, LogQuery, Usage,
+};
 pub use queue::{DeadLetter, DeadReason, Job, NewJob, UnknownDeadReason};
 pub use recorder::{RECORDER_BATCH, RECORDER_CAPACITY, RECORDER_INTERVAL, Recorder};
 pub use store::{Durability, Store};

@@ -5,6 +5,8 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::str::FromStr;
 
+pub use crate::error::RouteError;
+
 /// Paths under this prefix belong to fnhost itself (its health endpoint); no route may claim them.
 pub const RESERVED_PREFIX: &str = "/.well-known/fnhost/";
 
@@ -26,73 +28,6 @@ pub enum Segment {
     Param(String),
     /// `{name+}`: the rest of the path (one or more segments), captured as `name`; always last.
     Proxy(String),
-}
-
-/// Why a route is not a valid [`RoutePattern`]; each message says how to fix it.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum RouteError {
-    /// The route is the empty string.
-    #[error("route is empty; write `/` for the root or a path such as `/hello`")]
-    Empty,
-    /// The route does not start with `/`.
-    #[error("a route starts with `/`; write `/{route}`")]
-    NoLeadingSlash {
-        /// The route as written.
-        route: String,
-    },
-    /// Two `/` in a row.
-    #[error("empty segment (`//`); remove the extra `/`")]
-    EmptySegment,
-    /// A `/` at the end of a route other than `/`.
-    #[error("trailing `/`; remove it (only the root route `/` ends with `/`)")]
-    TrailingSlash,
-    /// A `.` or `..` segment, which clients resolve away before sending the path.
-    #[error("segment `{segment}` never reaches the server (clients resolve it away); remove it")]
-    DotSegment {
-        /// `.` or `..`.
-        segment: String,
-    },
-    /// A literal segment with a character that cannot be matched literally.
-    #[error("segment `{segment}` contains {}", forbidden(*.character))]
-    ForbiddenCharacter {
-        /// The segment as written.
-        segment: String,
-        /// The first offending character.
-        character: char,
-    },
-    /// `{...}` whose name is empty or not made of letters, digits and `_`.
-    #[error("parameter `{segment}` needs a name of letters, digits and `_`, e.g. `{{id}}`")]
-    InvalidParamName {
-        /// The segment as written, braces included.
-        segment: String,
-    },
-    /// `{name+}` before the last segment.
-    #[error("`{segment}` matches the rest of the path, so it must be the last segment")]
-    ProxyNotLast {
-        /// The segment as written.
-        segment: String,
-    },
-    /// Two parameters with the same name.
-    #[error("parameter `{name}` appears twice; give each parameter its own name")]
-    DuplicateParam {
-        /// The repeated name.
-        name: String,
-    },
-}
-
-/// The rest of a [`RouteError::ForbiddenCharacter`] message: the character and the fix.
-fn forbidden(character: char) -> String {
-    match character {
-        '?' => "`?`; a route matches the path only, so remove the query string".to_owned(),
-        '#' => "`#`; a route matches the path only, so remove the fragment".to_owned(),
-        '*' => "`*`; to match the rest of the path, end the route with `{name+}`".to_owned(),
-        '{' | '}' => {
-            format!("`{character}`; a parameter is a whole segment, e.g. `/users/{{id}}`")
-        }
-        c if c.is_whitespace() => "whitespace; remove it".to_owned(),
-        c => format!("`{}`; remove it", c.escape_debug()),
-    }
 }
 
 impl RoutePattern {

@@ -111,12 +111,13 @@ fn in_range(
             at: src.at(value.span()),
             field,
             value: src.as_written(value.span()),
+            fix: range_fix(field).into(),
         }),
     }
 }
 
 /// How to fix an out-of-range `[http]` field, for [`ManifestError::ServerOutOfRange`].
-pub(crate) fn range_fix(field: &str) -> String {
+fn range_fix(field: &str) -> String {
     type Config = HttpServerConfig;
     let (range, meaning) = match field {
         "max_concurrency" => (

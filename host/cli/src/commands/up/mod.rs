@@ -6,13 +6,16 @@ mod deploy;
 mod reload;
 mod settings;
 mod triggers;
+mod watch;
 
 use std::sync::Arc;
 
 use anyhow::{Context as _, Result};
 use fnhost_dispatch::{Admission, Console, Dispatcher, LogSink, NoLogs, Registry};
-use fnhost_http::{App, HEALTH_PATH, Router, serve};
+use fnhost_edge::serve;
+use fnhost_http::{App, HEALTH_PATH, Router};
 use fnhost_runtime::{EngineSettings, Runtime, RuntimeConfig};
+use tokio::net::TcpListener;
 
 use crate::builder;
 use crate::project::{Globals, Objects};
@@ -23,53 +26,25 @@ pub use settings::Args;
 pub async fn run(globals: &Globals, args: Args) -> Result<bool> {
     let manifest = globals.manifest()?;
     let settings = settings::Settings::resolve(&args, &manifest)?;
-    settings.check_reserved(&manifest)?;
-
+    let reserved = settings::reserved_total(&manifest, settings.admission.max_concurrency)?;
     if !args.no_build {
-        let stale: Vec<_> = manifest
-            .functions
-            .values()
-            .filter(|f| builder::stale_reason(&manifest, f).is_some())
-            .collect();
-        if !stale.is_empty() {
-            builder::build(&manifest, &stale, false).await?;
-        }
+        build_stale(&manifest).await?;
     }
-
-    let mut runtime_config = RuntimeConfig::new(globals.state_dir(&manifest));
-    runtime_config.engine = EngineSettings {
-        max_instances: settings.admission.max_concurrency,
-        ..EngineSettings::default()
-    };
-    let runtime = Arc::new(Runtime::new(runtime_config));
-    let admission = Arc::new(Admission::new(
-        settings.admission,
-        settings::reserved_total(&manifest),
-    ));
-    let registry = Arc::new(Registry::new());
-    let objects = Objects::open(&manifest)?;
-    let store_path = globals.store_path(&manifest);
-    let store = fnhost_store::Store::open(&store_path)
-        .with_context(|| format!("cannot open the state database `{}`", store_path.display()))?;
-    let wake = Arc::new(tokio::sync::Notify::new());
-    let loaded = deploy::load_all(&runtime, &objects, &manifest).await?;
-    for (name, function) in loaded {
-        let config = &manifest.functions[&name];
-        registry.insert(&name, deploy::deployed(&admission, function, config, None));
-    }
+    let host = Host::deploy(globals, &manifest, &settings, reserved).await?;
 
     let logs: Arc<dyn LogSink> = if args.quiet {
         Arc::new(NoLogs)
     } else {
         Arc::new(Console::stdout())
     };
-    let admin = admin::Admin::prepare(&args.admin, &store, logs)?;
+    let admin = admin::Admin::prepare(&args.admin, &host.store, logs)?;
     let dispatcher = Arc::new(Dispatcher::new(
-        runtime.clone(),
-        registry.clone(),
-        admission.clone(),
+        host.runtime.clone(),
+        host.registry.clone(),
+        host.admission.clone(),
         admin.sink(),
     ));
+    let wake = Arc::new(tokio::sync::Notify::new());
     let _admin = admin
         .start(
             dispatcher.clone(),
@@ -78,30 +53,20 @@ pub async fn run(globals: &Globals, args: Args) -> Result<bool> {
             settings.server.drain_timeout,
         )
         .await?;
-    let router = Router::from_manifest(&manifest, |name| registry.get(name).is_some());
+    let router = Router::from_manifest(&manifest, |name| host.registry.get(name).is_some());
     let app = Arc::new(App::new(
         dispatcher.clone(),
         router,
         settings.server.clone(),
     ));
 
-    let listener = tokio::net::TcpListener::bind(settings.listen)
-        .await
-        .with_context(|| {
-            format!(
-                "cannot listen on `{}`; pick another address with --listen or FNHOST_LISTEN",
-                settings.listen
-            )
-        })?;
-    let local = listener
-        .local_addr()
-        .context("cannot read the bound address")?;
-    print_routes(&app.router(), registry.names().len());
+    let (listener, local) = bind(settings.listen).await?;
+    print_routes(&app.router(), host.registry.names().len());
     let triggers = triggers::start(
         &manifest,
-        &store,
-        dispatcher.clone(),
-        &objects,
+        &host.store,
+        dispatcher,
+        &host.objects,
         wake,
         args.quiet,
     )
@@ -110,11 +75,94 @@ pub async fn run(globals: &Globals, args: Args) -> Result<bool> {
     println!("listening on http://{local}");
 
     if !args.no_watch {
-        reload::spawn(manifest, runtime, objects, admission, app.clone())?;
+        reload::spawn(
+            manifest,
+            host.runtime,
+            host.objects,
+            host.admission,
+            app.clone(),
+        )?;
     }
 
     let drained = serve(listener, app, shutdown_signal()).await;
     let unfinished = triggers.shutdown(settings.server.drain_timeout).await;
+    report_drain(drained, unfinished, settings.server.drain_timeout);
+    Ok(true)
+}
+
+/// Build every function of the manifest whose output is missing or older than its sources.
+async fn build_stale(manifest: &fnhost_manifest::Manifest) -> Result<()> {
+    let stale: Vec<_> = manifest
+        .functions
+        .values()
+        .filter(|f| builder::stale_reason(manifest, f).is_some())
+        .collect();
+    if !stale.is_empty() {
+        builder::build(manifest, &stale, false).await?;
+    }
+    Ok(())
+}
+
+/// What runs the functions: engines sized by the limits, the registry with every manifest
+/// function loaded, their buckets and the state database.
+struct Host {
+    runtime: Arc<Runtime>,
+    admission: Arc<Admission>,
+    registry: Arc<Registry>,
+    objects: Objects,
+    store: fnhost_store::Store,
+}
+
+impl Host {
+    /// Open the state, compile or load every function and deploy it behind its gate.
+    async fn deploy(
+        globals: &Globals,
+        manifest: &fnhost_manifest::Manifest,
+        settings: &settings::Settings,
+        reserved: u32,
+    ) -> Result<Host> {
+        let mut runtime_config = RuntimeConfig::new(globals.state_dir(manifest));
+        runtime_config.engine = EngineSettings {
+            max_instances: settings.admission.max_concurrency,
+            ..EngineSettings::default()
+        };
+        let runtime = Arc::new(Runtime::new(runtime_config));
+        let admission = Arc::new(Admission::new(settings.admission, reserved));
+        let registry = Arc::new(Registry::new());
+        let objects = Objects::open(manifest)?;
+        let store_path = globals.store_path(manifest);
+        let store = fnhost_store::Store::open(&store_path).with_context(|| {
+            format!("cannot open the state database `{}`", store_path.display())
+        })?;
+        let loaded = deploy::load_all(&runtime, &objects, manifest).await?;
+        for (name, function) in loaded {
+            let config = &manifest.functions[&name];
+            registry.insert(&name, deploy::deployed(&admission, function, config, None));
+        }
+        Ok(Host {
+            runtime,
+            admission,
+            registry,
+            objects,
+            store,
+        })
+    }
+}
+
+/// Bind the HTTP listener; the address it got (port 0 picks one).
+async fn bind(listen: std::net::SocketAddr) -> Result<(TcpListener, std::net::SocketAddr)> {
+    let listener = TcpListener::bind(listen).await.with_context(|| {
+        format!("cannot listen on `{listen}`; pick another address with --listen or FNHOST_LISTEN")
+    })?;
+    let local = listener
+        .local_addr()
+        .context("cannot read the bound address")?;
+    Ok((listener, local))
+}
+
+/// Say how the drain went: requests abandoned past the grace period, queued events left to
+/// run at the next start.
+fn report_drain(drained: fnhost_edge::Drained, unfinished: usize, grace: std::time::Duration) {
     if unfinished > 0 {
         eprintln!(
             "fnhost: {unfinished} queued event(s) were still running; they run again at the next start"
@@ -124,7 +172,7 @@ pub async fn run(globals: &Globals, args: Args) -> Result<bool> {
         eprintln!(
             "fnhost: stopped with {} request(s) still running after {} s",
             drained.abandoned,
-            settings.server.drain_timeout.as_secs()
+            grace.as_secs()
         );
     } else {
         eprintln!(
@@ -132,7 +180,6 @@ pub async fn run(globals: &Globals, args: Args) -> Result<bool> {
             drained.in_flight
         );
     }
-    Ok(true)
 }
 
 fn print_routes(router: &Router, functions: usize) {

@@ -12,7 +12,22 @@ use std::time::Duration;
 use notify::{EventKind, RecursiveMode, Watcher as _};
 use tokio::sync::mpsc;
 
-use crate::error::WatchError;
+/// A file-system watch that could not be set up.
+#[derive(Debug)]
+pub struct WatchError {
+    /// The path (empty when the watcher itself failed).
+    pub path: String,
+    /// What notify said.
+    pub reason: String,
+}
+
+impl std::fmt::Display for WatchError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "cannot watch `{}`: {}", self.path, self.reason)
+    }
+}
+
+impl std::error::Error for WatchError {}
 
 /// Watches a set of files; changed paths arrive, debounced, on the receiver from [`Watcher::new`].
 pub struct Watcher {
