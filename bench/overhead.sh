@@ -3,6 +3,6 @@
 # CPU-heavy function, and timeout lateness. Prints criterion's figures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The guests (hello, cpu-burn, hostile-loop) are built with the bench, by fnhost-test-programs.
 rustup target add wasm32-wasip2 >/dev/null
-cargo build --profile guest --target wasm32-wasip2 -p hello -p cpu-burn -p hostile-loop
 cargo bench -p fnhost-runtime --bench overhead -- --warm-up-time 2 --measurement-time 5 "$@"

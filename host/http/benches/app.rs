@@ -2,7 +2,7 @@
 //! `Runtime::invoke` of `hello` with an HTTP API event, against `App::handle` for
 //! `GET /hello?name=bench` (routing, event building, admission, invoke, response mapping).
 //!
-//! Needs the hello guest: `cargo build --profile guest --target wasm32-wasip2 -p hello`.
+//! The hello guest is built with the bench (`fnhost-test-programs`).
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -18,11 +18,7 @@ use http_body_util::Full;
 
 fn bench(c: &mut Criterion) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let wasm = root.join("target/wasm32-wasip2/guest/hello.wasm");
-    assert!(
-        wasm.exists(),
-        "build the guest first: cargo build --profile guest --target wasm32-wasip2 -p hello"
-    );
+    let wasm = Path::new(fnhost_test_programs::HELLO).to_path_buf();
     let state = tempfile::tempdir().unwrap();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -81,7 +77,10 @@ fn bench(c: &mut Criterion) {
     group.bench_function("runtime-invoke", |b| {
         b.to_async(&rt).iter(|| async {
             let done = runtime
-                .invoke(&hello, InvokeRequest::new(event.clone()))
+                .invoke(
+                    &hello,
+                    InvokeRequest::new(event.clone(), fnhost_runtime::Trigger::Cli),
+                )
                 .await
                 .unwrap();
             assert!(done.outcome.is_ok());

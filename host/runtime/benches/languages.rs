@@ -2,9 +2,8 @@
 //! path (new store, instantiate, call, drop), and how fast a restarted host answers its first
 //! Python event when the compiled artifact is already cached.
 //!
-//! Needs the guests built: `bash .ci/guests.sh` (Python, JavaScript, C into target/guests/) and
-//! `cargo build --profile guest --target wasm32-wasip2 -p hello` (Rust). Run with
-//! `cargo bench -p fnhost-runtime --bench languages`.
+//! Needs the Python, JavaScript and C guests built by `bash .ci/guests.sh` (the Rust one is
+//! built with the bench). Run with `cargo bench -p fnhost-runtime --bench languages`.
 //!
 //! Goals (issue #6): Python hello <= 1.5 ms per event, QuickJS <= 0.3 ms, restart to first
 //! Python response < 50 ms.
@@ -14,30 +13,19 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group};
 use fnhost_runtime::{CacheStatus, FunctionSpec, InvokeRequest, Runtime, RuntimeConfig};
+use fnhost_test_programs::{C_HELLO, HELLO, JS_HELLO, PYTHON_HELLO, built};
 
-fn path(relative: &str, how: &str) -> PathBuf {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .join(relative);
-    assert!(p.exists(), "{} is missing: {how}", p.display());
-    p
-}
-
-/// (label, wasm, event) of each hello.
+/// (label, wasm) of each hello; a missing one fails with how to build it.
 fn hellos() -> Vec<(&'static str, PathBuf)> {
-    let guests = "build the guests with `bash .ci/guests.sh`";
-    vec![
-        (
-            "rust",
-            path(
-                "target/wasm32-wasip2/guest/hello.wasm",
-                "cargo build --profile guest --target wasm32-wasip2 -p hello",
-            ),
-        ),
-        ("c", path("target/guests/c-hello.wasm", guests)),
-        ("js-quickjs", path("target/guests/js-hello.wasm", guests)),
-        ("python", path("target/guests/python-hello.wasm", guests)),
+    [
+        ("rust", HELLO),
+        ("c", C_HELLO),
+        ("js-quickjs", JS_HELLO),
+        ("python", PYTHON_HELLO),
     ]
+    .into_iter()
+    .map(|(label, wasm)| (label, built(wasm).to_path_buf()))
+    .collect()
 }
 
 const EVENT: &str = r#"{"name":"bench"}"#;
@@ -75,7 +63,7 @@ fn one_shots(state: &Path) {
             .map_or(0, |e| e.metadata().unwrap().len());
         let started = Instant::now();
         let done = tokio
-            .block_on(runtime.invoke(&f, InvokeRequest::new(EVENT)))
+            .block_on(runtime.invoke(&f, InvokeRequest::new(EVENT, fnhost_runtime::Trigger::Cli)))
             .unwrap();
         assert!(done.outcome.is_ok(), "{label}: {:?}", done.outcome);
         println!(
@@ -91,19 +79,19 @@ fn one_shots(state: &Path) {
 /// A host restarted with a warm artifact cache: new runtime (engines), load from the cache,
 /// first event. In-process, so it excludes exec and the CLI's own start-up.
 fn restart_to_first_response(state: &Path) {
-    let wasm = path("target/guests/python-hello.wasm", "bash .ci/guests.sh");
+    let wasm = built(PYTHON_HELLO);
     let tokio = rt();
     let mut runs = Vec::new();
     for _ in 0..15 {
         let started = Instant::now();
         let runtime = Runtime::new(RuntimeConfig::new(state));
         let f = runtime
-            .load(FunctionSpec::new("python-hello"), &wasm)
+            .load(FunctionSpec::new("python-hello"), wasm)
             .unwrap();
         assert_eq!(f.info().cache, CacheStatus::Hit);
         let loaded = started.elapsed();
         let done = tokio
-            .block_on(runtime.invoke(&f, InvokeRequest::new(EVENT)))
+            .block_on(runtime.invoke(&f, InvokeRequest::new(EVENT, fnhost_runtime::Trigger::Cli)))
             .unwrap();
         assert!(done.outcome.is_ok());
         runs.push((started.elapsed(), loaded, done.report.duration));
@@ -134,12 +122,14 @@ fn per_event(c: &mut Criterion) {
         let f = runtime.load(FunctionSpec::new(label), &wasm).unwrap();
         // The first call per function pays page faults of its memory image; steady state after.
         tokio
-            .block_on(runtime.invoke(&f, InvokeRequest::new(EVENT)))
+            .block_on(runtime.invoke(&f, InvokeRequest::new(EVENT, fnhost_runtime::Trigger::Cli)))
             .unwrap();
         group.bench_function(label, |b| {
             b.iter(|| {
                 let done = tokio
-                    .block_on(runtime.invoke(&f, InvokeRequest::new(EVENT)))
+                    .block_on(
+                        runtime.invoke(&f, InvokeRequest::new(EVENT, fnhost_runtime::Trigger::Cli)),
+                    )
                     .unwrap();
                 assert!(done.outcome.is_ok());
                 done

@@ -2,13 +2,14 @@
 //! work (new store, instantiate, call `handle` of `hello`) in the same run, plus fuel's cost on
 //! a CPU-heavy function and how late the timeout fires for a CPU loop.
 //!
-//! Needs the guests built: `cargo build --profile guest --target wasm32-wasip2 -p hello -p cpu-burn -p hostile-loop`.
+//! The guests are built with the bench (`fnhost-test-programs`).
 
-use std::path::PathBuf;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group};
 use fnhost_runtime::{FunctionSpec, InvokeRequest, Runtime, RuntimeConfig};
+use fnhost_test_programs::{CPU_BURN, HELLO, HOSTILE_LOOP};
 
 mod bare {
     wasmtime::component::bindgen!({ world: "handler", path: "../../wit" });
@@ -70,21 +71,9 @@ mod bare {
     }
 }
 
-fn guest(name: &str) -> PathBuf {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../target/wasm32-wasip2/guest")
-        .join(format!("{name}.wasm"));
-    assert!(
-        p.exists(),
-        "{} missing: build the guests first (see the file header)",
-        p.display()
-    );
-    p
-}
-
 /// `hello` linked the plain way: WASI p2 (sync) and the world's imports.
 fn bare_pre(engine: &wasmtime::Engine) -> bare::HandlerPre<bare::State> {
-    let component = wasmtime::component::Component::from_file(engine, guest("hello")).unwrap();
+    let component = wasmtime::component::Component::from_file(engine, HELLO).unwrap();
     let mut linker = wasmtime::component::Linker::<bare::State>::new(engine);
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker).unwrap();
     bare::Handler::add_to_linker::<bare::State, wasmtime::component::HasSelf<bare::State>>(
@@ -129,7 +118,7 @@ fn per_event(c: &mut Criterion) {
     let state = tempfile::tempdir().unwrap();
     let runtime = Runtime::new(RuntimeConfig::new(state.path()));
     let hello = runtime
-        .load(FunctionSpec::new("hello"), &guest("hello"))
+        .load(FunctionSpec::new("hello"), Path::new(HELLO))
         .unwrap();
 
     // Bare again, but on fnhost's engine (pooling, keep-resident, epochs): what is left is
@@ -155,7 +144,10 @@ fn per_event(c: &mut Criterion) {
     group.bench_function("fnhost-invoke", |b| {
         b.iter(|| {
             let done = rt
-                .block_on(runtime.invoke(&hello, InvokeRequest::new(EVENT)))
+                .block_on(runtime.invoke(
+                    &hello,
+                    InvokeRequest::new(EVENT, fnhost_runtime::Trigger::Cli),
+                ))
                 .unwrap();
             assert!(done.outcome.is_ok());
             done
@@ -168,16 +160,18 @@ fn per_event(c: &mut Criterion) {
     group.sample_size(20);
     let burn = r#"{"n":300000}"#;
     let plain = runtime
-        .load(FunctionSpec::new("cpu-burn"), &guest("cpu_burn"))
+        .load(FunctionSpec::new("cpu-burn"), Path::new(CPU_BURN))
         .unwrap();
     let mut spec = FunctionSpec::new("cpu-burn");
     spec.fuel = Some(u64::MAX / 2);
-    let metered = runtime.load(spec, &guest("cpu_burn")).unwrap();
+    let metered = runtime.load(spec, Path::new(CPU_BURN)).unwrap();
     for (name, f) in [("unmetered", &plain), ("metered", &metered)] {
         group.bench_function(name, |b| {
             b.iter(|| {
-                rt.block_on(runtime.invoke(f, InvokeRequest::new(burn)))
-                    .unwrap()
+                rt.block_on(
+                    runtime.invoke(f, InvokeRequest::new(burn, fnhost_runtime::Trigger::Cli)),
+                )
+                .unwrap()
             })
         });
     }
@@ -190,7 +184,7 @@ fn timeout_lateness() {
     let runtime = Runtime::new(RuntimeConfig::new(state.path()));
     let mut spec = FunctionSpec::new("hostile-loop");
     spec.timeout = Duration::from_secs(1);
-    let f = runtime.load(spec, &guest("hostile_loop")).unwrap();
+    let f = runtime.load(spec, Path::new(HOSTILE_LOOP)).unwrap();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -199,7 +193,7 @@ fn timeout_lateness() {
     for _ in 0..5 {
         let started = Instant::now();
         let done = rt
-            .block_on(runtime.invoke(&f, InvokeRequest::new("{}")))
+            .block_on(runtime.invoke(&f, InvokeRequest::new("{}", fnhost_runtime::Trigger::Cli)))
             .unwrap();
         assert_eq!(done.outcome.error_type(), Some("Sandbox.Timedout"));
         late.push(started.elapsed().saturating_sub(Duration::from_secs(1)));

@@ -1,16 +1,15 @@
 //! The delivery worker on a real store and a real runtime: retries then a dead letter, the loop
-//! guard, an expired event, a vanished function, and re-drive. Uses the `s3-probe` guest
-//! (`cargo build --profile guest --target wasm32-wasip2 -p s3-probe`).
+//! guard, an expired event, a vanished function, and re-drive. Uses the `s3-probe` guest.
 
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use fnhost_core::{Lineage, Trigger, unix_ms};
 use fnhost_dispatch::{Admission, AdmissionConfig, Deployed, Dispatcher, NoLogs, Origin, Registry};
 use fnhost_runtime::{FunctionSpec, Runtime, RuntimeConfig};
 use fnhost_store::{DeadReason, NewJob, Store};
-use fnhost_triggers::clock::unix_ms;
-use fnhost_triggers::{Delivery, DeliveryConfig, source};
+use fnhost_triggers::{Delivery, DeliveryConfig};
 use tokio::sync::Notify;
 
 struct Host {
@@ -20,12 +19,7 @@ struct Host {
 }
 
 fn host() -> Host {
-    let wasm = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../target/wasm32-wasip2/guest/s3_probe.wasm");
-    assert!(
-        wasm.exists(),
-        "build the guest first: cargo build --profile guest --target wasm32-wasip2 -p s3-probe"
-    );
+    let wasm = Path::new(fnhost_test_programs::S3_PROBE);
     let state = tempfile::tempdir().unwrap();
     let runtime = Arc::new(Runtime::new(RuntimeConfig::new(state.path())));
     let admission = Arc::new(Admission::new(AdmissionConfig::default(), 0));
@@ -40,7 +34,7 @@ fn host() -> Host {
         registry.insert(
             name,
             Deployed {
-                function: Arc::new(runtime.load(spec, &wasm).unwrap()),
+                function: Arc::new(runtime.load(spec, wasm).unwrap()),
                 gate: admission.gate(None),
                 reserved_concurrency: None,
                 origin: Origin::Manifest,
@@ -85,14 +79,16 @@ fn job(function: &str, key: &str, hop: u32, max_age_ms: u64) -> NewJob {
     NewJob {
         function: function.into(),
         payload,
-        source: source::S3.into(),
+        trigger: Trigger::S3,
         request_id: format!("req-{key}"),
         max_attempts: 3,
         enqueued_at_ms: now,
         expires_at_ms: now + max_age_ms,
         not_before_ms: now,
-        chain_id: "chain".into(),
-        hop,
+        lineage: Lineage {
+            chain_id: "chain".into(),
+            hop,
+        },
     }
 }
 

@@ -1,9 +1,8 @@
 //! End to end: the real `objects-ops` guest calls the objects interface through
 //! `Runtime::invoke`, backed by `FunctionObjects` over real directories.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::{Arc, OnceLock};
+use std::path::Path;
+use std::sync::Arc;
 
 use fnhost_buckets::{JournalChange, WriteJournal};
 use fnhost_runtime::{
@@ -13,30 +12,6 @@ use fnhost_runtime::{
 use serde_json::{Value, json};
 
 use crate::support::Fixture;
-
-/// Build the guest once per test run (the `guest` profile has its own build lock, so this
-/// works while cargo runs the tests), as `.ci/test` does.
-fn objects_ops_wasm() -> &'static Path {
-    static WASM: OnceLock<PathBuf> = OnceLock::new();
-    WASM.get_or_init(|| {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../..")
-            .canonicalize()
-            .unwrap();
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .current_dir(&root)
-            .args(["build", "--profile", "guest", "--target", "wasm32-wasip2"])
-            .args(["-p", "objects-ops"])
-            .status()
-            .expect("run cargo to build objects-ops");
-        assert!(
-            status.success(),
-            "building objects-ops failed (is wasm32-wasip2 installed?)"
-        );
-        root.join("target/wasm32-wasip2/guest/objects_ops.wasm")
-    })
-}
 
 struct Host {
     fx: Fixture,
@@ -57,7 +32,8 @@ impl Host {
     fn function(&self, name: &str, read: &[&str], write: &[&str]) -> Function {
         let mut spec = FunctionSpec::new(name);
         spec.objects = Arc::new(self.fx.access(name, read, write));
-        self.runtime.load(spec, objects_ops_wasm()).unwrap()
+        let wasm = Path::new(fnhost_test_programs::OBJECTS_OPS);
+        self.runtime.load(spec, wasm).unwrap()
     }
 
     async fn call(&self, f: &Function, event: Value) -> Invocation {
@@ -67,8 +43,7 @@ impl Host {
     async fn call_with(&self, f: &Function, event: Value, lineage: Option<Lineage>) -> Invocation {
         let request = InvokeRequest {
             lineage,
-            trigger: Some("s3"),
-            ..InvokeRequest::new(event.to_string())
+            ..InvokeRequest::new(event.to_string(), fnhost_runtime::Trigger::S3)
         };
         self.runtime.invoke(f, request).await.unwrap()
     }
@@ -113,7 +88,7 @@ async fn the_guest_puts_gets_lists_heads_and_deletes_with_grants() {
             Some(lineage.clone()),
         )
         .await;
-    assert_eq!(put.trigger, Some("s3"));
+    assert_eq!(put.trigger, fnhost_runtime::Trigger::S3);
     assert_eq!(put.lineage.as_ref(), Some(&lineage));
     let info = ok(&put);
     assert_eq!(info["key"], key);

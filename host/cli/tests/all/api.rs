@@ -19,6 +19,15 @@ fn python() -> PathBuf {
     python
 }
 
+/// Every guest by name, as the scripts' `guest(name)` reads them.
+fn guests_json() -> String {
+    let guests: serde_json::Map<String, serde_json::Value> = fnhost_test_programs::GUESTS
+        .iter()
+        .map(|g| (g.name.to_owned(), g.path.into()))
+        .collect();
+    serde_json::Value::Object(guests).to_string()
+}
+
 /// `python tests/py/SCRIPT` pointed at `server` (admin URL, state, guests, manifest, fnhost),
 /// with the pytools venv first on PATH and nothing from the machine's own AWS setup.
 fn py_command(script: &str, server: &Server) -> Command {
@@ -36,10 +45,7 @@ fn py_command(script: &str, server: &Server) -> Command {
         .env("PATH", path)
         .env("FNHOST_TEST_ADMIN", format!("http://{}", server.admin))
         .env("FNHOST_TEST_STATE", state_dir(server.dir.path()))
-        .env(
-            "FNHOST_TEST_GUESTS",
-            root().join("target/wasm32-wasip2/guest"),
-        )
+        .env("FNHOST_TEST_GUESTS", guests_json())
         .env(
             "FNHOST_TEST_MANIFEST",
             server.dir.path().join("fnhost.toml"),

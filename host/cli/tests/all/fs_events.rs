@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::up::{Server, function, state_dir};
+use crate::up::{Server, function, get, state_dir};
 
 /// One `PROBE` line: a delivered S3 record as the function saw it.
 #[derive(Debug, Clone, PartialEq)]
@@ -63,6 +63,64 @@ fn wait_probes(server: &Server, within: Duration, done: impl Fn(&[Probe]) -> boo
         );
         std::thread::sleep(Duration::from_millis(25));
     }
+}
+
+/// Whether every queued event has been delivered or dead-lettered: `fnhost_queue_depth` of the
+/// admin `/metrics` counts the queued and running ones per function.
+fn queue_is_empty(server: &Server) -> bool {
+    let url = format!("http://{}/metrics", server.admin);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (status, _, text) = runtime.block_on(get(&url));
+    assert_eq!(status, 200, "{text}");
+    text.lines()
+        .filter(|l| l.starts_with("fnhost_queue_depth{"))
+        .all(|l| l.ends_with(" 0"))
+}
+
+fn wait_queue_empty(server: &Server, within: Duration) {
+    let deadline = Instant::now() + within;
+    while !queue_is_empty(server) {
+        assert!(
+            Instant::now() < deadline,
+            "the event queue never drained\nstderr:\n{}",
+            server.stderr()
+        );
+        std::thread::sleep(Duration::from_millis(25));
+    }
+}
+
+/// The sentinel object of [`settle`] for hosts whose function takes every `.txt` in `uploads`.
+const SENTINEL: &str = "sentinel.txt";
+
+/// Every probe of what the host saw before this call, once all of it has been delivered:
+/// counting them shows that nothing else fired, without sleeping. The sentinel `key` in `dir`
+/// (some function must print a PROBE line for it) is written twice:
+///
+/// 1. held open, so that it fires only after the quiet period; the watcher takes events in
+///    order and every path pending from before waits the same period, so once its line shows,
+///    every earlier change has been queued;
+/// 2. then the queue drains: each of those events has run (retries included), and handed its
+///    log to the console before leaving the queue;
+/// 3. then the second write, whose log the console prints after all of theirs.
+///
+/// Returns every probe but the sentinel's.
+fn settle(server: &Server, dir: &Path, key: &str) -> Vec<Probe> {
+    let sentinels = |seen: &[Probe]| seen.iter().filter(|p| p.key == key).count();
+    let before = sentinels(&probes(&server.stdout()));
+    let path = dir.join(key);
+    let mut open = std::fs::File::create(&path).unwrap();
+    open.write_all(b"1").unwrap();
+    wait_probes(server, Duration::from_secs(20), |p| sentinels(p) > before);
+    drop(open);
+    wait_queue_empty(server, Duration::from_secs(60));
+    std::fs::write(&path, "22").unwrap();
+    let seen = wait_probes(server, Duration::from_secs(20), |p| {
+        sentinels(p) > before + 1
+    });
+    seen.into_iter().filter(|p| p.key != key).collect()
 }
 
 /// A manifest body: bucket `uploads` (and `extra` lines), quick quiet period and retries.
@@ -184,8 +242,12 @@ fn object_changes_become_s3_records() {
         ("ObjectRemoved:Delete", "a.txt", -1)
     );
     // Nothing else arrives (each change exactly once, ignored files never).
-    std::thread::sleep(Duration::from_millis(1500));
-    assert_eq!(probes(&server.stdout()).len(), 5, "{}", server.stdout());
+    assert_eq!(
+        settle(&server, &dir, SENTINEL).len(),
+        5,
+        "{}",
+        server.stdout()
+    );
 }
 
 #[test]
@@ -215,11 +277,12 @@ fn prefix_and_suffix_filters_pick_the_function() {
             ""
         ),
     );
-    let server = Server::start(&manifest(&functions), &[]);
+    let server = Server::start_with_dirs(
+        &manifest(&functions),
+        &["uploads/images", "uploads/docs"],
+        &[],
+    );
     let dir = uploads(&server);
-    std::fs::create_dir_all(dir.join("images")).unwrap();
-    std::fs::create_dir_all(dir.join("docs")).unwrap();
-    std::thread::sleep(Duration::from_millis(200));
     for key in [
         "images/a.png",
         "images/a.jpg",
@@ -230,8 +293,7 @@ fn prefix_and_suffix_filters_pick_the_function() {
         std::fs::write(dir.join(key), key).unwrap();
     }
     let seen = wait_probes(&server, Duration::from_secs(20), |p| p.len() >= 2);
-    std::thread::sleep(Duration::from_millis(1000));
-    let seen_all = probes(&server.stdout());
+    let seen_all = settle(&server, &dir, "docs/sentinel.txt");
     assert_eq!(seen_all.len(), 2, "{seen:#?}");
     let mut got: Vec<(String, String)> = seen_all
         .iter()
@@ -256,6 +318,7 @@ fn a_slowly_written_large_file_fires_once_after_close() {
     for _ in 0..16 {
         file.write_all(&chunk).unwrap();
         file.flush().unwrap();
+        // Slow on purpose: each pause is shorter than the quiet period, so only the close fires.
         std::thread::sleep(Duration::from_millis(100));
         assert!(
             probes(&server.stdout()).is_empty(),
@@ -264,8 +327,7 @@ fn a_slowly_written_large_file_fires_once_after_close() {
     }
     drop(file);
     let seen = wait_probes(&server, Duration::from_secs(20), |p| !p.is_empty());
-    std::thread::sleep(Duration::from_millis(1000));
-    let seen_all = probes(&server.stdout());
+    let seen_all = settle(&server, &uploads(&server), SENTINEL);
     assert_eq!(seen_all.len(), 1, "{seen:#?}");
     assert_eq!(seen_all[0].size, 16 * 512 * 1024);
 }
@@ -288,8 +350,7 @@ fn a_burst_of_2000_files_is_delivered_exactly_once() {
     let seen = wait_probes(&server, Duration::from_secs(120), |p| {
         count_by_key(p).len() >= 2000
     });
-    std::thread::sleep(Duration::from_millis(1000));
-    let counts = count_by_key(&probes(&server.stdout()));
+    let counts = count_by_key(&settle(&server, &uploads(&server), SENTINEL));
     assert_eq!(
         counts.len(),
         2000,
@@ -419,31 +480,37 @@ fn failures_are_retried_twice_then_dead_lettered_and_redrive_works() {
     let out = cli(&server, &["dead-letters", "redrive", &id]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("re-queued 1 event"));
     wait_probes(&server, Duration::from_secs(20), |p| p.len() == 4);
-    std::thread::sleep(Duration::from_millis(500));
+    // Delivered, or failed until it is a dead letter again: either way it leaves the queue.
+    wait_queue_empty(&server, Duration::from_secs(30));
     assert!(dead_letters(&server).is_empty(), "re-driven and delivered");
 }
 
 #[test]
 fn the_loop_guard_stops_a_self_triggering_function() {
-    let server = Server::start(
-        &manifest(&probe_function(
+    // `sentinel` takes only the sentinel object of `settle`.
+    let created = r#"["s3:ObjectCreated:*"]"#;
+    let functions = format!(
+        "{}{}",
+        probe_function(
             "echo",
-            &s3("echo", "uploads", r#"["s3:ObjectCreated:*"]"#, "echo/", ""),
+            &s3("echo", "uploads", created, "echo/", ""),
             "env = { ECHO_BUCKET = \"uploads\" }\nobjects = { read = [\"uploads\"], write = [\"uploads\"] }",
-        )),
-        &[],
+        ),
+        probe_function(
+            "sentinel",
+            &s3("sentinel", "uploads", created, SENTINEL, ""),
+            ""
+        ),
     );
+    let server = Server::start_with_dirs(&manifest(&functions), &["uploads/echo"], &[]);
     let dir = uploads(&server).join("echo");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::thread::sleep(Duration::from_millis(200));
     std::fs::write(dir.join("0.txt"), "start").unwrap();
     assert!(
         server.await_stderr("stopped a loop", Duration::from_secs(60)),
         "{}",
         server.stderr()
     );
-    std::thread::sleep(Duration::from_millis(1000));
-    let seen = probes(&server.stdout());
+    let seen = settle(&server, &uploads(&server), SENTINEL);
     assert_eq!(seen.len(), 16, "16 hops, then stopped: {seen:#?}");
     let letters = dead_letters(&server);
     assert_eq!(letters.len(), 1);
@@ -524,8 +591,7 @@ fn changes_made_while_the_host_was_down_are_delivered_once_after_restart() {
 
     let server = Server::start_in(handle, &[]);
     let seen = wait_probes(&server, Duration::from_secs(20), |p| p.len() >= 3);
-    std::thread::sleep(Duration::from_millis(1500));
-    let mut got: Vec<(String, String, i64)> = probes(&server.stdout())
+    let mut got: Vec<(String, String, i64)> = settle(&server, &dir, SENTINEL)
         .into_iter()
         .map(|p| (p.key, p.event, p.size))
         .collect();

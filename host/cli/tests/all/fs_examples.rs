@@ -77,17 +77,16 @@ fn thumbnail(grants: &str) -> String {
 
 #[test]
 fn thumbnail_turns_a_png_into_a_smaller_png() {
-    let server = Server::start(
+    let server = Server::start_with_dirs(
         &format!(
             "{PHOTO_BUCKETS}{}",
             thumbnail("objects = { read = [\"photos\"], write = [\"thumbnails\"] }")
         ),
+        &["photos/2026"],
         &[],
     );
     let original = png(640, 480);
     let dir = server.dir.path();
-    std::fs::create_dir_all(dir.join("photos/2026")).unwrap();
-    std::thread::sleep(Duration::from_millis(200));
     std::fs::write(dir.join("photos/2026/red flower.png"), &original).unwrap();
     let thumb = wait_file(
         &dir.join("thumbnails/2026/red flower.png"),

@@ -212,8 +212,22 @@ async fn hostile_routes_do_not_break_a_healthy_one() {
             })
         })
         .collect();
-    tokio::time::sleep(Duration::from_millis(50)).await;
-    // ...and a hundred healthy requests, which must all succeed while the loops still spin.
+    // Once they are running (the loops for a second)...
+    let health = server.url("/.well-known/fnhost/health");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, _, body) = get(&health).await;
+        let state: serde_json::Value = serde_json::from_str(&body).unwrap();
+        if state["inFlight"].as_u64().unwrap_or(0) >= 3 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the hostile requests never started: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // ...a hundred healthy requests, which must all succeed while the loops still spin.
     let healthy: Vec<_> = (0..100)
         .map(|i| {
             let url = server.url(&format!("/hello?name=n{i}"));

@@ -4,13 +4,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::up::{Server, client, function, get};
+use fnhost_test_programs::{GREET_QUERY, HELLO};
 
-fn wasm(name: &str) -> std::path::PathBuf {
-    crate::root()
-        .join("target/wasm32-wasip2/guest")
-        .join(format!("{name}.wasm"))
-}
+use crate::up::{Server, client, function, get};
 
 /// Replace `to` with `from`'s bytes the way build tools do: write aside, then rename.
 fn replace_atomically(from: &std::path::Path, to: &std::path::Path) {
@@ -32,7 +28,7 @@ async fn hot_reload_swaps_versions_without_failing_a_request() {
     crate::built();
     let dir = tempfile::tempdir().unwrap();
     let live = dir.path().join("fn.wasm");
-    std::fs::copy(wasm("hello"), &live).unwrap();
+    std::fs::copy(HELLO, &live).unwrap();
     let manifest = dir.path().join("fnhost.toml");
     std::fs::write(
         &manifest,
@@ -74,7 +70,7 @@ async fn hot_reload_swaps_versions_without_failing_a_request() {
     .await;
 
     // A new version, swapped in while requests run.
-    replace_atomically(&wasm("greet_query"), &live);
+    replace_atomically(std::path::Path::new(GREET_QUERY), &live);
     wait_for("the new version", async || greeted.load(Ordering::SeqCst)).await;
     assert!(
         server.stderr().contains("fnhost: reloaded `fn`"),

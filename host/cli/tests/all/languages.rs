@@ -5,7 +5,7 @@
 //! The guests are built by `bash .ci/guests.sh` into `target/guests/` (`.ci/test` runs it first).
 //! A missing one fails the tests; a stale one is rebuilt by `fnhost build` over the fixtures.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -29,8 +29,9 @@ const GUESTS: &[&str] = &[
 const TUTORIAL_BODY: &str =
     r#"{"message": "Hello, Gemini! This is your first AWS Lambda function."}"#;
 
-fn guest(name: &str) -> PathBuf {
-    root().join("target/guests").join(format!("{name}.wasm"))
+/// The guest in `functions/<name>`; a missing one fails with how to build it.
+fn guest(name: &str) -> &'static Path {
+    fnhost_test_programs::guest(name)
 }
 
 /// Artifacts are shared with the `fnhost up` tests and kept between runs: a Python component
@@ -45,12 +46,7 @@ fn guests_ready() {
     static READY: OnceLock<()> = OnceLock::new();
     READY.get_or_init(|| {
         for name in GUESTS {
-            assert!(
-                guest(name).is_file(),
-                "{} is missing: build the Python, JavaScript and C guests with `bash .ci/guests.sh` \
-                 (it installs componentize-py, componentize-qjs, clang and wasi-libc on first use)",
-                guest(name).display()
-            );
+            guest(name);
         }
         built();
         let dir = manifest(GUESTS.iter().map(|name| function(name, "")));
@@ -300,13 +296,10 @@ fn js_and_c_hello_invoked_print_between_start_and_end() {
 #[tokio::test(flavor = "multi_thread")]
 async fn python_examples_answer_over_http_as_the_rust_ones_do() {
     guests_ready();
-    let rust = |name: &str, wasm: &str, route: &str| {
+    let rust = |name: &str, route: &str| {
         format!(
             "[function.{name}]\nsource = {:?}\n[[function.{name}.http]]\nroute = \"{route}\"\n",
-            root()
-                .join("target/wasm32-wasip2/guest")
-                .join(wasm)
-                .to_string_lossy()
+            guest(name).to_string_lossy()
         )
     };
     let functions = [
@@ -318,7 +311,7 @@ async fn python_examples_answer_over_http_as_the_rust_ones_do() {
             "python-greet",
             "[[function.python-greet.http]]\nroute = \"/py/greet\"\nmethods = [\"GET\"]",
         ),
-        rust("greet-query", "greet_query.wasm", "/greet"),
+        rust("greet-query", "/greet"),
     ]
     .concat();
     let server = Server::start(&functions, &[]);

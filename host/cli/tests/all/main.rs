@@ -13,6 +13,7 @@ mod http_limits;
 mod http_reload;
 mod languages;
 mod retention;
+mod triggers;
 mod up;
 
 pub(crate) fn root() -> PathBuf {

@@ -42,6 +42,7 @@ async fn logs_survive_a_restart_and_expire_after_the_retention() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    let recorded = Instant::now();
     assert!(server.terminate().success());
     let dir = server.kill9();
 
@@ -50,9 +51,10 @@ async fn logs_survive_a_restart_and_expire_after_the_retention() {
     assert!(logs(&server).contains("Hello function invoked for Ada"));
     let dir = server.kill9();
 
-    // A retention shorter than the records' age deletes them at start.
-    std::thread::sleep(Duration::from_millis(2100));
-    let server = Server::start_in(dir, &["--log-retention", "2s"]);
+    // A retention shorter than the records' age deletes them at start. Not a wait for an
+    // absence: the record must really be older than the shortest retention, one second.
+    std::thread::sleep(Duration::from_millis(1100).saturating_sub(recorded.elapsed()));
+    let server = Server::start_in(dir, &["--log-retention", "1s"]);
     let deadline = Instant::now() + Duration::from_secs(20);
     while logs(&server).contains("Hello function invoked for Ada") {
         assert!(Instant::now() < deadline, "old records were not pruned");

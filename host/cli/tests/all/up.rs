@@ -11,18 +11,12 @@ use serde_json::Value;
 
 use crate::{built, root};
 
-/// A built guest by crate name.
-fn wasm(name: &str) -> PathBuf {
-    root()
-        .join("target/wasm32-wasip2/guest")
-        .join(format!("{}.wasm", name.replace('-', "_")))
-}
-
-/// A `[function.NAME]` table for a built guest, plus extra lines (routes, limits).
+/// A `[function.NAME]` table for the guest in `functions/<guest>`, plus extra lines (routes,
+/// limits).
 pub fn function(name: &str, guest: &str, extra: &str) -> String {
     format!(
         "[function.{name}]\nsource = {:?}\n{extra}\n",
-        wasm(guest).to_string_lossy()
+        fnhost_test_programs::guest(guest).to_string_lossy()
     )
 }
 
@@ -49,10 +43,15 @@ pub struct Server {
     pub admin: SocketAddr,
     stdout: Arc<Mutex<String>>,
     stderr: Arc<Mutex<String>>,
+    /// Reads stdout until the host closes it.
+    stdout_pump: Option<std::thread::JoinHandle<()>>,
     pub dir: tempfile::TempDir,
 }
 
-fn pump(stream: impl Read + Send + 'static, into: Arc<Mutex<String>>) {
+fn pump(
+    stream: impl Read + Send + 'static,
+    into: Arc<Mutex<String>>,
+) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
         for line in BufReader::new(stream).lines() {
             let Ok(line) = line else { break };
@@ -60,14 +59,23 @@ fn pump(stream: impl Read + Send + 'static, into: Arc<Mutex<String>>) {
             text.push_str(&line);
             text.push('\n');
         }
-    });
+    })
 }
 
 impl Server {
     /// Write `functions` as a manifest in a fresh directory and serve it.
     pub fn start(functions: &str, flags: &[&str]) -> Server {
+        Self::start_with_dirs(functions, &[], flags)
+    }
+
+    /// Like [`Server::start`], with `dirs` (relative to the manifest) made before the host
+    /// starts, so that its file watch covers them from the first event.
+    pub fn start_with_dirs(functions: &str, dirs: &[&str], flags: &[&str]) -> Server {
         built();
         let dir = tempfile::tempdir().unwrap();
+        for sub in dirs {
+            std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+        }
         let manifest = dir.path().join("fnhost.toml");
         std::fs::write(&manifest, format!("manifest_version = 1\n\n{functions}")).unwrap();
         Self::start_in(dir, flags)
@@ -105,8 +113,8 @@ impl Server {
             .expect("spawn fnhost up");
         let stdout = Arc::new(Mutex::new(String::new()));
         let stderr = Arc::new(Mutex::new(String::new()));
-        pump(child.stdout.take().unwrap(), stdout.clone());
-        pump(child.stderr.take().unwrap(), stderr.clone());
+        let stdout_pump = Some(pump(child.stdout.take().unwrap(), stdout.clone()));
+        let _ = pump(child.stderr.take().unwrap(), stderr.clone());
         let deadline = Instant::now() + Duration::from_secs(180);
         let addr = loop {
             if let Some(addr) = stdout
@@ -142,6 +150,7 @@ impl Server {
             admin,
             stdout,
             stderr,
+            stdout_pump,
             dir,
         }
     }
@@ -189,6 +198,15 @@ impl Server {
     pub fn terminate(&mut self) -> ExitStatus {
         self.signal_term();
         self.wait_exit()
+    }
+
+    /// SIGTERM, then wait for the exit and the end of stdout: all the host ever printed there.
+    pub fn stdout_to_end(&mut self) -> String {
+        assert!(self.terminate().success(), "{}", self.stderr());
+        if let Some(pump) = self.stdout_pump.take() {
+            pump.join().unwrap();
+        }
+        self.stdout()
     }
 
     /// Wait for the process to exit.
@@ -303,17 +321,15 @@ async fn tutorial_examples_answer_over_http_with_utf8_intact() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn quiet_mode_prints_no_invocation_logs() {
-    let server = Server::start(&examples(), &["-q"]);
+    let mut server = Server::start(&examples(), &["-q"]);
     let (status, _, _) = get(&server.url("/hello")).await;
     assert_eq!(status, 200);
     let (status, _, _) = get(&server.url("/hello")).await;
     assert_eq!(status, 200);
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    assert!(
-        !server.stdout().contains("RequestId"),
-        "{}",
-        server.stdout()
-    );
+    // Logs are handed to the console before the response is sent; the host's output is
+    // complete once it has exited and closed stdout.
+    let out = server.stdout_to_end();
+    assert!(!out.contains("RequestId"), "{out}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -7,7 +7,7 @@ import os
 import subprocess
 import tempfile
 
-from common import ADMIN, GUESTS, done, zip_of
+from common import ADMIN, done, guest, zip_of
 
 env = dict(os.environ, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_DEFAULT_REGION="us-east-1")
 
@@ -24,8 +24,7 @@ aws("wait", "function-active-v2", "--function-name", "hello")
 assert [f["FunctionName"] for f in json.loads(aws("list-functions"))["Functions"]] == ["fails", "hello"]
 
 with tempfile.TemporaryDirectory() as tmp:
-    with open(os.path.join(GUESTS, "hello.wasm"), "rb") as f:
-        package = zip_of({"hello.wasm": f.read()})
+    package = zip_of({"hello.wasm": guest("hello")})
     zip_path = os.path.join(tmp, "hello.zip")
     with open(zip_path, "wb") as f:
         f.write(package)

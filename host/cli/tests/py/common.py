@@ -2,11 +2,12 @@
 
 The Rust driver (host/cli/tests/all/api.rs) starts the host and passes:
 FNHOST_TEST_ADMIN (http://ADDR of the admin listener), FNHOST_TEST_STATE (its state dir),
-FNHOST_TEST_GUESTS (built guest .wasm files), FNHOST_TEST_MANIFEST and FNHOST_BIN.
+FNHOST_TEST_GUESTS (a JSON object: guest name -> built file), FNHOST_TEST_MANIFEST and FNHOST_BIN.
 """
 
 import hashlib
 import io
+import json
 import os
 import subprocess
 import sys
@@ -19,7 +20,7 @@ import botocore.exceptions
 
 ADMIN = os.environ["FNHOST_TEST_ADMIN"]
 STATE = os.environ["FNHOST_TEST_STATE"]
-GUESTS = os.environ["FNHOST_TEST_GUESTS"]
+GUESTS = json.loads(os.environ["FNHOST_TEST_GUESTS"])
 MANIFEST = os.environ["FNHOST_TEST_MANIFEST"]
 FNHOST = os.environ["FNHOST_BIN"]
 
@@ -39,7 +40,8 @@ def client(key="test", secret="test", **config):
 
 
 def guest(name):
-    with open(os.path.join(GUESTS, name.replace("-", "_") + ".wasm"), "rb") as f:
+    """The bytes of the guest in functions/NAME."""
+    with open(GUESTS[name], "rb") as f:
         return f.read()
 
 

@@ -107,17 +107,29 @@ async fn bad_events_are_refused_before_running() {
     let rt = runtime(dir.path());
     let f = load(&rt, spec("hello"), "hello");
     let err = rt
-        .invoke(&f, InvokeRequest::new("{not json"))
+        .invoke(
+            &f,
+            InvokeRequest::new("{not json", fnhost_runtime::Trigger::Cli),
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, RuntimeError::InvalidEvent(_)), "{err}");
     let err = rt
-        .invoke(&f, InvokeRequest::new(vec![b' '; MAX_EVENT_BYTES + 1]))
+        .invoke(
+            &f,
+            InvokeRequest::new(
+                vec![b' '; MAX_EVENT_BYTES + 1],
+                fnhost_runtime::Trigger::Cli,
+            ),
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, RuntimeError::EventTooLarge { .. }), "{err}");
     let err = rt
-        .invoke(&f, InvokeRequest::new(vec![0xff, 0xfe]))
+        .invoke(
+            &f,
+            InvokeRequest::new(vec![0xff, 0xfe], fnhost_runtime::Trigger::Cli),
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, RuntimeError::InvalidEvent(_)), "{err}");

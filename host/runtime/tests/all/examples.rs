@@ -179,8 +179,7 @@ async fn custom_runtime_command_component() {
 async fn custom_runtime_wat_core_module() {
     let dir = tempfile::tempdir().unwrap();
     let rt = runtime(dir.path());
-    let path = workspace().join("functions/echo-wat/echo.wat");
-    let f = rt.load(spec("echo-wat"), &path).unwrap();
+    let f = rt.load(spec("echo-wat"), wasm("echo-wat")).unwrap();
     assert_eq!(f.info().kind, FunctionKind::Module);
     let event = r#"{"hello":"세계"}"#;
     let done = invoke(&rt, &f, event).await;

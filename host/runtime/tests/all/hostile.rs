@@ -156,12 +156,19 @@ async fn hostile_guests_do_not_starve_a_healthy_one() {
     let looping = std::sync::Arc::new(load(&rt, s, "hostile-loop"));
     let hello = std::sync::Arc::new(load(&rt, spec("hello"), "hello"));
     // Four endless loops on two worker threads; epochs make them yield every tick.
+    let (started, mut running) = tokio::sync::mpsc::unbounded_channel();
     let mut loops = Vec::new();
     for _ in 0..4 {
-        let (rt, f) = (rt.clone(), looping.clone());
-        loops.push(tokio::spawn(async move { invoke(&rt, &f, "{}").await }));
+        let (rt, f, started) = (rt.clone(), looping.clone(), started.clone());
+        loops.push(tokio::spawn(async move {
+            started.send(()).unwrap();
+            invoke(&rt, &f, "{}").await
+        }));
     }
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    // The healthy calls begin once every loop has been picked up by a worker thread.
+    for _ in 0..4 {
+        running.recv().await.unwrap();
+    }
     for i in 0..20 {
         let done = invoke(&rt, &hello, &format!(r#"{{"name":"n{i}"}}"#)).await;
         assert!(done.outcome.is_ok());

@@ -49,16 +49,9 @@ fn newest_mtime(path: &Path) -> Option<std::time::SystemTime> {
 /// The built guest, or a failure that says how to build it (never a silent skip).
 fn guest(name: &str) -> PathBuf {
     let root = workspace();
-    let path = root.join("target/guests").join(format!("{name}.wasm"));
-    let built = std::fs::metadata(&path)
-        .and_then(|m| m.modified())
-        .unwrap_or_else(|_| {
-            panic!(
-                "{} is missing: build the Python, JavaScript and C guests with `bash .ci/guests.sh` \
-                 (it installs componentize-py, componentize-qjs and clang on first use)",
-                path.display()
-            )
-        });
+    // Fails with how to build it when missing.
+    let path = fnhost_test_programs::guest(name);
+    let built = std::fs::metadata(path).and_then(|m| m.modified()).unwrap();
     let sources = std::iter::once(format!("functions/{name}"))
         .chain(sdk_inputs(name).iter().map(|s| s.to_string()));
     for source in sources {
@@ -69,7 +62,7 @@ fn guest(name: &str) -> PathBuf {
             );
         }
     }
-    path
+    path.to_path_buf()
 }
 
 fn runtime() -> &'static Runtime {
@@ -91,7 +84,7 @@ fn load(spec: FunctionSpec, name: &str) -> Function {
 fn load_rust(name: &str) -> Function {
     let path = support::wasm(name);
     runtime()
-        .load(spec(name), &path)
+        .load(spec(name), path)
         .unwrap_or_else(|e| panic!("load {}: {e}", path.display()))
 }
 
