@@ -432,6 +432,21 @@ mod tests {
         );
     }
 
+    /// The manifest applies the same rule (`env_key_of_one_letter_is_invalid` in
+    /// fnhost-manifest's tests): both call `fnhost_core::check_env_key`.
+    #[test]
+    fn env_names_follow_lambdas_rule() {
+        for key in ["A", "1A", "_A", "A-B", ""] {
+            let body = format!(r#"{{"Environment":{{"Variables":{{"{key}":"x"}}}}}}"#);
+            let err = apply(&mut new_record("f"), input(&body)).unwrap_err();
+            assert_eq!(err.code(), "ValidationException", "{key}: {err}");
+        }
+        for key in ["AB", "a1", "A_B"] {
+            let body = format!(r#"{{"Environment":{{"Variables":{{"{key}":"x"}}}}}}"#);
+            apply(&mut new_record("f"), input(&body)).unwrap();
+        }
+    }
+
     #[test]
     fn configuration_has_lambdas_formats() {
         let mut r = new_record("thumb");

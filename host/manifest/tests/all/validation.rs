@@ -137,7 +137,8 @@ fn env_key_invalid() {
 }
 
 /// Lambda's pattern is `[a-zA-Z]([a-zA-Z0-9_])+`: a single letter is refused here as the API
-/// refuses it (`tests/all/env_rule.rs` in fnhost-api checks the API side of the same rule).
+/// refuses it (`config::tests::env_names_follow_lambdas_rule` in fnhost-api checks that side;
+/// both call `fnhost_core::check_env_key`).
 #[test]
 fn env_key_of_one_letter_is_invalid() {
     assert_eq!(
