@@ -13,6 +13,10 @@ use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+
+use crate::deadline::{DEFAULT_WRITE_TIMEOUT, WriteDeadline};
+use crate::tls::{Plain, Transport};
 
 /// Requests of one listener in flight now. [`serve`] counts them; a handler holds the counter
 /// to report it (e.g. on a health endpoint).
@@ -57,10 +61,44 @@ pub trait Handler: Send + Sync + 'static {
     ) -> impl std::future::Future<Output = Response<Full<Bytes>>> + Send;
     /// The counter [`serve`] keeps of this handler's requests in flight.
     fn in_flight(&self) -> &InFlight;
-    /// How long a client may take to send its headers.
+    /// How long a client may take to send a request's headers, counted from the moment the
+    /// connection opens or its previous response is sent: it is also how long an idle
+    /// keep-alive connection stays open.
     fn header_read_timeout(&self) -> Duration;
     /// How long in-flight requests may run after the shutdown signal.
     fn drain_timeout(&self) -> Duration;
+    /// Most connections served at once. Past it the loop stops accepting, so new connections
+    /// wait in the kernel's accept backlog until one closes.
+    fn max_connections(&self) -> usize {
+        DEFAULT_MAX_CONNECTIONS
+    }
+    /// How long a write of a response may make no progress (a client that stopped reading)
+    /// before the connection is closed, freeing its slot and the response's bytes.
+    fn write_timeout(&self) -> Duration {
+        DEFAULT_WRITE_TIMEOUT
+    }
+}
+
+/// [`Handler::max_connections`] unless the handler says otherwise.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
+
+/// Connections [`bind`] lets the kernel hold for the loop (the kernel caps it at
+/// `net.core.somaxconn`): a burst past the connection cap waits there instead of having its
+/// handshake dropped and retried seconds later.
+pub const LISTEN_BACKLOG: u32 = 4096;
+
+/// Listen on `addr` with a backlog of [`LISTEN_BACKLOG`] (tokio's own `bind` asks for 1,024).
+pub fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    // As tokio's `TcpListener::bind` does: a restarted host can take its port back at once.
+    #[cfg(unix)]
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
 }
 
 /// How the drain after a shutdown signal ended.
@@ -79,17 +117,39 @@ pub async fn serve<H: Handler>(
     handler: Arc<H>,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Drained {
+    serve_on(listener, Plain, handler, shutdown).await
+}
+
+/// [`serve`] over `transport` (e.g. [`crate::Tls`]): each connection's handshake runs on its
+/// own task within the handler's header timeout, then HTTP is served on what it made.
+pub async fn serve_on<H: Handler, T: Transport>(
+    listener: TcpListener,
+    transport: T,
+    handler: Arc<H>,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Drained {
     let graceful = GracefulShutdown::new();
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(handler.header_read_timeout())
         .keep_alive(true);
+    let connections = Arc::new(Semaphore::new(handler.max_connections().max(1)));
     tokio::pin!(shutdown);
     loop {
+        // A free connection slot first: at the cap, new connections wait in the backlog.
+        let slot = tokio::select! {
+            slot = connections.clone().acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => break, // never closed
+            },
+            () = &mut shutdown => break,
+        };
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, remote)) => {
                     let _ = stream.set_nodelay(true);
+                    let handshake_timeout = handler.header_read_timeout();
+                    let write_timeout = handler.write_timeout();
                     let handler = handler.clone();
                     let service = service_fn(move |request| {
                         let handler = handler.clone();
@@ -98,11 +158,27 @@ pub async fn serve<H: Handler>(
                             Ok::<_, Infallible>(handler.respond(request, remote).await)
                         }
                     });
-                    let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+                    let watcher = graceful.watcher();
+                    let (http, transport) = (http.clone(), transport.clone());
                     tokio::spawn(async move {
+                        let handshake = transport.handshake(stream);
+                        let io = match tokio::time::timeout(handshake_timeout, handshake).await {
+                            Ok(Ok(io)) => io,
+                            Ok(Err(err)) => {
+                                tracing::debug!(%remote, %err, "connection handshake failed");
+                                return;
+                            }
+                            Err(_) => {
+                                tracing::debug!(%remote, "connection handshake timed out");
+                                return;
+                            }
+                        };
+                        let io = TokioIo::new(WriteDeadline::new(io, write_timeout));
+                        let connection = watcher.watch(http.serve_connection(io, service));
                         if let Err(err) = connection.await {
                             tracing::debug!(%remote, %err, "connection ended with an error");
                         }
+                        drop(slot);
                     });
                 }
                 Err(err) => {
@@ -203,5 +279,181 @@ mod tests {
         let answer = slow.await.unwrap().unwrap();
         assert_eq!(answer.status(), 200, "the request in flight finished");
         assert_eq!(handler.in_flight.count(), 0);
+    }
+
+    /// Records the path of each request it starts; `/hold*` requests wait for a release.
+    struct Gated {
+        in_flight: InFlight,
+        started: std::sync::Mutex<Vec<String>>,
+        release: Semaphore,
+    }
+
+    impl Handler for Gated {
+        async fn respond(
+            self: Arc<Self>,
+            request: Request<hyper::body::Incoming>,
+            _remote: SocketAddr,
+        ) -> Response<Full<Bytes>> {
+            let path = request.uri().path().to_owned();
+            self.started.lock().unwrap().push(path.clone());
+            if path.starts_with("/hold")
+                && let Ok(permit) = self.release.acquire().await
+            {
+                permit.forget();
+            }
+            Response::new(Full::new(Bytes::from(path)))
+        }
+
+        fn in_flight(&self) -> &InFlight {
+            &self.in_flight
+        }
+
+        fn header_read_timeout(&self) -> Duration {
+            Duration::from_secs(5)
+        }
+
+        fn drain_timeout(&self) -> Duration {
+            Duration::from_secs(5)
+        }
+
+        fn max_connections(&self) -> usize {
+            2
+        }
+    }
+
+    /// Send a one-shot GET of `path` on a new connection; the connection.
+    async fn send(addr: SocketAddr, path: &str) -> tokio::net::TcpStream {
+        use tokio::io::AsyncWriteExt as _;
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let head = format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        stream.write_all(head.as_bytes()).await.unwrap();
+        stream
+    }
+
+    /// Everything the server sends until it closes.
+    async fn answer(mut stream: tokio::net::TcpStream) -> String {
+        use tokio::io::AsyncReadExt as _;
+        let mut text = String::new();
+        let _ = stream.read_to_string(&mut text).await;
+        text
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn past_the_connection_cap_new_connections_wait_their_turn() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let handler = Arc::new(Gated {
+            in_flight: InFlight::new(),
+            started: std::sync::Mutex::new(Vec::new()),
+            release: Semaphore::new(0),
+        });
+        tokio::spawn(serve(listener, handler.clone(), std::future::pending()));
+        let a = send(addr, "/hold-a").await;
+        let b = send(addr, "/hold-b").await;
+        while handler.in_flight.count() < 2 {
+            tokio::task::yield_now().await;
+        }
+        let third = tokio::spawn(answer(send(addr, "/third").await));
+        // Time enough for a loop without a cap to start it.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(
+            handler.started.lock().unwrap().len(),
+            2,
+            "a third connection was served past the cap of 2"
+        );
+        handler.release.add_permits(1);
+        let third = third.await.unwrap();
+        assert!(third.ends_with("/third"), "{third}");
+        handler.release.add_permits(1);
+        let (a, b) = (answer(a).await, answer(b).await);
+        assert!(a.ends_with("/hold-a") && b.ends_with("/hold-b"), "{a}\n{b}");
+    }
+
+    /// Answers `/big` with 32 MiB, anything else with `ok`; one connection at a time, and a
+    /// short write timeout.
+    struct Big {
+        in_flight: InFlight,
+    }
+
+    const BIG: usize = 32 << 20;
+
+    impl Handler for Big {
+        async fn respond(
+            self: Arc<Self>,
+            request: Request<hyper::body::Incoming>,
+            _remote: SocketAddr,
+        ) -> Response<Full<Bytes>> {
+            let body = match request.uri().path() {
+                "/big" => Bytes::from(vec![b'x'; BIG]),
+                _ => Bytes::from_static(b"ok"),
+            };
+            Response::new(Full::new(body))
+        }
+
+        fn in_flight(&self) -> &InFlight {
+            &self.in_flight
+        }
+
+        fn header_read_timeout(&self) -> Duration {
+            Duration::from_secs(30)
+        }
+
+        fn drain_timeout(&self) -> Duration {
+            Duration::from_secs(5)
+        }
+
+        fn max_connections(&self) -> usize {
+            1
+        }
+
+        fn write_timeout(&self) -> Duration {
+            Duration::from_millis(300)
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_client_that_stops_reading_is_closed_and_frees_its_slot() {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let handler = Arc::new(Big {
+            in_flight: InFlight::new(),
+        });
+        tokio::spawn(serve(listener, handler.clone(), std::future::pending()));
+
+        // A client that reads (however the response is paced) is unaffected.
+        let big = reqwest::get(format!("http://{addr}/big")).await.unwrap();
+        assert_eq!(big.bytes().await.unwrap().len(), BIG);
+
+        // One that asks for the same and never reads: with small socket buffers, the host's
+        // writes stop making progress at once.
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(4096).unwrap();
+        let mut stalled = socket.connect(addr).await.unwrap();
+        stalled
+            .write_all(b"GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .unwrap();
+        // The only connection slot is the stalled client's until the deadline closes it;
+        // without one, this waits forever (the header timeout does not apply mid-response).
+        let bound = Duration::from_secs(20);
+        let next = tokio::time::timeout(bound, answer(send(addr, "/small").await))
+            .await
+            .expect("the stalled connection kept the only slot");
+        assert!(next.ends_with("ok"), "{next}");
+        assert_eq!(handler.in_flight.count(), 0);
+        // And the stalled one was closed: reading it now reaches the end (or a reset).
+        let mut buf = vec![0u8; 1 << 20];
+        let mut read = 0usize;
+        let closed = tokio::time::timeout(bound, async {
+            while let Ok(n) = stalled.read(&mut buf).await
+                && n > 0
+            {
+                read += n;
+            }
+        })
+        .await;
+        assert!(closed.is_ok(), "the stalled connection is still open");
+        assert!(read < BIG, "the whole response was sent: {read} bytes");
     }
 }

@@ -34,6 +34,9 @@ pub enum HttpError {
     /// The request body could not be read.
     #[error("cannot read the request body: {0}")]
     BadRequest(String),
+    /// The client did not send the whole body within the body read timeout.
+    #[error("request body not received within {} ms", .0.as_millis())]
+    RequestTimeout(Duration),
     /// Concurrency limits reached.
     #[error("throttled: {reason}")]
     Throttled {
@@ -57,6 +60,12 @@ impl From<BodyError> for HttpError {
     fn from(err: BodyError) -> Self {
         match err {
             BodyError::TooLarge { limit } => HttpError::PayloadTooLarge { limit },
+            BodyError::TimedOut(after) => HttpError::RequestTimeout(after),
+            // Other bodies fill the memory budget: throttled like a full queue.
+            busy @ BodyError::Busy { .. } => HttpError::Throttled {
+                reason: busy.to_string(),
+                retry_after: Duration::from_secs(1),
+            },
             other => HttpError::BadRequest(other.to_string()),
         }
     }
@@ -89,6 +98,7 @@ impl HttpError {
             Self::NotFound { .. } => StatusCode::NOT_FOUND,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             Self::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::BadGateway(_) => StatusCode::BAD_GATEWAY,
             Self::GatewayTimeout => StatusCode::GATEWAY_TIMEOUT,
@@ -102,6 +112,7 @@ impl HttpError {
             Self::NotFound { .. } => "Not Found",
             Self::PayloadTooLarge { .. } => "Request Entity Too Large",
             Self::BadRequest(_) => "Bad Request",
+            Self::RequestTimeout(_) => "Request Timeout",
             Self::Throttled { .. } => "Too Many Requests",
             Self::BadGateway(_) => "Internal server error",
             Self::GatewayTimeout => "Endpoint request timed out",
@@ -156,6 +167,11 @@ mod tests {
                 HttpError::PayloadTooLarge { limit: 6 },
                 413,
                 r#"{"message":"Request Entity Too Large"}"#,
+            ),
+            (
+                HttpError::RequestTimeout(Duration::from_secs(30)),
+                408,
+                r#"{"message":"Request Timeout"}"#,
             ),
             (
                 HttpError::BadGateway("secret detail".into()),

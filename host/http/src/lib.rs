@@ -16,4 +16,4 @@ mod server;
 
 pub use error::HttpError;
 pub use router::{RouteEntry, RouteMatch, Router};
-pub use server::{App, HEALTH_PATH, ServerConfig};
+pub use server::{App, DEFAULT_BODY_BUDGET, HEALTH_PATH, ServerConfig};

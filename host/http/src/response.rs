@@ -72,8 +72,9 @@ fn proxy(
         .and_then(Value::as_u64)
         .and_then(|code| u16::try_from(code).ok())
         .and_then(|code| StatusCode::from_u16(code).ok())
-        .filter(|s| (100..=599).contains(&s.as_u16()))
-        .ok_or_else(|| malformed("`statusCode` must be an integer from 100 to 599"))?;
+        // 1xx are interim answers the server's framing owns (101 switches protocols).
+        .filter(|s| (200..=599).contains(&s.as_u16()))
+        .ok_or_else(|| malformed("`statusCode` must be an integer from 200 to 599"))?;
     let base64 = match obj
         .get("isBase64Encoded")
         .or_else(|| obj.get("base64Encoded"))
@@ -144,9 +145,11 @@ fn proxy(
 fn header_name(name: &str) -> Result<HeaderName, Malformed> {
     let parsed = HeaderName::from_bytes(name.as_bytes())
         .map_err(|_| malformed(format!("`{name}` is not a valid header name")))?;
-    // The server sets these itself; a function's value would corrupt the framing.
+    // The server sets these itself: the framing and the hop-by-hop headers (RFC 9110 7.6.1)
+    // are the connection's, and a function's value would corrupt or hijack it.
     match parsed.as_str() {
-        "content-length" | "transfer-encoding" | "connection" => {
+        "content-length" | "transfer-encoding" | "connection" | "keep-alive"
+        | "proxy-connection" | "upgrade" | "te" | "trailer" => {
             Err(malformed(format!("header `{name}` is set by the server")))
         }
         _ => Ok(parsed),
@@ -231,6 +234,9 @@ mod tests {
             (br#"{"statusCode":"200"}"#, V2),
             (br#"{"statusCode":99}"#, V2),
             (br#"{"statusCode":600}"#, V2),
+            (br#"{"statusCode":100}"#, V2),
+            (br#"{"statusCode":101}"#, V1),
+            (br#"{"statusCode":199}"#, V2),
             (br#"{"statusCode":200,"body":{"a":1}}"#, V2),
             (br#"{"statusCode":200,"extra":1}"#, V1),
             (br#"{"statusCode":200,"headers":["x"]}"#, V2),
@@ -239,6 +245,28 @@ mod tests {
             (
                 br#"{"statusCode":200,"headers":{"content-length":"1"}}"#,
                 V2,
+            ),
+            (
+                br#"{"statusCode":200,"headers":{"Keep-Alive":"timeout=5"}}"#,
+                V2,
+            ),
+            (
+                br#"{"statusCode":200,"headers":{"Upgrade":"websocket"}}"#,
+                V1,
+            ),
+            (br#"{"statusCode":200,"headers":{"TE":"trailers"}}"#, V2),
+            (br#"{"statusCode":200,"headers":{"Trailer":"x"}}"#, V2),
+            (
+                br#"{"statusCode":200,"headers":{"Proxy-Connection":"close"}}"#,
+                V2,
+            ),
+            (
+                br#"{"statusCode":200,"multiValueHeaders":{"Connection":["close"]}}"#,
+                V1,
+            ),
+            (
+                br#"{"statusCode":200,"multiValueHeaders":{"Transfer-Encoding":["chunked"]}}"#,
+                V1,
             ),
             (
                 br#"{"statusCode":200,"body":"***","isBase64Encoded":true}"#,

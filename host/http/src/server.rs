@@ -8,7 +8,10 @@ use std::time::Duration;
 use arc_swap::ArcSwap;
 use bytes::Bytes;
 use fnhost_dispatch::Dispatcher;
-use fnhost_edge::{Handler, InFlight, read_body};
+use fnhost_edge::{
+    BodyReader, DEFAULT_MAX_CONNECTIONS, DEFAULT_WRITE_TIMEOUT, Handler, InFlight,
+    UNCOUNTED_BODY_BYTES,
+};
 use fnhost_runtime::{InvokeRequest, Outcome, Trigger};
 use http::header::{CONTENT_TYPE, HeaderValue};
 use http::{Method, Request, Response};
@@ -16,7 +19,7 @@ use http_body_util::Full;
 use hyper::body::Body;
 
 use crate::error::HttpError;
-use crate::request::{MAX_BODY_BYTES, event_json, event_request};
+use crate::request::{MAX_BODY_BYTES, event_body_len, event_json, event_request};
 use crate::response::map_response;
 use crate::router::Router;
 
@@ -30,9 +33,24 @@ pub struct ServerConfig {
     pub drain_timeout: Duration,
     /// Largest request body accepted.
     pub max_body: usize,
-    /// How long a client may take to send a request's headers.
+    /// How long a client may take to send a request's headers; also how long an idle
+    /// keep-alive connection stays open.
     pub header_read_timeout: Duration,
+    /// How long a client may take to send a whole request body (408 past it).
+    pub body_read_timeout: Duration,
+    /// How long a write of a response may make no progress (a client that stopped reading)
+    /// before the connection is closed.
+    pub write_timeout: Duration,
+    /// Bytes of request bodies held in memory by all requests at once, from reading to the
+    /// response. A body over [`fnhost_edge::UNCOUNTED_BODY_BYTES`] waits for room up to the
+    /// queue timeout, then gets 429.
+    pub body_budget: usize,
+    /// Most connections open at once; more wait in the kernel's accept backlog.
+    pub max_connections: usize,
 }
+
+/// [`ServerConfig::body_budget`] unless configured: 128 MiB, room for 21 bodies of 6 MB.
+pub const DEFAULT_BODY_BUDGET: usize = 128 << 20;
 
 impl Default for ServerConfig {
     fn default() -> Self {
@@ -40,6 +58,10 @@ impl Default for ServerConfig {
             drain_timeout: Duration::from_secs(30),
             max_body: MAX_BODY_BYTES,
             header_read_timeout: Duration::from_secs(30),
+            body_read_timeout: Duration::from_secs(30),
+            write_timeout: DEFAULT_WRITE_TIMEOUT,
+            body_budget: DEFAULT_BODY_BUDGET,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
         }
     }
 }
@@ -50,6 +72,7 @@ pub struct App {
     dispatcher: Arc<Dispatcher>,
     router: ArcSwap<Router>,
     config: ServerConfig,
+    bodies: BodyReader,
     in_flight: InFlight,
 }
 
@@ -65,10 +88,18 @@ impl std::fmt::Debug for App {
 impl App {
     /// An app serving `router` through `dispatcher`.
     pub fn new(dispatcher: Arc<Dispatcher>, router: Router, config: ServerConfig) -> Self {
+        // Waiting for room for a body is waiting in the 429 queue: as long as for a slot.
+        let bodies = BodyReader::new(
+            config.max_body,
+            config.body_read_timeout,
+            config.body_budget,
+            dispatcher.admission().config().queue_timeout,
+        );
         Self {
             dispatcher,
             router: ArcSwap::from_pointee(router),
             config,
+            bodies,
             in_flight: InFlight::new(),
         }
     }
@@ -132,7 +163,19 @@ impl App {
                 method: parts.method.to_string(),
                 path: parts.uri.path().to_owned(),
             })?;
-        let body = read_body(&parts, body, self.config.max_body).await?;
+        // The body's share of the budget is held until the response: the event made of it
+        // stays in memory while the function runs.
+        let (body, mut share) = self.bodies.read(&parts, body).await?;
+        if body.len() > UNCOUNTED_BODY_BYTES {
+            // Escaping can make the event six times the body (a control character is
+            // `\u00XX`): refuse what cannot fit before building it, and count the event too.
+            let in_event = event_body_len(&body).ok_or(HttpError::PayloadTooLarge {
+                limit: fnhost_runtime::MAX_EVENT_BYTES,
+            })?;
+            self.bodies
+                .reserve(&mut share, body.len() + in_event)
+                .await?;
+        }
         let event = event_request(&parts, body, &route, remote, request_id.to_owned());
         let event = event_json(&event, &route);
         let invocation = self
@@ -161,7 +204,8 @@ impl App {
         let admission = self.dispatcher.admission();
         let body = serde_json::json!({
             "status": "ok",
-            "functions": registry.names(),
+            // Counts only: the listener is open to anyone, function names are the admin's.
+            "functions": registry.snapshot().len(),
             "routes": self.router.load().table().len(),
             "inFlight": self.in_flight().saturating_sub(1),
             "waiting": admission.waiting(),
@@ -194,5 +238,13 @@ impl Handler for App {
 
     fn drain_timeout(&self) -> Duration {
         self.config.drain_timeout
+    }
+
+    fn max_connections(&self) -> usize {
+        self.config.max_connections
+    }
+
+    fn write_timeout(&self) -> Duration {
+        self.config.write_timeout
     }
 }

@@ -28,6 +28,26 @@ pub struct Args {
     /// Seconds in-flight requests get to finish after SIGINT/SIGTERM (default 30).
     #[arg(long, env = "FNHOST_DRAIN_TIMEOUT_S")]
     pub drain_timeout_s: Option<u32>,
+    /// Most HTTP connections open at once (default 1024); more wait in the kernel's accept
+    /// backlog until one closes.
+    #[arg(long, env = "FNHOST_MAX_CONNECTIONS")]
+    pub max_connections: Option<u32>,
+    /// Milliseconds a client may take to send a request's headers, and an idle keep-alive
+    /// connection stays open (default 30000); then the connection is closed.
+    #[arg(long, env = "FNHOST_HEADER_READ_TIMEOUT_MS")]
+    pub header_read_timeout_ms: Option<u32>,
+    /// Milliseconds a client may take to send a whole request body (default 30000); then 408.
+    #[arg(long, env = "FNHOST_BODY_READ_TIMEOUT_MS")]
+    pub body_read_timeout_ms: Option<u32>,
+    /// Milliseconds a response write may make no progress, a client that stopped reading
+    /// (default 30000); then the connection is closed.
+    #[arg(long, env = "FNHOST_WRITE_TIMEOUT_MS")]
+    pub write_timeout_ms: Option<u32>,
+    /// Bytes of request bodies (and the events built from them) all HTTP requests may hold in
+    /// memory at once (default 134217728, 128 MiB; at least 6291456); a body over 16 KiB
+    /// waits up to --queue-timeout-ms for room, then gets 429.
+    #[arg(long, env = "FNHOST_BODY_BUDGET")]
+    pub body_budget: Option<u64>,
     /// Do not print invocation logs (START, the function's output, END, REPORT).
     #[arg(long, short = 'q')]
     pub quiet: bool,
@@ -40,6 +60,9 @@ pub struct Args {
     /// The admin listener (Lambda API, /metrics) and its auth.
     #[command(flatten)]
     pub admin: super::admin::AdminArgs,
+    /// The bounds of the state directory (artifacts, dead letters, logs).
+    #[command(flatten)]
+    pub state: super::state::StateArgs,
 }
 
 /// The resolved settings.
@@ -49,6 +72,13 @@ pub struct Settings {
     pub admission: AdmissionConfig,
     pub server: ServerConfig,
 }
+
+/// `--max-connections` unless given.
+const DEFAULT_MAX_CONNECTIONS: u32 = fnhost_edge::DEFAULT_MAX_CONNECTIONS as u32;
+/// `--header-read-timeout-ms`, `--body-read-timeout-ms` and `--write-timeout-ms` unless given.
+const DEFAULT_READ_TIMEOUT_MS: u32 = 30_000;
+/// Allowed read and write timeouts: from a tenth of a second to ten minutes.
+const READ_TIMEOUT_MS_RANGE: std::ops::RangeInclusive<u32> = 100..=600_000;
 
 fn in_range(name: &str, value: u32, range: std::ops::RangeInclusive<u32>) -> Result<u32> {
     if !range.contains(&value) {
@@ -97,6 +127,44 @@ impl Settings {
             Http::DEFAULT_DRAIN_TIMEOUT_S,
             Http::DRAIN_TIMEOUT_S_RANGE,
         )?;
+        // Flag or environment only: the connection limits are the operator's, not the
+        // project's.
+        let max_connections = pick(
+            "--max-connections",
+            args.max_connections,
+            None,
+            DEFAULT_MAX_CONNECTIONS,
+            1..=100_000,
+        )?;
+        let header_read_timeout_ms = pick(
+            "--header-read-timeout-ms",
+            args.header_read_timeout_ms,
+            None,
+            DEFAULT_READ_TIMEOUT_MS,
+            READ_TIMEOUT_MS_RANGE,
+        )?;
+        let body_read_timeout_ms = pick(
+            "--body-read-timeout-ms",
+            args.body_read_timeout_ms,
+            None,
+            DEFAULT_READ_TIMEOUT_MS,
+            READ_TIMEOUT_MS_RANGE,
+        )?;
+        let write_timeout_ms = pick(
+            "--write-timeout-ms",
+            args.write_timeout_ms,
+            None,
+            DEFAULT_READ_TIMEOUT_MS,
+            READ_TIMEOUT_MS_RANGE,
+        )?;
+        // At least one largest body.
+        let min_budget = fnhost_http::request::MAX_BODY_BYTES as u64;
+        let body_budget = args
+            .body_budget
+            .unwrap_or(fnhost_http::DEFAULT_BODY_BUDGET as u64);
+        if body_budget < min_budget || usize::try_from(body_budget).is_err() {
+            bail!("--body-budget must be at least {min_budget} bytes, got {body_budget}");
+        }
         Ok(Self {
             listen: args.listen.or(file.listen).unwrap_or(Http::DEFAULT_LISTEN),
             admission: AdmissionConfig {
@@ -106,6 +174,11 @@ impl Settings {
             },
             server: ServerConfig {
                 drain_timeout: Duration::from_secs(drain_timeout_s.into()),
+                header_read_timeout: Duration::from_millis(header_read_timeout_ms.into()),
+                body_read_timeout: Duration::from_millis(body_read_timeout_ms.into()),
+                write_timeout: Duration::from_millis(write_timeout_ms.into()),
+                body_budget: body_budget as usize,
+                max_connections: max_connections as usize,
                 ..ServerConfig::default()
             },
         })
