@@ -2,15 +2,16 @@
 //! share. The operations live in `invoke.rs` (Invoke) and `functions.rs` (the control plane).
 
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
 use fnhost_dispatch::Dispatcher;
-use fnhost_edge::{InFlight, percent_decode, read_body};
+use fnhost_edge::{BodyReader, DEFAULT_WRITE_TIMEOUT, InFlight, percent_decode};
 use fnhost_store::{Recorder, Store};
-use http::header::{CONTENT_TYPE, HeaderValue};
+use http::header::{CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue, TRANSFER_ENCODING};
 use http::request::Parts;
 use http::{Method, Request, Response, StatusCode};
 use http_body_util::Full;
@@ -19,8 +20,10 @@ use tokio::sync::Notify;
 
 use crate::code::CodeStore;
 use crate::error::ApiError;
+use crate::intake::{self, DEFAULT_BODY_BUDGET};
 use crate::metrics::{Metrics, StoreGauges};
-use crate::sigv4::{Credentials, Verifier};
+use crate::reach::Reach;
+use crate::sigv4::{self, Credentials, UNSIGNED_PAYLOAD, Verifier};
 
 /// Lambda's code storage quota per region: 75 GB.
 pub const DEFAULT_CODE_STORAGE_LIMIT: u64 = 75 * 1024 * 1024 * 1024;
@@ -42,7 +45,31 @@ pub struct ApiConfig {
     pub drain_timeout: Duration,
     /// How long a client may take to send a request's headers.
     pub header_read_timeout: Duration,
+    /// How long a client may take to send a request's body (408 past it).
+    pub body_timeout: Duration,
+    /// How long a write of a response may make no progress before the connection is closed
+    /// (a client that stopped reading).
+    pub write_timeout: Duration,
+    /// Most request body bytes all admin requests may hold at once (429 past it, before the
+    /// body is read).
+    pub body_budget: usize,
+    /// Most connections open at once on the admin listener.
+    pub max_connections: usize,
+    /// The bound address: `Host` may be this IP literal (any IP literal when it is 0.0.0.0
+    /// or `::`), besides loopback ones.
+    pub bound: Option<SocketAddr>,
+    /// Host names the listener also answers to (`--admin-host`), besides `localhost`.
+    pub hosts: Vec<String>,
+    /// Most events the durable queue may hold when an `Event` invocation arrives
+    /// (`TooManyRequestsException` past it).
+    pub event_queue_limit: u64,
 }
+
+/// Default of [`ApiConfig::event_queue_limit`]: 100,000 queued events.
+pub const DEFAULT_EVENT_QUEUE_LIMIT: u64 = 100_000;
+
+/// Default of [`ApiConfig::max_connections`].
+pub const DEFAULT_MAX_CONNECTIONS: usize = 256;
 
 impl ApiConfig {
     /// Defaults (75 GB code quota, no auth, 30 s drain) over `state_dir`.
@@ -53,6 +80,13 @@ impl ApiConfig {
             auth: None,
             drain_timeout: Duration::from_secs(30),
             header_read_timeout: Duration::from_secs(30),
+            body_timeout: Duration::from_secs(60),
+            write_timeout: DEFAULT_WRITE_TIMEOUT,
+            body_budget: DEFAULT_BODY_BUDGET,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            bound: None,
+            hosts: Vec::new(),
+            event_queue_limit: DEFAULT_EVENT_QUEUE_LIMIT,
         }
     }
 }
@@ -66,6 +100,9 @@ pub struct Api {
     pub(crate) metrics: Arc<Metrics>,
     pub(crate) recorder: Option<Arc<Recorder>>,
     pub(crate) verifier: Option<Verifier>,
+    reach: Reach,
+    /// Every operation's body under its own limit, within one budget of bytes.
+    bodies: BodyReader,
     pub(crate) code: CodeStore,
     pub(crate) config: ApiConfig,
     /// Serialises the writes of the control plane (the compile before them runs unlocked).
@@ -161,6 +198,25 @@ pub(crate) async fn blocking<T: Send + 'static>(
     fnhost_core::blocking(work).await
 }
 
+/// What the body's SHA-256 must be once read.
+enum Expected {
+    /// Nothing: no auth, or an unsigned payload whose signature is already checked.
+    Nothing,
+    /// The hash the client declared (the signature over it is already checked).
+    Declared(String),
+    /// Whatever makes this signature match.
+    Signed(sigv4::Pending),
+}
+
+/// Whether the request comes with a body.
+fn has_body(parts: &Parts) -> bool {
+    parts.headers.contains_key(TRANSFER_ENCODING)
+        || parts
+            .headers
+            .get(CONTENT_LENGTH)
+            .is_some_and(|v| v.as_bytes() != b"0")
+}
+
 /// A JSON response.
 pub(crate) fn json_response(status: StatusCode, body: &serde_json::Value) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(Bytes::from(body.to_string())));
@@ -192,6 +248,12 @@ impl Api {
     ) -> Self {
         Self {
             verifier: config.auth.clone().map(Verifier::new),
+            reach: Reach::new(config.bound, &config.hosts),
+            bodies: BodyReader::up_front(
+                MAX_CODE_REQUEST_BYTES,
+                config.body_timeout,
+                config.body_budget,
+            ),
             code: CodeStore::new(&config.state_dir),
             dispatcher,
             store,
@@ -232,11 +294,15 @@ impl Api {
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
         let request_id = fnhost_runtime::new_request_id();
-        let mut response = match self.serve_one(request, &request_id).await {
+        let mut unread = false;
+        let mut response = match self.serve_one(request, &request_id, &mut unread).await {
             Ok(response) => response,
             Err(err) => err.into_response(&request_id),
         };
         let headers = response.headers_mut();
+        if unread {
+            headers.insert(CONNECTION, HeaderValue::from_static("close"));
+        }
         if !headers.contains_key("x-amzn-RequestId")
             && let Ok(id) = HeaderValue::from_str(&request_id)
         {
@@ -245,30 +311,42 @@ impl Api {
         response
     }
 
+    /// Answer `request`; sets `unread` when it was refused with its body left unread.
     async fn serve_one<B>(
         &self,
         request: Request<B>,
         request_id: &str,
+        unread: &mut bool,
     ) -> Result<Response<Full<Bytes>>, ApiError>
     where
         B: Body<Data = Bytes>,
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
         let (parts, body) = request.into_parts();
-        let pending = match &self.verifier {
-            Some(verifier) => Some(verifier.check_headers(&parts, chrono::Utc::now())?),
-            None => None,
-        };
         let op = route(&parts.method, parts.uri.path());
-        let (limit, op_name) = op
+        // Everything that can be refused from the headers is, before a byte of the body is
+        // read: a browser's reach, a missing or malformed signature, unsigned meaningful
+        // headers, a wrong scope, and a signature over a declared payload hash. A body refused
+        // unread is not read away: the connection closes after the answer.
+        *unread = has_body(&parts);
+        let (hash, expected) = self.admit(&parts, op.as_ref())?;
+        let limit = op
             .as_ref()
             .map_or((MAX_CONFIG_REQUEST_BYTES, "this"), Op::body_limit);
-        let body = read_body(&parts, body, limit)
-            .await
-            .map_err(|err| ApiError::unread_body(err, op_name))?;
-        if let (Some(verifier), Some(pending)) = (&self.verifier, &pending) {
-            verifier.verify(pending, &parts, &body)?;
+        let intake = intake::read(&parts, body, limit, hash, &self.bodies).await?;
+        *unread = false;
+        match (expected, intake.sha256.as_deref()) {
+            (Expected::Declared(declared), Some(got)) if !declared.eq_ignore_ascii_case(got) => {
+                return Err(sigv4::AuthError::Mismatch.into());
+            }
+            (Expected::Signed(pending), Some(got)) => {
+                if let Some(verifier) = &self.verifier {
+                    verifier.verify_hash(&pending, &parts, got)?;
+                }
+            }
+            _ => {}
         }
+        let body = intake.body.clone();
         let Some(op) = op else {
             return Err(ApiError::UnknownOperation {
                 method: parts.method.to_string(),
@@ -293,6 +371,27 @@ impl Api {
             Op::ListVersions(name) => self.list_versions(&name).await,
             Op::AccountSettings => self.account_settings().await,
             Op::Metrics => self.metrics_text().await,
+        }
+    }
+
+    /// The checks on the headers alone. Returns whether the body must be hashed as it is read,
+    /// and what the hash must then be.
+    fn admit(&self, parts: &Parts, op: Option<&Op>) -> Result<(bool, Expected), ApiError> {
+        self.reach.check(parts, op)?;
+        let Some(verifier) = &self.verifier else {
+            return Ok((false, Expected::Nothing));
+        };
+        let pending = verifier.check_headers(parts, chrono::Utc::now())?;
+        match sigv4::declared_payload_hash(parts) {
+            Some(UNSIGNED_PAYLOAD) => {
+                verifier.verify_hash(&pending, parts, UNSIGNED_PAYLOAD)?;
+                Ok((false, Expected::Nothing))
+            }
+            Some(declared) => {
+                verifier.verify_hash(&pending, parts, declared)?;
+                Ok((true, Expected::Declared(declared.to_owned())))
+            }
+            None => Ok((true, Expected::Signed(pending))),
         }
     }
 

@@ -73,6 +73,17 @@ pub enum ApiError {
     /// SigV4 authentication failed (403).
     #[error(transparent)]
     Auth(#[from] AuthError),
+    /// The request is not one the admin listener takes from where it came: a `Host` it does not
+    /// answer to, or an `Origin` other than its own (`AccessDeniedException`, 403).
+    #[error("{0}")]
+    AccessDenied(String),
+    /// A body with a content type the operation does not take (`UnsupportedMediaTypeException`,
+    /// 415).
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// The body did not arrive within the admin body timeout (`RequestTimeoutException`, 408).
+    #[error("the request body did not arrive within {0} s")]
+    BodyTimeout(u64),
     /// fnhost failed (`ServiceException`, 500); the detail is logged, not sent.
     #[error("{0}")]
     Internal(String),
@@ -113,6 +124,12 @@ impl ApiError {
             BodyError::TooLarge { limit } => ApiError::TooLarge(format!(
                 "Request must be smaller than {limit} bytes for the {op} operation"
             )),
+            // Refused before a byte was read: the admin's budget of body bytes is full.
+            BodyError::Busy { .. } => ApiError::Throttled {
+                reason: "CallerRateLimitExceeded",
+                retry_after: Duration::from_secs(1),
+            },
+            BodyError::TimedOut(timeout) => ApiError::BodyTimeout(timeout.as_secs()),
             other => ApiError::InvalidContent(other.to_string()),
         }
     }
@@ -136,6 +153,9 @@ impl ApiError {
             Self::PreconditionFailed => "PreconditionFailedException",
             Self::UnknownOperation { .. } => "UnknownOperationException",
             Self::Auth(err) => err.code(),
+            Self::AccessDenied(_) => "AccessDeniedException",
+            Self::UnsupportedMediaType(_) => "UnsupportedMediaTypeException",
+            Self::BodyTimeout(_) => "RequestTimeoutException",
             Self::Internal(_) => "ServiceException",
         }
     }
@@ -152,7 +172,9 @@ impl ApiError {
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
-            Self::Auth(_) => StatusCode::FORBIDDEN,
+            Self::Auth(_) | Self::AccessDenied(_) => StatusCode::FORBIDDEN,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::BodyTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -190,7 +212,9 @@ impl ApiError {
     pub fn into_response(self, request_id: &str) -> Response<Full<Bytes>> {
         match &self {
             Self::Internal(_) => tracing::error!(request_id, "{self}"),
-            Self::Auth(_) => tracing::warn!(request_id, code = self.code(), "{self}"),
+            Self::Auth(_) | Self::AccessDenied(_) => {
+                tracing::warn!(request_id, code = self.code(), "{self}");
+            }
             _ => tracing::debug!(request_id, code = self.code(), "{self}"),
         }
         let mut response = Response::new(Full::new(Bytes::from(self.body(request_id).to_string())));

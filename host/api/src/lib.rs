@@ -6,8 +6,13 @@
 //! delete, publish versions). Uploads are unpacked defensively ([`package`]), compiled and
 //! linked before anything is written, kept by content hash ([`code`]) and recorded in the
 //! store, and restored into the registry at startup ([`Api::restore`]). Errors leave in
-//! Lambda's wire format from one place ([`ApiError::into_response`]). With credentials
-//! configured, every request must carry a valid SigV4 signature ([`sigv4`]).
+//! Lambda's wire format from one place ([`ApiError::into_response`]). Before authentication,
+//! requests from browsers are refused by their headers ([`reach`]: foreign `Host` or `Origin`,
+//! simple-request content types). With credentials configured, every request must carry a
+//! valid SigV4 signature ([`sigv4`]) covering the headers that change its meaning; everything
+//! that can be refused from the headers is, before the body is read, and bodies are read under
+//! a byte budget shared by all requests and a timeout (the edge's
+//! [`fnhost_edge::BodyReader::up_front`]).
 //!
 //! Two [`fnhost_dispatch::LogSink`]s feed on every invocation of every trigger: [`Metrics`]
 //! (rendered at `GET /metrics` in Prometheus text format) and [`RecordSink`] (invocation
@@ -19,17 +24,23 @@ pub mod code;
 pub mod config;
 pub mod error;
 mod functions;
+mod intake;
 mod invoke;
 pub mod metrics;
 pub mod name;
 pub mod package;
+pub mod reach;
 pub mod record;
 mod server;
 pub mod sigv4;
 
-pub use api::{Api, ApiConfig, DEFAULT_CODE_STORAGE_LIMIT, MAX_CODE_REQUEST_BYTES};
+pub use api::{
+    Api, ApiConfig, DEFAULT_CODE_STORAGE_LIMIT, DEFAULT_EVENT_QUEUE_LIMIT, DEFAULT_MAX_CONNECTIONS,
+    MAX_CODE_REQUEST_BYTES,
+};
 pub use error::ApiError;
 pub use functions::{MAX_PAGE, spec_of};
+pub use intake::DEFAULT_BODY_BUDGET;
 pub use invoke::{
     EVENT_ATTEMPTS, EVENT_MAX_AGE_MS, LOG_TAIL_BYTES, MAX_ASYNC_PAYLOAD_BYTES, log_tail,
 };

@@ -1,5 +1,6 @@
-//! The admin listener is served by the edge's accept loop ([`fnhost_edge::serve`]), with
-//! graceful drain on shutdown; the API only answers.
+//! The admin listener is served by the edge's accept loop ([`fnhost_edge::serve`], or
+//! [`fnhost_edge::serve_on`] with TLS), with its connection cap and graceful drain on shutdown;
+//! the API only answers.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -31,5 +32,13 @@ impl Handler for Api {
 
     fn drain_timeout(&self) -> Duration {
         self.config().drain_timeout
+    }
+
+    fn max_connections(&self) -> usize {
+        self.config().max_connections
+    }
+
+    fn write_timeout(&self) -> Duration {
+        self.config().write_timeout
     }
 }

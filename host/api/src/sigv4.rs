@@ -8,6 +8,15 @@
 //! `UNSIGNED-PAYLOAD`). The signature is recomputed with the configured secret and compared in
 //! constant time. Requests dated more than 15 minutes from the server's clock are refused.
 //!
+//! What a signature covers is checked before the body is read ([`Verifier::check_headers`]):
+//! the credential scope must name the host's region and the `lambda` service, and the headers
+//! that change what a request means (`X-Amz-Invocation-Type`, `X-Amz-Log-Type`,
+//! `X-Amz-Client-Context`, `Content-Type`, and `Host` always) must be among the signed ones, as
+//! every AWS SDK signs them. So a captured RequestResponse invoke cannot be replayed as an
+//! `Event` by adding an unsigned header. When the client declares the payload hash, the
+//! signature is checked over it before the body arrives ([`Verifier::verify_hash`]); otherwise
+//! the body is hashed as it streams in and checked after ([`Verifier::verify`]).
+//!
 //! The secret never leaves this module: [`Credentials`] prints it as `<redacted>`.
 
 use std::fmt;
@@ -29,7 +38,16 @@ pub const MAX_SKEW: Duration = Duration::from_secs(15 * 60);
 pub const SERVICE: &str = "lambda";
 
 /// The payload-hash value that opts out of signing the body.
-const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
+pub const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
+
+/// Headers that change what a request does: when present, they must be signed.
+pub const MEANINGFUL_HEADERS: [&str; 5] = [
+    "host",
+    "content-type",
+    "x-amz-invocation-type",
+    "x-amz-log-type",
+    "x-amz-client-context",
+];
 
 /// An access key id and its secret. `Debug` never shows the secret.
 #[derive(Clone)]
@@ -83,6 +101,19 @@ pub enum AuthError {
     /// The request is dated too far from the server's clock (`InvalidSignatureException`).
     #[error("{0}")]
     Expired(String),
+    /// The credential is scoped to another region (`InvalidSignatureException`).
+    #[error(
+        "Credential should be scoped to a valid region, not '{got}'. fnhost's region is '{want}'."
+    )]
+    WrongRegion {
+        /// The region in the credential scope.
+        got: String,
+        /// The host's region.
+        want: String,
+    },
+    /// A header that changes the request's meaning is not signed (`InvalidSignatureException`).
+    #[error("the header `{0}` changes what the request does and must be one of its SignedHeaders")]
+    UnsignedHeader(String),
 }
 
 impl AuthError {
@@ -92,7 +123,10 @@ impl AuthError {
             Self::Missing => "MissingAuthenticationTokenException",
             Self::Incomplete(_) => "IncompleteSignatureException",
             Self::UnknownKey => "UnrecognizedClientException",
-            Self::Mismatch | Self::Expired(_) => "InvalidSignatureException",
+            Self::Mismatch
+            | Self::Expired(_)
+            | Self::WrongRegion { .. }
+            | Self::UnsignedHeader(_) => "InvalidSignatureException",
         }
     }
 }
@@ -113,36 +147,48 @@ pub struct Pending {
 pub struct Verifier {
     credentials: Credentials,
     service: String,
+    region: String,
 }
 
 const AMZ_DATE: &str = "%Y%m%dT%H%M%SZ";
 
 impl Verifier {
-    /// A verifier for requests signed for the `lambda` service.
+    /// A verifier for requests signed for the `lambda` service in fnhost's region.
     pub fn new(credentials: Credentials) -> Self {
         Self::for_service(credentials, SERVICE)
     }
 
-    /// A verifier for another service name (the AWS test suite signs for `service`).
+    /// A verifier for another service name (the AWS test suite signs for `service`), in
+    /// fnhost's region.
     pub fn for_service(credentials: Credentials, service: &str) -> Self {
         Self {
             credentials,
             service: service.to_owned(),
+            region: fnhost_core::limits::REGION.to_owned(),
         }
     }
 
     /// Check what can be checked before the body arrives: a well-formed header, the key id,
-    /// the scope and the clock skew.
+    /// the scope (service and region), the clock skew, and that every header of
+    /// [`MEANINGFUL_HEADERS`] the request carries is signed.
     pub fn check_headers(&self, parts: &Parts, now: DateTime<Utc>) -> Result<Pending, AuthError> {
         let auth = Authorization::parse(parts)?;
         let scope = self.check_scope(auth.credential)?;
         let amz_date = request_time(parts, scope.date, now)?;
-        let signed_headers: Vec<String> =
-            auth.signed_headers.split(';').map(str::to_owned).collect();
+        let signed_headers: Vec<String> = auth
+            .signed_headers
+            .split(';')
+            .map(str::to_ascii_lowercase)
+            .collect();
         if !signed_headers.iter().any(|h| h == "host") {
             return Err(AuthError::Incomplete(
                 "'Host' must be a 'SignedHeader' in the AWS Authorization.".into(),
             ));
+        }
+        for name in MEANINGFUL_HEADERS {
+            if parts.headers.contains_key(name) && !signed_headers.iter().any(|h| h == name) {
+                return Err(AuthError::UnsignedHeader(name.to_owned()));
+            }
         }
         Ok(Pending {
             amz_date: amz_date.to_owned(),
@@ -177,6 +223,12 @@ impl Verifier {
         if key_id != self.credentials.access_key_id {
             return Err(AuthError::UnknownKey);
         }
+        if region != self.region {
+            return Err(AuthError::WrongRegion {
+                got: region.to_owned(),
+                want: self.region.clone(),
+            });
+        }
         Ok(Scope {
             date,
             region,
@@ -184,20 +236,29 @@ impl Verifier {
         })
     }
 
-    /// Check the signature over the whole request.
+    /// Check the signature over the whole request, `body` included (hashed here).
     pub fn verify(&self, pending: &Pending, parts: &Parts, body: &[u8]) -> Result<(), AuthError> {
         let body_hash = hex::encode(Sha256::digest(body));
-        let payload_hash = match parts
-            .headers
-            .get("x-amz-content-sha256")
-            .and_then(|v| v.to_str().ok())
-        {
-            Some(UNSIGNED_PAYLOAD) => UNSIGNED_PAYLOAD.to_owned(),
-            Some(claimed) if claimed.eq_ignore_ascii_case(&body_hash) => body_hash,
-            Some(_) => return Err(AuthError::Mismatch),
-            None => body_hash,
-        };
-        let canonical = canonical_request(parts, &pending.signed_headers, &payload_hash)
+        match declared_payload_hash(parts) {
+            Some(UNSIGNED_PAYLOAD) => self.verify_hash(pending, parts, UNSIGNED_PAYLOAD),
+            Some(claimed) if claimed.eq_ignore_ascii_case(&body_hash) => {
+                self.verify_hash(pending, parts, &body_hash)
+            }
+            Some(_) => Err(AuthError::Mismatch),
+            None => self.verify_hash(pending, parts, &body_hash),
+        }
+    }
+
+    /// Check the signature with `payload_hash` (lowercase hex of the body's SHA-256, or
+    /// [`UNSIGNED_PAYLOAD`]) standing for the body: before the body is read when the client
+    /// declared the hash in `x-amz-content-sha256`, after hashing it as it streamed in when not.
+    pub fn verify_hash(
+        &self,
+        pending: &Pending,
+        parts: &Parts,
+        payload_hash: &str,
+    ) -> Result<(), AuthError> {
+        let canonical = canonical_request(parts, &pending.signed_headers, payload_hash)
             .ok_or(AuthError::Mismatch)?;
         let to_sign = format!(
             "AWS4-HMAC-SHA256\n{}\n{}\n{}",
@@ -215,6 +276,14 @@ impl Verifier {
         mac.verify_slice(&pending.signature)
             .map_err(|_| AuthError::Mismatch)
     }
+}
+
+/// The payload hash the client declared in `x-amz-content-sha256`, if any.
+pub fn declared_payload_hash(parts: &Parts) -> Option<&str> {
+    parts
+        .headers
+        .get("x-amz-content-sha256")
+        .and_then(|v| v.to_str().ok())
 }
 
 fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
@@ -512,6 +581,81 @@ mod tests {
         assert_eq!(
             verifier.check_headers(&garbled, now).unwrap_err().code(),
             "IncompleteSignatureException"
+        );
+    }
+
+    /// A signed request of the AWS suite (`get-vanilla`, scope `us-east-1/service`) with
+    /// `extra` headers added after signing and the credential scope's region replaced.
+    fn vanilla_with(region: &str, extra: &[(&str, &str)]) -> Parts {
+        let auth = format!(
+            "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/{region}/service/aws4_request, SignedHeaders=host;x-amz-date, Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"
+        );
+        let mut headers = vec![
+            ("host", "example.amazonaws.com"),
+            ("x-amz-date", "20150830T123600Z"),
+            ("authorization", auth.as_str()),
+        ];
+        headers.extend_from_slice(extra);
+        parts("GET", "/", &headers)
+    }
+
+    #[test]
+    fn headers_that_change_the_meaning_must_be_signed() {
+        let verifier = Verifier::for_service(example(), "service");
+        let now = at("20150830T123600Z");
+        verifier
+            .check_headers(&vanilla_with("us-east-1", &[]), now)
+            .unwrap();
+        // Headers no SDK signs may be added.
+        verifier
+            .check_headers(&vanilla_with("us-east-1", &[("user-agent", "x")]), now)
+            .unwrap();
+        for header in [
+            "x-amz-invocation-type",
+            "X-Amz-Log-Type",
+            "x-amz-client-context",
+            "content-type",
+        ] {
+            let replayed = vanilla_with("us-east-1", &[(header, "Event")]);
+            let err = verifier.check_headers(&replayed, now).unwrap_err();
+            assert_eq!(
+                err,
+                AuthError::UnsignedHeader(header.to_ascii_lowercase()),
+                "{header}"
+            );
+            assert_eq!(err.code(), "InvalidSignatureException");
+        }
+    }
+
+    #[test]
+    fn the_scope_must_name_the_hosts_region() {
+        let verifier = Verifier::for_service(example(), "service");
+        let now = at("20150830T123600Z");
+        let err = verifier
+            .check_headers(&vanilla_with("eu-west-1", &[]), now)
+            .unwrap_err();
+        assert_eq!(
+            err,
+            AuthError::WrongRegion {
+                got: "eu-west-1".into(),
+                want: "us-east-1".into()
+            }
+        );
+        assert_eq!(err.code(), "InvalidSignatureException");
+    }
+
+    #[test]
+    fn a_declared_payload_hash_is_checked_before_the_body() {
+        let verifier = Verifier::for_service(example(), "service");
+        let request = vanilla_with("us-east-1", &[]);
+        let pending = verifier
+            .check_headers(&request, at("20150830T123600Z"))
+            .unwrap();
+        let empty = hex::encode(Sha256::digest(b""));
+        verifier.verify_hash(&pending, &request, &empty).unwrap();
+        assert_eq!(
+            verifier.verify_hash(&pending, &request, UNSIGNED_PAYLOAD),
+            Err(AuthError::Mismatch)
         );
     }
 

@@ -78,7 +78,7 @@ pub fn run_py(script: &str, server: &Server, env: &[(&str, &str)]) -> String {
 }
 
 /// `hello` and `fails` from the manifest, for listing and invoking through the API.
-fn manifest() -> String {
+pub(crate) fn manifest() -> String {
     function("hello", "hello", "") + &function("fails", "fails", "")
 }
 

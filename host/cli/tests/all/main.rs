@@ -5,14 +5,19 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
+mod admin_security;
 mod api;
+mod buckets_security;
 mod fs_events;
 mod fs_examples;
+mod guest_security;
 mod http_events;
 mod http_limits;
 mod http_reload;
+mod http_security;
 mod languages;
 mod retention;
+mod state_security;
 mod triggers;
 mod up;
 

@@ -1,5 +1,6 @@
-//! The admin listener of `fnhost up`: the Lambda REST API and `/metrics`, with SigV4 auth off
-//! loopback. Also where every invocation's log is fanned out: the console, the metrics and the
+//! The admin listener of `fnhost up`: the Lambda REST API and `/metrics`, with SigV4 auth
+//! whenever credentials are configured (required off loopback), browsers kept out (foreign
+//! `Host` and `Origin` refused), bounded connections and body bytes, and optional TLS. Also where every invocation's log is fanned out: the console, the metrics and the
 //! store (invocation records for `fnhost logs` and `fnhost usage`).
 
 use std::net::SocketAddr;
@@ -10,8 +11,12 @@ use std::time::Duration;
 use anyhow::{Context as _, Result, bail};
 use clap::ArgAction;
 use clap::builder::BoolishValueParser;
-use fnhost_api::{Api, ApiConfig, Credentials, DEFAULT_CODE_STORAGE_LIMIT, Metrics, RecordSink};
+use fnhost_api::{
+    Api, ApiConfig, Credentials, DEFAULT_BODY_BUDGET, DEFAULT_CODE_STORAGE_LIMIT,
+    DEFAULT_MAX_CONNECTIONS, Metrics, RecordSink,
+};
 use fnhost_dispatch::{Dispatcher, LogSink, Tee};
+use fnhost_edge::{Drained, Tls};
 use fnhost_store::{Recorder, Store};
 use tokio::sync::Notify;
 
@@ -24,18 +29,67 @@ pub const SECRET_KEY_ENV: &str = "FNHOST_SECRET_ACCESS_KEY";
 #[derive(Debug, Clone, clap::Args)]
 pub struct AdminArgs {
     /// Address of the admin listener (Lambda API and /metrics), `ip:port` (default
-    /// `127.0.0.1:9000`; port 0 picks a free one). Off loopback every request must be
-    /// SigV4-signed with FNHOST_ACCESS_KEY_ID / FNHOST_SECRET_ACCESS_KEY.
+    /// `127.0.0.1:9000`; port 0 picks a free one). With FNHOST_ACCESS_KEY_ID /
+    /// FNHOST_SECRET_ACCESS_KEY set, every request must be SigV4-signed with them; off
+    /// loopback they must be set.
     #[arg(long = "admin", env = "FNHOST_ADMIN", default_value = "127.0.0.1:9000")]
     pub admin: SocketAddr,
-    /// Require SigV4 signatures on a loopback admin listener too (needs FNHOST_ACCESS_KEY_ID
-    /// and FNHOST_SECRET_ACCESS_KEY).
+    /// Refuse to start unless FNHOST_ACCESS_KEY_ID and FNHOST_SECRET_ACCESS_KEY are set (they
+    /// are enforced whenever set, on loopback too).
     #[arg(long = "admin-auth", env = "FNHOST_ADMIN_AUTH", action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     pub admin_auth: bool,
+    /// A host name the admin listener answers to besides IP literals and `localhost`
+    /// (repeatable; the env takes a comma-separated list). Requests with another `Host` get
+    /// 403, which keeps DNS-rebinding web pages out.
+    #[arg(
+        long = "admin-host",
+        env = "FNHOST_ADMIN_HOSTS",
+        value_name = "NAME",
+        value_delimiter = ','
+    )]
+    pub admin_hosts: Vec<String>,
+    /// PEM certificate chain (leaf first) to serve the admin listener over HTTPS; needs
+    /// --admin-tls-key. Default: plain HTTP.
+    #[arg(
+        long,
+        env = "FNHOST_ADMIN_TLS_CERT",
+        value_name = "PATH",
+        requires = "admin_tls_key"
+    )]
+    pub admin_tls_cert: Option<PathBuf>,
+    /// PEM private key of --admin-tls-cert.
+    #[arg(
+        long,
+        env = "FNHOST_ADMIN_TLS_KEY",
+        value_name = "PATH",
+        requires = "admin_tls_cert"
+    )]
+    pub admin_tls_key: Option<PathBuf>,
+    /// Most request body bytes all admin requests may hold in memory at once (default
+    /// 268435456, 256 MiB); a request whose body does not fit gets 429 before it is read.
+    #[arg(long, env = "FNHOST_ADMIN_BODY_BUDGET", value_name = "BYTES", default_value_t = DEFAULT_BODY_BUDGET)]
+    pub admin_body_budget: usize,
+    /// Seconds a client may take to send a request body to the admin listener (default 60);
+    /// past it, 408.
+    #[arg(
+        long,
+        env = "FNHOST_ADMIN_BODY_TIMEOUT_S",
+        value_name = "SECONDS",
+        default_value_t = 60
+    )]
+    pub admin_body_timeout_s: u64,
+    /// Most connections open at once on the admin listener (default 256); more wait in the
+    /// kernel's backlog.
+    #[arg(long, env = "FNHOST_ADMIN_MAX_CONNECTIONS", value_name = "N", default_value_t = DEFAULT_MAX_CONNECTIONS)]
+    pub admin_max_connections: usize,
     /// Most bytes of uploaded code kept, over all functions and versions (default 75 GiB,
     /// Lambda's code storage quota); uploads past it get CodeStorageExceededException.
     #[arg(long, env = "FNHOST_CODE_STORAGE_LIMIT")]
     pub code_storage_limit: Option<u64>,
+    /// Most events the durable queue may hold (default 100000); an `Event` invocation past it
+    /// gets TooManyRequestsException (429), as Lambda answers when it cannot take more.
+    #[arg(long, env = "FNHOST_EVENT_QUEUE_LIMIT", default_value_t = fnhost_api::DEFAULT_EVENT_QUEUE_LIMIT, value_parser = clap::value_parser!(u64).range(1..))]
+    pub event_queue_limit: u64,
     /// How long invocation records and their logs are kept (`30m`, `12h`, `7d`; `0` keeps
     /// them forever). Older ones are deleted at start and every 10 minutes.
     #[arg(long, env = "FNHOST_LOG_RETENTION", default_value = "7d", value_parser = crate::commands::logs::parse_since)]
@@ -46,6 +100,7 @@ pub struct AdminArgs {
 pub struct Admin {
     args: AdminArgs,
     credentials: Option<Credentials>,
+    tls: Option<Tls>,
     store: Store,
     metrics: Arc<Metrics>,
     recorder: Arc<Recorder>,
@@ -55,6 +110,27 @@ pub struct Admin {
 /// The running admin listener.
 pub struct AdminServer {
     recorder: Arc<Recorder>,
+    serving: Option<tokio::task::JoinHandle<Drained>>,
+}
+
+impl AdminServer {
+    /// Wait until the listener has drained after the shutdown signal (its own drain timeout
+    /// bounds that); say so when requests were abandoned.
+    pub async fn drained(mut self) -> Option<Drained> {
+        let drained = self.serving.take()?.await.ok()?;
+        if drained.abandoned > 0 {
+            eprintln!(
+                "fnhost: admin API stopped with {} request(s) still running",
+                drained.abandoned
+            );
+        } else if drained.in_flight > 0 {
+            eprintln!(
+                "fnhost: admin API drained {} in-flight request(s)",
+                drained.in_flight
+            );
+        }
+        Some(drained)
+    }
 }
 
 impl Drop for AdminServer {
@@ -79,9 +155,11 @@ impl Admin {
     /// Check the auth settings (before any socket is bound), start the invocation recorder
     /// and wrap `console` with the metrics and the store.
     pub fn prepare(args: &AdminArgs, store: &Store, console: Arc<dyn LogSink>) -> Result<Admin> {
-        let configured = credentials()?;
+        let credentials = credentials()?;
         let loopback = args.admin.ip().is_loopback();
-        let credentials = match (configured, loopback, args.admin_auth) {
+        // Configured credentials are always enforced; only their absence depends on where the
+        // listener is.
+        match (&credentials, loopback, args.admin_auth) {
             (None, false, _) => bail!(
                 "the admin listener `{}` is not on loopback, so every request must be SigV4-signed, but no credentials are configured: set {ACCESS_KEY_ENV} and {SECRET_KEY_ENV}, or keep --admin on 127.0.0.1",
                 args.admin
@@ -89,8 +167,14 @@ impl Admin {
             (None, true, true) => {
                 bail!("--admin-auth needs credentials: set {ACCESS_KEY_ENV} and {SECRET_KEY_ENV}")
             }
-            (Some(c), false, _) | (Some(c), true, true) => Some(c),
-            (_, true, false) => None,
+            _ => {}
+        }
+        let tls = match (&args.admin_tls_cert, &args.admin_tls_key) {
+            (Some(cert), Some(key)) => Some(
+                Tls::from_pem_files(cert, key)
+                    .context("cannot serve the admin listener over TLS; check --admin-tls-cert and --admin-tls-key")?,
+            ),
+            _ => None,
         };
         let metrics = Arc::new(Metrics::new());
         let recorder = Arc::new(Recorder::start(store.clone()));
@@ -102,6 +186,7 @@ impl Admin {
         Ok(Admin {
             args: args.clone(),
             credentials,
+            tls,
             store: store.clone(),
             metrics,
             recorder,
@@ -123,11 +208,27 @@ impl Admin {
         wake: Arc<Notify>,
         drain_timeout: Duration,
     ) -> Result<AdminServer> {
+        // Bound first: the API answers to the address it got (port 0 picks one).
+        let listener = fnhost_edge::bind(self.args.admin).with_context(|| {
+                format!(
+                    "cannot listen on `{}` for the admin API; pick another address with --admin or FNHOST_ADMIN",
+                    self.args.admin
+                )
+            })?;
+        let addr = listener
+            .local_addr()
+            .context("cannot read the admin listener's address")?;
         let mut config = ApiConfig::new(state_dir);
+        config.bound = Some(addr);
+        config.hosts = self.args.admin_hosts.clone();
+        config.body_budget = self.args.admin_body_budget;
+        config.body_timeout = Duration::from_secs(self.args.admin_body_timeout_s);
+        config.max_connections = self.args.admin_max_connections;
         config.code_storage_limit = self
             .args
             .code_storage_limit
             .unwrap_or(DEFAULT_CODE_STORAGE_LIMIT);
+        config.event_queue_limit = self.args.event_queue_limit;
         config.auth = self.credentials.clone();
         config.drain_timeout = drain_timeout;
         let api = Arc::new(Api::new(
@@ -145,18 +246,8 @@ impl Admin {
         if restored > 0 {
             eprintln!("fnhost: deployed {restored} uploaded function version(s)");
         }
-        let listener = tokio::net::TcpListener::bind(self.args.admin)
-            .await
-            .with_context(|| {
-                format!(
-                    "cannot listen on `{}` for the admin API; pick another address with --admin or FNHOST_ADMIN",
-                    self.args.admin
-                )
-            })?;
-        let addr = listener
-            .local_addr()
-            .context("cannot read the admin listener's address")?;
-        println!("admin: http://{addr}");
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        println!("admin: {scheme}://{addr}");
         if let Some(credentials) = &self.credentials {
             println!(
                 "admin: SigV4 signatures required (access key id {})",
@@ -166,17 +257,13 @@ impl Admin {
         if !self.args.log_retention.is_zero() {
             tokio::spawn(prune(self.store.clone(), self.args.log_retention));
         }
-        tokio::spawn(async move {
-            let drained = fnhost_edge::serve(listener, api, super::signals()).await;
-            if drained.abandoned > 0 {
-                eprintln!(
-                    "fnhost: admin API stopped with {} request(s) still running",
-                    drained.abandoned
-                );
-            }
-        });
+        let serving = match self.tls {
+            Some(tls) => tokio::spawn(fnhost_edge::serve_on(listener, tls, api, super::signals())),
+            None => tokio::spawn(fnhost_edge::serve(listener, api, super::signals())),
+        };
         Ok(AdminServer {
             recorder: self.recorder,
+            serving: Some(serving),
         })
     }
 }
