@@ -2,7 +2,7 @@
 //!
 //! | event | response |
 //! |---|---|
-//! | `{"op":"put","bucket":B,"key":K,"body":"text"}` | object info |
+//! | `{"op":"put","bucket":B,"key":K,"body":"text"}` (or `"fill":N`: a body of N bytes `x`) | object info |
 //! | `{"op":"get","bucket":B,"key":K}` (optional `"range":[start,end]`, inclusive) | `{"body":"text","size":N}` |
 //! | `{"op":"head","bucket":B,"key":K}` | object info |
 //! | `{"op":"delete","bucket":B,"key":K}` | `{"deleted":true}` |
@@ -23,7 +23,10 @@ enum Op {
     Put {
         bucket: String,
         key: String,
+        #[serde(default)]
         body: String,
+        /// A body of this many bytes, made in the guest (events stop at 6 MB; bodies may not).
+        fill: Option<usize>,
     },
     Get {
         bucket: String,
@@ -60,8 +63,17 @@ fn handle(op: Op, _ctx: &Context) -> Result<Value, Diagnostic> {
 
 fn call(op: Op) -> Result<Value, ObjectError> {
     let response = match op {
-        Op::Put { bucket, key, body } => {
-            info(&objects::put_object(&bucket, &key, body.as_bytes())?)
+        Op::Put {
+            bucket,
+            key,
+            body,
+            fill,
+        } => {
+            let body = match fill {
+                Some(len) => vec![b'x'; len],
+                None => body.into_bytes(),
+            };
+            info(&objects::put_object(&bucket, &key, &body)?)
         }
         Op::Get { bucket, key, range } => {
             let body = match range {

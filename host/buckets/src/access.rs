@@ -2,8 +2,11 @@
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
+use std::time::Instant;
 
-use fnhost_runtime::{ObjectAccess, ObjectFailure, ObjectMeta, WriteOrigin};
+use fnhost_runtime::{
+    CallLimits, CallSlots, ObjectAccess, ObjectFailure, ObjectMeta, WriteOrigin, check_put_size,
+};
 
 use crate::bucket::Bucket;
 use crate::buckets::Buckets;
@@ -41,10 +44,12 @@ pub struct FunctionObjects {
     buckets: Arc<Buckets>,
     grants: Grants,
     journal: Arc<WriteJournal>,
+    slots: CallSlots,
 }
 
 impl FunctionObjects {
-    /// Object access for `function`, recording its writes in `journal`.
+    /// Object access for `function`, recording its writes in `journal`, with the default
+    /// [`CallLimits`].
     pub fn new(
         function: &str,
         buckets: Arc<Buckets>,
@@ -56,7 +61,20 @@ impl FunctionObjects {
             buckets,
             grants,
             journal,
+            slots: CallSlots::new(CallLimits::default()),
         }
+    }
+
+    /// The same with other limits.
+    pub fn with_limits(mut self, limits: CallLimits) -> Self {
+        self.slots = CallSlots::new(limits);
+        self
+    }
+
+    /// When a call that hashes or lists must give up: its budget from now. (The runtime has
+    /// already given the call one of the function's slots.)
+    fn deadline(&self) -> Option<Instant> {
+        Instant::now().checked_add(self.slots.limits().budget)
     }
 
     /// The bucket, if it is declared and granted for `need`.
@@ -87,6 +105,10 @@ impl FunctionObjects {
 }
 
 impl ObjectAccess for FunctionObjects {
+    fn slots(&self) -> Option<&CallSlots> {
+        Some(&self.slots)
+    }
+
     fn get(
         &self,
         bucket: &str,
@@ -103,12 +125,14 @@ impl ObjectAccess for FunctionObjects {
         body: &[u8],
         origin: &WriteOrigin,
     ) -> Result<ObjectMeta, ObjectFailure> {
-        self.bucket(bucket, Need::Write)?
-            .put_object(key, body, &self.journal, origin)
+        let bucket = self.bucket(bucket, Need::Write)?;
+        check_put_size(body.len())?;
+        bucket.put_object(key, body, &self.journal, origin)
     }
 
     fn head(&self, bucket: &str, key: &str) -> Result<ObjectMeta, ObjectFailure> {
-        self.bucket(bucket, Need::Read)?.head_object(key)
+        self.bucket(bucket, Need::Read)?
+            .head_object(key, self.deadline())
     }
 
     fn delete(&self, bucket: &str, key: &str, origin: &WriteOrigin) -> Result<(), ObjectFailure> {
@@ -123,7 +147,11 @@ impl ObjectAccess for FunctionObjects {
         start_after: Option<&str>,
         max_keys: u32,
     ) -> Result<Vec<ObjectMeta>, ObjectFailure> {
-        self.bucket(bucket, Need::Read)?
-            .list_objects(prefix, start_after, max_keys)
+        self.bucket(bucket, Need::Read)?.list_objects(
+            prefix,
+            start_after,
+            max_keys,
+            self.deadline(),
+        )
     }
 }

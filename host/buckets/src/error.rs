@@ -24,6 +24,18 @@ pub enum BucketError {
         /// The path.
         path: PathBuf,
     },
+    /// The bucket's directory is `/`, or its path is a link leading out of the directory that
+    /// holds it: a function with a grant could then reach files the operator never meant to
+    /// share, and the watcher would watch them.
+    #[error("bucket `{bucket}`: refusing directory `{path}`: {reason}")]
+    UnsafeDirectory {
+        /// The bucket's name.
+        bucket: String,
+        /// The path as configured.
+        path: PathBuf,
+        /// Where it leads and how to fix it.
+        reason: String,
+    },
     /// An ignore pattern is not a valid glob.
     #[error("bucket `{bucket}`: invalid ignore pattern `{pattern}`: {reason}")]
     BadIgnore {

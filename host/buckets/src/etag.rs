@@ -6,7 +6,7 @@ use std::fs::{File, Metadata};
 use std::io::{self, Read};
 use std::os::unix::fs::MetadataExt;
 use std::sync::Mutex;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use md5::{Digest, Md5};
 
@@ -19,10 +19,27 @@ const MAX_CACHED: usize = 100_000;
 const SETTLE: Duration = Duration::from_secs(2);
 
 /// The hex MD5 of everything `reader` yields, in constant memory.
+#[cfg(test)]
 pub(crate) fn md5_hex(reader: &mut impl Read) -> io::Result<String> {
+    md5_hex_until(reader, None)
+}
+
+/// The hex MD5 of everything `reader` yields, in constant memory; past `deadline` it stops
+/// with [`io::ErrorKind::TimedOut`] (a huge object cannot keep a host thread past the call's
+/// time limit).
+pub(crate) fn md5_hex_until(
+    reader: &mut impl Read,
+    deadline: Option<Instant>,
+) -> io::Result<String> {
     let mut hasher = Md5::new();
     let mut buf = vec![0u8; CHUNK];
     loop {
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the call's time limit passed while hashing the object",
+            ));
+        }
         match reader.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => hasher.update(&buf[..n]),
@@ -70,8 +87,27 @@ impl Fingerprint {
         }
     }
 
+    /// The same, from an `lstat`/`fstat` result (the field types vary by architecture).
+    #[allow(clippy::unnecessary_cast, clippy::useless_conversion)]
+    pub(crate) fn of_stat(stat: &rustix::fs::Stat) -> Self {
+        Self {
+            dev: stat.st_dev as u64,
+            ino: stat.st_ino as u64,
+            size: stat.st_size as u64,
+            mtime_ns: i128::from(stat.st_mtime as i64) * 1_000_000_000
+                + i128::from(stat.st_mtime_nsec as i64),
+            ctime_ns: i128::from(stat.st_ctime as i64) * 1_000_000_000
+                + i128::from(stat.st_ctime_nsec as i64),
+        }
+    }
+
+    /// Device and inode: which file (or directory) this is.
+    pub(crate) fn id(&self) -> (u64, u64) {
+        (self.dev, self.ino)
+    }
+
     /// Whether the file last changed at least [`SETTLE`] before `now`.
-    fn settled(&self, now: SystemTime) -> bool {
+    pub(crate) fn settled(&self, now: SystemTime) -> bool {
         let now_ns = now
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos() as i128);
@@ -87,14 +123,20 @@ pub(crate) struct EtagCache {
 }
 
 impl EtagCache {
-    /// The ETag of the open `file` (object `key`), from the cache when its fingerprint matches.
-    pub(crate) fn etag(&self, key: &str, file: &mut File) -> io::Result<String> {
+    /// The ETag of the open `file` (object `key`), from the cache when its fingerprint matches;
+    /// hashing stops at `deadline`.
+    pub(crate) fn etag(
+        &self,
+        key: &str,
+        file: &mut File,
+        deadline: Option<Instant>,
+    ) -> io::Result<String> {
         let before = Fingerprint::of(&file.metadata()?);
         if let Some(etag) = self.lookup(key, &before) {
             return Ok(etag);
         }
         let started = SystemTime::now();
-        let etag = md5_hex(file)?;
+        let etag = md5_hex_until(file, deadline)?;
         let after = Fingerprint::of(&file.metadata()?);
         if before == after && after.settled(started) {
             self.remember(key, after, etag.clone());
@@ -102,7 +144,8 @@ impl EtagCache {
         Ok(etag)
     }
 
-    fn lookup(&self, key: &str, fingerprint: &Fingerprint) -> Option<String> {
+    /// The remembered ETag of `key`, if its file still has `fingerprint`.
+    pub(crate) fn lookup(&self, key: &str, fingerprint: &Fingerprint) -> Option<String> {
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         match entries.get(key) {
             Some((known, etag)) if known == fingerprint => Some(etag.clone()),
@@ -154,10 +197,13 @@ mod tests {
         let fp = Fingerprint::of(&file.metadata().unwrap());
         // A stale entry under the current fingerprint is what a cache hit returns...
         cache.remember("f", fp, "cached".into());
-        assert_eq!(cache.etag("f", &mut file).unwrap(), "cached");
+        assert_eq!(cache.etag("f", &mut file, None).unwrap(), "cached");
         // ...and any change of the file makes it miss.
         std::fs::write(&path, b"two!").unwrap();
         let mut file = File::open(&path).unwrap();
-        assert_eq!(cache.etag("f", &mut file).unwrap(), md5_bytes(b"two!"));
+        assert_eq!(
+            cache.etag("f", &mut file, None).unwrap(),
+            md5_bytes(b"two!")
+        );
     }
 }

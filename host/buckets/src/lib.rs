@@ -3,13 +3,20 @@
 //! A [`Bucket`] is a directory; an object's key is its path below the root with `/` separators
 //! (`사진/red flower.jpg`). Keys are resolved so that nothing outside the root is ever reachable:
 //! `..`, absolute paths, backslashes and NUL are invalid keys, and no component of a key may be a
-//! symbolic link. Writes are atomic (a temp file in the target directory, fsync, rename); ETags
-//! are S3's single-part ETag, the hex MD5 of the content.
+//! symbolic link. The root directory is held open and every call walks from it one segment at a
+//! time without following links (`openat` with `O_NOFOLLOW`, then `renameat`/`unlinkat` in the
+//! directory reached), so a directory swapped for a link mid-call cannot lead outside. Only
+//! regular files are objects: FIFOs, sockets and devices are never opened for reading (a get or
+//! head on one is `NoSuchKey`, at once). Writes are atomic (a temp file in the target directory,
+//! fsync, rename); ETags are S3's single-part ETag, the hex MD5 of the content.
 //!
 //! [`FunctionObjects`] is the runtime's [`fnhost_runtime::ObjectAccess`] for one function: it
 //! applies the function's [`Grants`] (read for get/head/list, write for put/delete) and records
 //! every write in the [`WriteJournal`], so the file watcher can attach the writer's lineage to
-//! the event the write causes (the loop guard).
+//! the event the write causes (the loop guard). Its [`CallLimits`] bound the blocking work one
+//! function can have in flight: the runtime gives each call one of the function's slots before
+//! a blocking thread (waiters hold none and stop at the invocation's deadline), and a call that
+//! hashes or lists gives up after its budget (the function's timeout, in `fnhost up`).
 //!
 //! Reads are capped at [`MAX_GET_BYTES`] per call, whole object or range; ranges follow S3
 //! (`last` past the end is clamped), and a range starting at or past the end (S3's 416
@@ -26,14 +33,17 @@ mod bucket;
 mod buckets;
 mod error;
 mod etag;
+mod handle;
 mod journal;
 mod key;
+mod listing;
 mod objects;
 
 pub use access::{FunctionObjects, Grants};
 pub use bucket::{Bucket, FileState};
 pub use buckets::Buckets;
 pub use error::BucketError;
+pub use fnhost_runtime::{CallLimits, MAX_PUT_BYTES};
 pub use journal::{JOURNAL_MAX_ENTRIES, JOURNAL_TTL, JournalChange, WriteJournal};
 pub use key::{MAX_KEY_BYTES, TEMP_PREFIX};
-pub use objects::{MAX_GET_BYTES, MAX_LIST_KEYS, MAX_PUT_BYTES};
+pub use objects::{MAX_GET_BYTES, MAX_LIST_KEYS};

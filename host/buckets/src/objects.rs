@@ -1,21 +1,22 @@
 //! S3's object calls on one bucket: get (whole or a range), put (atomic), head, delete, list.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
+use std::os::fd::{AsFd, BorrowedFd};
+use std::time::Instant;
 
-use fnhost_runtime::{ObjectFailure, ObjectMeta, WriteOrigin};
+use fnhost_runtime::{ObjectFailure, ObjectMeta, WriteOrigin, check_put_size};
 use md5::{Digest, Md5};
+use rustix::io::Errno;
 
-use crate::bucket::{Bucket, FileState, absent, segment_ends};
-use crate::etag::hex;
+use crate::bucket::{Bucket, FileState, Reached};
+use crate::etag::{Fingerprint, hex};
+use crate::handle::{self, Kind};
 use crate::journal::{JournalChange, WriteJournal};
 use crate::key;
 
 /// Most bytes one get moves, whole object or range (32 MiB).
 pub const MAX_GET_BYTES: u64 = 32 << 20;
-/// Most bytes one put writes (32 MiB).
-pub const MAX_PUT_BYTES: usize = 32 << 20;
 /// Most keys one list returns (S3's `MaxKeys` cap).
 pub const MAX_LIST_KEYS: u32 = 1000;
 
@@ -81,19 +82,28 @@ impl Bucket {
         Ok(body)
     }
 
-    /// Metadata of object `key`.
-    pub(crate) fn head_object(&self, key: &str) -> Result<ObjectMeta, ObjectFailure> {
+    /// Metadata of object `key`; hashing an unknown file stops at `deadline`.
+    pub(crate) fn head_object(
+        &self,
+        key: &str,
+        deadline: Option<Instant>,
+    ) -> Result<ObjectMeta, ObjectFailure> {
         let mut file = self
             .open_object(key)?
             .ok_or_else(|| self.no_such_key(key))?;
-        self.meta(key, &mut file)
+        self.meta(key, &mut file, deadline)
     }
 
-    fn meta(&self, key: &str, file: &mut File) -> Result<ObjectMeta, ObjectFailure> {
+    fn meta(
+        &self,
+        key: &str,
+        file: &mut File,
+        deadline: Option<Instant>,
+    ) -> Result<ObjectMeta, ObjectFailure> {
         let state = FileState::of(&file.metadata().map_err(|e| self.io_failure(key, &e))?);
         let etag = self
             .etags
-            .etag(key, file)
+            .etag(key, file, deadline)
             .map_err(|e| self.io_failure(key, &e))?;
         Ok(ObjectMeta {
             key: key.to_owned(),
@@ -104,7 +114,8 @@ impl Bucket {
     }
 
     /// Write object `key` atomically on behalf of `origin`: a temp file in the key's directory,
-    /// fsync, journal entry, rename over the key, fsync of the directory.
+    /// fsync, journal entry, rename over the key, fsync of the directory — every step relative
+    /// to the directory handle reached without links.
     pub(crate) fn put_object(
         &self,
         key: &str,
@@ -112,32 +123,34 @@ impl Bucket {
         journal: &WriteJournal,
         origin: &WriteOrigin,
     ) -> Result<ObjectMeta, ObjectFailure> {
-        if body.len() > MAX_PUT_BYTES {
-            return Err(ObjectFailure::TooLarge(format!(
-                "the body for `{}` is {} bytes and one put writes at most {MAX_PUT_BYTES}",
-                key::shown(key),
-                body.len()
-            )));
-        }
-        let target = self.path_for(key)?;
-        let dir = self.make_parents(key)?;
-        match fs::symlink_metadata(&target) {
-            Ok(meta) if meta.is_dir() => {
+        check_put_size(body.len())?;
+        let dir = match self.parent_of(key, true)? {
+            Reached::Dir(dir) => dir,
+            // Only when a directory made for this put vanished at once.
+            Reached::Missing => {
+                return Err(self.io_failure(
+                    key,
+                    &io::Error::new(io::ErrorKind::NotFound, "its directory was removed"),
+                ));
+            }
+        };
+        let name = key::file_name(key);
+        match handle::lstat_at(dir.as_fd(), name) {
+            Ok(Some(stat)) if Kind::of(&stat) == Kind::Dir => {
                 return Err(ObjectFailure::InvalidKey(format!(
                     "`{}` is a directory of other objects in bucket `{}`; an object cannot share a name with a directory",
                     key::shown(key),
                     self.name()
                 )));
             }
-            Ok(meta) if meta.file_type().is_symlink() => {
+            Ok(Some(stat)) if Kind::of(&stat) == Kind::Symlink => {
                 return Err(self.symlink_failure(key, key));
             }
             Ok(_) => {}
-            Err(e) if absent(&e) => {}
             Err(e) => return Err(self.io_failure(key, &e)),
         }
 
-        let (temp, mut file) = create_temp(&dir).map_err(|e| self.io_failure(key, &e))?;
+        let (temp, mut file) = create_temp(dir.as_fd()).map_err(|e| self.io_failure(key, &e))?;
         let written = (|| {
             let mut hasher = Md5::new();
             for chunk in body.chunks(WRITE_CHUNK) {
@@ -151,7 +164,7 @@ impl Bucket {
         let (etag, state) = match written {
             Ok(done) => done,
             Err(e) => {
-                remove_temp(&temp);
+                remove_temp(dir.as_fd(), &temp);
                 return Err(self.io_failure(key, &e));
             }
         };
@@ -159,12 +172,13 @@ impl Bucket {
 
         let change = JournalChange::Put { etag: etag.clone() };
         journal.record(self.name(), key, change.clone(), origin);
-        if let Err(e) = fs::rename(&temp, &target) {
+        // A link or file swapped in at `name` since the check is replaced, never followed.
+        if let Err(e) = handle::rename_at(dir.as_fd(), &temp, name) {
             journal.take(self.name(), key, &change);
-            remove_temp(&temp);
-            return Err(self.io_failure(key, &e));
+            remove_temp(dir.as_fd(), &temp);
+            return Err(self.io_failure(key, &e.into()));
         }
-        sync_dir(&dir);
+        handle::sync_dir(&dir);
         Ok(ObjectMeta {
             key: key.to_owned(),
             size: state.size,
@@ -173,8 +187,8 @@ impl Bucket {
         })
     }
 
-    /// Remove object `key` on behalf of `origin`. A missing key (or a directory, which is no
-    /// object) succeeds, as in S3. Directories left empty stay: S3 has none to remove, and
+    /// Remove object `key` on behalf of `origin`. A missing key (or a directory, FIFO or other
+    /// non-object) succeeds, as in S3. Directories left empty stay: S3 has none to remove, and
     /// another writer may be about to use them.
     pub(crate) fn delete_object(
         &self,
@@ -182,163 +196,161 @@ impl Bucket {
         journal: &WriteJournal,
         origin: &WriteOrigin,
     ) -> Result<(), ObjectFailure> {
-        let target = self.path_for(key)?;
-        match fs::symlink_metadata(&target) {
-            Ok(meta) if meta.is_file() => {}
-            Ok(meta) if meta.file_type().is_symlink() => {
-                return Err(self.symlink_failure(key, key));
-            }
-            Ok(_) => return Ok(()),
-            Err(e) if absent(&e) => return Ok(()),
+        let Reached::Dir(dir) = self.parent_of(key, false)? else {
+            return Ok(());
+        };
+        let name = key::file_name(key);
+        match handle::lstat_at(dir.as_fd(), name) {
+            Ok(Some(stat)) => match Kind::of(&stat) {
+                Kind::File => {}
+                Kind::Symlink => return Err(self.symlink_failure(key, key)),
+                Kind::Dir | Kind::Special => return Ok(()),
+            },
+            Ok(None) => return Ok(()),
             Err(e) => return Err(self.io_failure(key, &e)),
         }
         journal.record(self.name(), key, JournalChange::Delete, origin);
-        match fs::remove_file(&target) {
+        // Relative to the held directory: a link swapped in since the check is itself removed
+        // (inside the bucket), a directory is refused by the kernel.
+        match handle::unlink_at(dir.as_fd(), name) {
             Ok(()) => {
-                if let Some(dir) = target.parent() {
-                    sync_dir(dir);
-                }
+                handle::sync_dir(&dir);
                 Ok(())
             }
             Err(e) => {
                 journal.take(self.name(), key, &JournalChange::Delete);
-                if absent(&e) {
+                if handle::is_absent(e) {
                     Ok(())
                 } else {
-                    Err(self.io_failure(key, &e))
+                    Err(self.io_failure(key, &e.into()))
                 }
             }
         }
     }
 
     /// Objects whose keys start with `prefix`, after `start_after`, sorted, at most
-    /// `max_keys` (capped at [`MAX_LIST_KEYS`]). Only the directory the prefix names is
-    /// scanned; symlinks and ignored files are never listed.
+    /// `max_keys` (capped at [`MAX_LIST_KEYS`]). Only the directories that can hold such keys
+    /// are read, each once while it is unchanged; only the listed files are examined, and their
+    /// ETags come from the cache while they are unchanged. Symlinks, special files and ignored
+    /// files are never listed. Past `deadline` the call fails rather than return a short page
+    /// (which a caller would take for the end).
     pub(crate) fn list_objects(
         &self,
         prefix: &str,
         start_after: Option<&str>,
         max_keys: u32,
+        deadline: Option<Instant>,
     ) -> Result<Vec<ObjectMeta>, ObjectFailure> {
         let max_keys = max_keys.min(MAX_LIST_KEYS) as usize;
         if max_keys == 0 {
             return Ok(Vec::new());
         }
-        let dir_key = prefix.rfind('/').map_or("", |slash| &prefix[..slash]);
-        let Some(dir) = self.listing_dir(dir_key)? else {
-            return Ok(Vec::new());
+        let (dir_key, rel_prefix) = match prefix.rfind('/') {
+            Some(slash) => (&prefix[..slash], &prefix[slash + 1..]),
+            None => ("", prefix),
         };
         let scan_prefix = if dir_key.is_empty() {
             String::new()
         } else {
             format!("{dir_key}/")
         };
-        let found = self
-            .scan(&dir, &scan_prefix)
-            .map_err(|e| self.io_failure(prefix, &e))?;
+        // Keys below `scan_prefix` after `start_after`: all (it sorts before them), some (it is
+        // one of them), or none (it sorts after them all).
+        let after = match start_after {
+            None => None,
+            Some(after) => match after.strip_prefix(scan_prefix.as_str()) {
+                Some(rel) => Some(rel),
+                None if after < scan_prefix.as_str() => None,
+                None => return Ok(Vec::new()),
+            },
+        };
+        let Some(dir) = self.listing_dir(dir_key)? else {
+            return Ok(Vec::new());
+        };
         let mut listed = Vec::new();
-        for (key, _) in found {
-            if !key.starts_with(prefix) || start_after.is_some_and(|after| key.as_str() <= after) {
-                continue;
-            }
-            // A file removed since the scan is simply not listed.
-            let Some(mut file) = self.open_object(&key)? else {
-                continue;
-            };
-            listed.push(self.meta(&key, &mut file)?);
-            if listed.len() == max_keys {
-                break;
-            }
-        }
+        self.visit(
+            dir.as_fd(),
+            &scan_prefix,
+            rel_prefix,
+            after,
+            true,
+            &mut |dir, key, name| {
+                if deadline.is_some_and(|d| Instant::now() >= d) {
+                    return Err(self.call_timed_out(key));
+                }
+                if let Some(meta) = self.listed_meta(dir, key, name, deadline)? {
+                    listed.push(meta);
+                }
+                Ok(listed.len() < max_keys)
+            },
+        )?;
         Ok(listed)
     }
 
-    /// The directory that holds every key starting with `dir_key/`, if it is a real directory
-    /// reached without symlinks.
-    fn listing_dir(&self, dir_key: &str) -> Result<Option<PathBuf>, ObjectFailure> {
-        let mut dir = self.root().to_path_buf();
-        if dir_key.is_empty() {
-            return Ok(Some(dir));
+    /// The metadata of the listed file `name` in `dir` (object `key`): from the `lstat` and the
+    /// ETag cache when the file is unchanged, else opened and hashed. `None` when it is gone or
+    /// is no longer a regular file.
+    fn listed_meta(
+        &self,
+        dir: BorrowedFd<'_>,
+        key: &str,
+        name: &str,
+        deadline: Option<Instant>,
+    ) -> Result<Option<ObjectMeta>, ObjectFailure> {
+        let stat = match handle::lstat_at(dir, name) {
+            Ok(Some(stat)) if Kind::of(&stat) == Kind::File => stat,
+            Ok(_) => return Ok(None),
+            Err(e) => return Err(self.io_failure(key, &e)),
+        };
+        if let Some(etag) = self.etags.lookup(key, &Fingerprint::of_stat(&stat)) {
+            let state = FileState::of_stat(&stat);
+            return Ok(Some(ObjectMeta {
+                key: key.to_owned(),
+                size: state.size,
+                etag,
+                last_modified_ms: state.last_modified_ms(),
+            }));
         }
-        // No valid key lies below a directory whose name is not a valid key.
-        if key::check(dir_key).is_err() {
-            return Ok(None);
-        }
-        for segment in dir_key.split('/') {
-            dir.push(segment);
-            match fs::symlink_metadata(&dir) {
-                Ok(meta) if meta.is_dir() => {}
-                Ok(_) => return Ok(None),
-                Err(e) if absent(&e) => return Ok(None),
-                Err(e) => return Err(self.io_failure(dir_key, &e)),
+        let mut file = match handle::open_file_at(dir, name) {
+            Ok(Some(file)) => file,
+            // Gone or swapped since the listing: not listed.
+            Ok(None) | Err(Errno::LOOP) => return Ok(None),
+            Err(e) => return Err(self.io_failure(key, &e.into())),
+        };
+        match self.meta(key, &mut file, deadline) {
+            Ok(meta) => Ok(Some(meta)),
+            Err(ObjectFailure::Io(_)) if deadline.is_some_and(|d| Instant::now() >= d) => {
+                Err(self.call_timed_out(key))
             }
+            Err(e) => Err(e),
         }
-        Ok(Some(dir))
     }
 
-    /// Create the directories above `key`, refusing symlinks and files on the way (checked
-    /// again here, as another process may have changed the tree since `path_for`).
-    fn make_parents(&self, key: &str) -> Result<PathBuf, ObjectFailure> {
-        let mut dir = self.root().to_path_buf();
-        let segments: Vec<(usize, &str)> = segment_ends(key).collect();
-        let Some((_, parents)) = segments.split_last() else {
-            return Ok(dir);
-        };
-        for &(end, segment) in parents {
-            dir.push(segment);
-            // Twice at most: a directory another writer creates between lstat and mkdir is fine.
-            for attempt in 0..2 {
-                match fs::symlink_metadata(&dir) {
-                    Ok(meta) if meta.is_dir() => break,
-                    Ok(meta) if meta.file_type().is_symlink() => {
-                        return Err(self.symlink_failure(key, &key[..end]));
-                    }
-                    Ok(_) => {
-                        return Err(ObjectFailure::InvalidKey(format!(
-                            "`{}`: `{}` is an object in bucket `{}`, so it cannot also be a directory",
-                            key::shown(key),
-                            key::shown(&key[..end]),
-                            self.name()
-                        )));
-                    }
-                    Err(e) if e.kind() == io::ErrorKind::NotFound && attempt == 0 => {
-                        match fs::create_dir(&dir) {
-                            Ok(()) => break,
-                            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-                            Err(e) => return Err(self.io_failure(key, &e)),
-                        }
-                    }
-                    Err(e) => return Err(self.io_failure(key, &e)),
-                }
-            }
-        }
-        Ok(dir)
+    fn call_timed_out(&self, key: &str) -> ObjectFailure {
+        ObjectFailure::Io(format!(
+            "the call reached its time limit at `{}` in bucket `{}`; list with a smaller `max_keys` or a narrower prefix",
+            key::shown(key),
+            self.name()
+        ))
     }
 }
 
 /// A new temp file in `dir`, created exclusively (never an existing file or link).
-fn create_temp(dir: &Path) -> io::Result<(PathBuf, File)> {
+fn create_temp(dir: BorrowedFd<'_>) -> io::Result<(String, File)> {
     let mut last = None;
     for _ in 0..8 {
-        let path = dir.join(key::temp_name());
-        match OpenOptions::new().write(true).create_new(true).open(&path) {
-            Ok(file) => return Ok((path, file)),
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last = Some(e),
-            Err(e) => return Err(e),
+        let name = key::temp_name();
+        match handle::create_file_at(dir, &name) {
+            Ok(file) => return Ok((name, file)),
+            Err(e) if e == Errno::EXIST => last = Some(io::Error::from(e)),
+            Err(e) => return Err(e.into()),
         }
     }
     Err(last.unwrap_or_else(|| io::Error::other("no free temp file name")))
 }
 
-fn remove_temp(path: &Path) {
-    if let Err(e) = fs::remove_file(path) {
-        tracing::warn!(path = %path.display(), error = %e, "cannot remove a temp file");
-    }
-}
-
-/// Make a rename or removal in `dir` durable; a failure only costs durability, so it is logged.
-fn sync_dir(dir: &Path) {
-    if let Err(e) = File::open(dir).and_then(|d| d.sync_all()) {
-        tracing::warn!(dir = %dir.display(), error = %e, "cannot fsync a bucket directory");
+fn remove_temp(dir: BorrowedFd<'_>, name: &str) {
+    if let Err(e) = handle::unlink_at(dir, name) {
+        tracing::warn!(file = name, error = %e, "cannot remove a temp file");
     }
 }

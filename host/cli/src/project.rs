@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context as _, Result, bail};
-use fnhost_buckets::{Bucket, Buckets, FunctionObjects, Grants, WriteJournal};
+use fnhost_buckets::{Bucket, Buckets, CallLimits, FunctionObjects, Grants, WriteJournal};
 use fnhost_manifest::{FunctionConfig, Manifest};
 use fnhost_runtime::{FunctionSpec, Runtime, RuntimeConfig};
 
@@ -89,10 +89,11 @@ impl Objects {
 }
 
 /// What the runtime needs from a manifest function; object calls go to `objects` under the
-/// function's grants.
+/// function's grants, and one call hashes or lists for at most the function's timeout.
 pub fn spec(config: &FunctionConfig, objects: &Objects) -> FunctionSpec {
     let mut spec = FunctionSpec::new(&config.name);
-    spec.objects = Arc::new(FunctionObjects::new(
+    spec.timeout = Duration::from_secs(config.timeout_s.into());
+    let access = FunctionObjects::new(
         &config.name,
         objects.buckets.clone(),
         Grants {
@@ -100,9 +101,13 @@ pub fn spec(config: &FunctionConfig, objects: &Objects) -> FunctionSpec {
             write: config.objects.write.clone(),
         },
         objects.journal.clone(),
-    ));
+    )
+    .with_limits(CallLimits {
+        budget: spec.timeout,
+        ..CallLimits::default()
+    });
+    spec.objects = Arc::new(access);
     spec.memory_mb = config.memory_mb;
-    spec.timeout = Duration::from_secs(config.timeout_s.into());
     spec.fuel = config.fuel;
     spec.env = config
         .env

@@ -1,13 +1,17 @@
 //! Store state and the host side of the `handler` world's imports.
 
 use std::sync::Arc;
+use std::time::Instant;
 
-use wasmtime::component::{HasSelf, Linker, ResourceTable};
+use wasmtime::StoreContextMut;
+use wasmtime::component::{HasSelf, Linker, ResourceTable, WasmList};
 use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::limits::Meter;
-use crate::objects::{ObjectAccess, ObjectFailure, ObjectMeta, WriteOrigin};
+use crate::objects::{
+    NoSlot, ObjectAccess, ObjectFailure, ObjectMeta, WriteOrigin, check_put_size,
+};
 
 wasmtime::component::bindgen!({
     world: "handler",
@@ -25,6 +29,8 @@ pub struct ComponentState {
     pub(crate) table: ResourceTable,
     pub(crate) meter: Meter,
     pub(crate) deadline_ms: u64,
+    /// The invocation's deadline: object calls stop waiting for a slot there.
+    pub(crate) deadline: Instant,
     pub(crate) objects: Arc<dyn ObjectAccess>,
     /// Who this invocation's writes come from; built once per invocation, shared with the
     /// blocking object calls.
@@ -70,8 +76,36 @@ pub(crate) fn component_linker(
     let mut linker = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
     Handler::add_to_linker::<ComponentState, HasSelf<ComponentState>>(&mut linker, |s| s)?;
+    // The generated `put-object` lifts the body into a `Vec` (a copy of up to all of the
+    // guest's memory) before any host code runs. This one takes the list as a view into guest
+    // memory, refuses it by its length, and only then copies it.
+    linker.allow_shadowing(true);
+    linker.instance(OBJECTS_INTERFACE)?.func_wrap_async(
+        "put-object",
+        |mut store: StoreContextMut<'_, ComponentState>,
+         (bucket, key, body): (String, String, WasmList<u8>)| {
+            Box::new(async move {
+                if let Err(e) = check_put_size(body.len()) {
+                    return Ok((Err(to_wit(e)),));
+                }
+                let body = body.as_le_slice(&store).to_vec();
+                let done = fnhost::function::objects::Host::put_object(
+                    store.data_mut(),
+                    bucket,
+                    key,
+                    body,
+                )
+                .await;
+                Ok((done,))
+            })
+        },
+    )?;
+    linker.allow_shadowing(false);
     Ok(linker)
 }
+
+/// The `objects` interface's name in the `handler` world (`wit/handler.wit`).
+const OBJECTS_INTERFACE: &str = "fnhost:function/objects@0.1.0";
 
 /// A linker with WASI p1 for core modules.
 pub(crate) fn module_linker(
@@ -112,15 +146,44 @@ fn info(meta: ObjectMeta) -> ObjectInfo {
     }
 }
 
-/// Run blocking object I/O off the async workers.
-async fn blocking<T: Send + 'static>(
-    access: &Arc<dyn ObjectAccess>,
+/// Run blocking object I/O off the async workers, in one of the function's call slots.
+///
+/// The slot is taken before the work gets a blocking thread, so calls waiting for one hold
+/// none; the wait ends after the function's `wait` (`SlowDown`) or at the invocation's
+/// deadline. The blocking work keeps its slot until it ends, even past the invocation, so a
+/// function never has more blocking threads than slots.
+fn blocking<T: Send + 'static>(
+    state: &ComponentState,
     op: impl FnOnce(&dyn ObjectAccess) -> Result<T, ObjectFailure> + Send + 'static,
-) -> Result<T, ObjectError> {
-    let access = Arc::clone(access);
-    fnhost_core::blocking(move || op(access.as_ref()))
+) -> impl Future<Output = Result<T, ObjectError>> + Send + 'static {
+    // Only what the call needs crosses the awaits (the store's state is not `Sync`).
+    let access = Arc::clone(&state.objects);
+    let origin = Arc::clone(&state.origin);
+    let deadline = state.deadline;
+    async move {
+        let Some(slots) = access.slots() else {
+            return op(access.as_ref()).map_err(to_wit);
+        };
+        let slot = match slots.enter(deadline).await {
+            Ok(slot) => slot,
+            Err(NoSlot::Busy) => {
+                return Err(ObjectError::Io(format!(
+                    "SlowDown: function `{}` already has {} object calls running; retry with backoff",
+                    origin.function,
+                    slots.limits().concurrency
+                )));
+            }
+            // The invocation's own timer, set to the same instant, ends it as a timeout; an
+            // error here could reach the guest first and turn the timeout into a function error.
+            Err(NoSlot::Deadline) => std::future::pending().await,
+        };
+        fnhost_core::blocking(move || {
+            let _slot = slot;
+            op(access.as_ref())
+        })
         .await
         .map_err(to_wit)
+    }
 }
 
 impl fnhost::function::objects::Host for ComponentState {
@@ -130,7 +193,7 @@ impl fnhost::function::objects::Host for ComponentState {
         key: String,
         range: Option<(u64, u64)>,
     ) -> Result<Vec<u8>, ObjectError> {
-        blocking(&self.objects, move |a| a.get(&bucket, &key, range)).await
+        blocking(self, move |a| a.get(&bucket, &key, range)).await
     }
 
     async fn put_object(
@@ -139,8 +202,10 @@ impl fnhost::function::objects::Host for ComponentState {
         key: String,
         body: Vec<u8>,
     ) -> Result<ObjectInfo, ObjectError> {
+        // Reached only through the linker's `put-object`, which checked the size before it
+        // copied the body.
         let origin = Arc::clone(&self.origin);
-        blocking(&self.objects, move |a| {
+        blocking(self, move |a| {
             a.put(&bucket, &key, &body, &origin).map(info)
         })
         .await
@@ -151,12 +216,12 @@ impl fnhost::function::objects::Host for ComponentState {
         bucket: String,
         key: String,
     ) -> Result<ObjectInfo, ObjectError> {
-        blocking(&self.objects, move |a| a.head(&bucket, &key).map(info)).await
+        blocking(self, move |a| a.head(&bucket, &key).map(info)).await
     }
 
     async fn delete_object(&mut self, bucket: String, key: String) -> Result<(), ObjectError> {
         let origin = Arc::clone(&self.origin);
-        blocking(&self.objects, move |a| a.delete(&bucket, &key, &origin)).await
+        blocking(self, move |a| a.delete(&bucket, &key, &origin)).await
     }
 
     async fn list_objects(
@@ -166,7 +231,7 @@ impl fnhost::function::objects::Host for ComponentState {
         start_after: Option<String>,
         max_keys: u32,
     ) -> Result<Vec<ObjectInfo>, ObjectError> {
-        blocking(&self.objects, move |a| {
+        blocking(self, move |a| {
             a.list(&bucket, &prefix, start_after.as_deref(), max_keys)
                 .map(|list| list.into_iter().map(info).collect())
         })

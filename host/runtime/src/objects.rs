@@ -3,10 +3,113 @@
 //! The runtime only routes calls; where objects live (bucket directories) and who may touch
 //! them is the [`ObjectAccess`] implementation's business. Without buckets every call fails
 //! with an error that says how to declare and grant one.
+//!
+//! Two bounds belong to the runtime, because it is the one that copies bodies out of the guest
+//! and hands calls to blocking threads: [`check_put_size`] refuses a put body before it is
+//! copied, and each function's [`CallSlots`] (its [`CallLimits`]) bound how many of its calls
+//! hold a blocking thread, with waiters parked without one.
 
 use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use fnhost_core::Lineage;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+/// Most bytes one put writes (32 MiB); a larger body is refused before it leaves the guest.
+pub const MAX_PUT_BYTES: usize = 32 << 20;
+
+/// Refuse a put body of `len` bytes over [`MAX_PUT_BYTES`] (the one check; the runtime makes it
+/// on the guest's list length, before copying, and buckets again for direct callers).
+pub fn check_put_size(len: usize) -> Result<(), ObjectFailure> {
+    if len > MAX_PUT_BYTES {
+        return Err(ObjectFailure::TooLarge(format!(
+            "the body is {len} bytes and one put writes at most {MAX_PUT_BYTES}; split the object into several keys"
+        )));
+    }
+    Ok(())
+}
+
+/// How much blocking object work one function may have at once, and for how long, so that a
+/// function looping over object calls (many invocations at once, each with a short timeout)
+/// cannot take every blocking thread of the host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallLimits {
+    /// Object calls of one function running at once; more wait for a slot, without a thread.
+    pub concurrency: usize,
+    /// Longest wait for a slot; then the call fails with S3's `SlowDown`. The invocation's
+    /// deadline ends the wait sooner (the invocation then ends as a timeout).
+    pub wait: Duration,
+    /// Longest one call may hash or list; then it fails (no short listing, no orphaned thread
+    /// hashing a huge file long after its invocation ended). A function's own limits set it
+    /// to the function's timeout.
+    pub budget: Duration,
+}
+
+impl Default for CallLimits {
+    /// Twice the cores (at least 4) at once, 1 s wait, 10 s per call.
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Self {
+            concurrency: (2 * cores).max(4),
+            wait: Duration::from_secs(1),
+            budget: Duration::from_secs(10),
+        }
+    }
+}
+
+/// The slots one function's object calls share: the one place its [`CallLimits`] are enforced.
+#[derive(Debug)]
+pub struct CallSlots {
+    limits: CallLimits,
+    slots: Arc<Semaphore>,
+}
+
+/// A slot of [`CallSlots`], held by the blocking work until it ends (even when the invocation
+/// that asked for it has already ended).
+#[derive(Debug)]
+pub(crate) struct CallSlot {
+    _permit: OwnedSemaphorePermit,
+}
+
+/// Why [`CallSlots::enter`] gave no slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NoSlot {
+    /// Every slot stayed busy for the whole [`CallLimits::wait`].
+    Busy,
+    /// The invocation's deadline came first.
+    Deadline,
+}
+
+impl CallSlots {
+    /// Slots for calls under `limits` (at least one).
+    pub fn new(limits: CallLimits) -> Self {
+        Self {
+            slots: Arc::new(Semaphore::new(limits.concurrency.max(1))),
+            limits,
+        }
+    }
+
+    /// The limits they enforce.
+    pub fn limits(&self) -> &CallLimits {
+        &self.limits
+    }
+
+    /// A slot, waiting (asynchronously, on no thread) at most [`CallLimits::wait`] and never
+    /// past `deadline`.
+    pub(crate) async fn enter(&self, deadline: Instant) -> Result<CallSlot, NoSlot> {
+        let waited = Instant::now()
+            .checked_add(self.limits.wait)
+            .map_or(deadline, |w| w.min(deadline));
+        match tokio::time::timeout_at(waited.into(), self.slots.clone().acquire_owned()).await {
+            Ok(Ok(permit)) => Ok(CallSlot { _permit: permit }),
+            // The semaphore is never closed; were it, no call could run.
+            Ok(Err(_)) => Err(NoSlot::Busy),
+            Err(_) if waited >= deadline => Err(NoSlot::Deadline),
+            Err(_) => Err(NoSlot::Busy),
+        }
+    }
+}
 
 /// One object's metadata.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,6 +164,9 @@ pub struct WriteOrigin {
 
 /// Object storage as one function sees it (grants already applied).
 pub trait ObjectAccess: Send + Sync + fmt::Debug {
+    /// The slots this function's calls share; the runtime takes one before it gives a call a
+    /// blocking thread. `None` only for access whose calls never block (they run inline).
+    fn slots(&self) -> Option<&CallSlots>;
     /// Read an object, or the inclusive byte range `(first, last)` of it (S3's `Range: bytes=first-last`).
     fn get(
         &self,
@@ -113,6 +219,10 @@ impl NoBuckets {
 }
 
 impl ObjectAccess for NoBuckets {
+    fn slots(&self) -> Option<&CallSlots> {
+        // Every call is refused at once, without I/O.
+        None
+    }
     fn get(&self, bucket: &str, _: &str, _: Option<(u64, u64)>) -> Result<Vec<u8>, ObjectFailure> {
         self.deny(bucket)
     }

@@ -94,11 +94,17 @@ impl std::fmt::Debug for FsTrigger {
     }
 }
 
+/// Longest wait for the watch thread at shutdown; a thread stuck in a filesystem call past it
+/// is left behind (logged) rather than hold up the exit.
+const STOP_WAIT: Duration = Duration::from_secs(5);
+
 /// The running trigger; dropping it stops the thread.
 #[derive(Debug)]
 pub struct FsHandle {
     stop: Arc<AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
+    /// Disconnected when the thread has ended.
+    ended: Option<mpsc::Receiver<()>>,
     watched: Vec<String>,
 }
 
@@ -115,9 +121,18 @@ impl FsHandle {
 
     fn halt(&mut self) {
         self.stop.store(true, Ordering::Release);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
+        let Some(thread) = self.thread.take() else {
+            return;
+        };
+        let ended = self.ended.take().map(|rx| rx.recv_timeout(STOP_WAIT));
+        if matches!(ended, Some(Err(mpsc::RecvTimeoutError::Timeout))) {
+            tracing::warn!(
+                "the file-watch thread did not stop within {}s; leaving it behind",
+                STOP_WAIT.as_secs()
+            );
+            return;
         }
+        let _ = thread.join();
     }
 }
 
@@ -165,6 +180,7 @@ impl FsTrigger {
             return Ok(FsHandle {
                 stop,
                 thread: None,
+                ended: None,
                 watched: names,
             });
         }
@@ -182,12 +198,16 @@ impl FsTrigger {
             }
         }
         let (tx, rx) = mpsc::channel();
-        let mut watcher =
-            notify::recommended_watcher(tx).map_err(|source| FsTriggerError::Watch {
+        // Never follow a link while adding watches: a link to `/` inside a bucket would
+        // otherwise put the whole filesystem under watch. Only what is inside is watched.
+        let watch_config = notify::Config::default().with_follow_symlinks(false);
+        let mut watcher = notify::RecommendedWatcher::new(tx, watch_config).map_err(|source| {
+            FsTriggerError::Watch {
                 bucket: String::new(),
                 path: PathBuf::new(),
                 source,
-            })?;
+            }
+        })?;
         for bucket in &watched {
             watcher
                 .watch(bucket.root(), RecursiveMode::Recursive)
@@ -206,9 +226,11 @@ impl FsTrigger {
             rescan: true,
         };
         let flag = stop.clone();
+        let (ended_tx, ended) = mpsc::channel::<()>();
         let thread = std::thread::Builder::new()
             .name("fnhost-fs".into())
             .spawn(move || {
+                let _ended = ended_tx;
                 let _watcher = watcher;
                 state.run(&rx, &flag);
             })
@@ -216,6 +238,7 @@ impl FsTrigger {
         Ok(FsHandle {
             stop,
             thread: Some(thread),
+            ended: Some(ended),
             watched: names,
         })
     }
@@ -347,7 +370,8 @@ impl State {
                     self.gone(path);
                 }
                 for path in to {
-                    if path.is_dir() {
+                    // The link itself, never its target: a link renamed in is no directory.
+                    if path.symlink_metadata().is_ok_and(|m| m.is_dir()) {
                         self.scan_dir(path, Hint::Copy, false);
                     } else {
                         self.pending.remove(path);
@@ -392,30 +416,43 @@ impl State {
     }
 
     /// Files under a directory that appeared: a new directory's files may have been written
-    /// before its watch existed.
+    /// before its watch existed. Read through the bucket (from its held root, never following
+    /// a link), so only what is inside the bucket is looked at.
     fn scan_dir(&mut self, dir: &Path, hint: Hint, wait_quiet: bool) {
-        let mut stack = vec![dir.to_owned()];
+        let Some((bucket, dir_key)) = self.locate_dir(dir) else {
+            return;
+        };
+        let files = match bucket.walk_under(&dir_key) {
+            Ok(files) => files,
+            Err(err) => {
+                tracing::warn!(bucket = bucket.name(), dir = %dir_key, %err, "cannot scan a new directory");
+                return;
+            }
+        };
         let deadline = Instant::now() + self.trigger.config.quiet;
-        while let Some(dir) = stack.pop() {
-            let Ok(entries) = std::fs::read_dir(&dir) else {
-                continue;
-            };
-            for entry in entries.flatten() {
-                let Ok(kind) = entry.file_type() else {
-                    continue;
-                };
-                let path = entry.path();
-                if kind.is_dir() {
-                    stack.push(path);
-                } else if kind.is_file() {
-                    if wait_quiet {
-                        self.pending.entry(path).or_insert((deadline, hint));
-                    } else {
-                        self.ready.insert(path, hint);
-                    }
-                }
+        for (key, _) in files {
+            let path = bucket.root().join(&key);
+            if wait_quiet {
+                self.pending.entry(path).or_insert((deadline, hint));
+            } else {
+                self.ready.insert(path, hint);
             }
         }
+    }
+
+    /// The bucket holding directory `dir` and the directory's key there (`""` for the root).
+    fn locate_dir(&self, dir: &Path) -> Option<(Arc<Bucket>, String)> {
+        self.watched.iter().find_map(|b| {
+            let relative = dir.strip_prefix(b.root()).ok()?;
+            let segments: Option<Vec<&str>> = relative
+                .components()
+                .map(|c| match c {
+                    std::path::Component::Normal(s) => s.to_str(),
+                    _ => None,
+                })
+                .collect();
+            Some((b.clone(), segments?.join("/")))
+        })
     }
 
     fn locate(&self, path: &Path) -> Option<(Arc<Bucket>, String)> {
