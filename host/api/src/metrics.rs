@@ -5,13 +5,25 @@
 //! `trigger`), errors by `error_type`, throttles, a duration histogram, invocations running now, GB-seconds (billed
 //! seconds × configured GB, Lambda's billing unit) and fuel. The event queue's depth and the
 //! dead letters are read from the store at scrape time and handed to [`Metrics::render`].
+//!
+//! `error_type` is what a function reports, so its values are bounded: Lambda's own types
+//! ([`LAMBDA_ERROR_TYPES`]) always keep their names, the first
+//! [`MAX_ERROR_TYPES_PER_FUNCTION`] other types a function reports keep theirs, and every later
+//! one is counted as [`OTHER_ERROR_TYPE`]. (The runtime already cuts a type to
+//! `MAX_ERROR_TYPE_BYTES`.)
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Mutex;
 
 use fnhost_dispatch::LogSink;
-use fnhost_runtime::{Invocation, Trigger};
+use fnhost_runtime::{Invocation, LAMBDA_ERROR_TYPES, Trigger};
+
+/// Error types of its own a function keeps as `error_type` labels, besides Lambda's.
+pub const MAX_ERROR_TYPES_PER_FUNCTION: usize = 20;
+
+/// The `error_type` label of the error types past [`MAX_ERROR_TYPES_PER_FUNCTION`].
+pub const OTHER_ERROR_TYPE: &str = "Function.Other";
 
 /// Upper bounds of the duration histogram, in seconds (Lambda's timeouts run to 900 s).
 pub const DURATION_BUCKETS: [f64; 16] = [
@@ -23,12 +35,34 @@ struct Stats {
     invocations: u64,
     by_trigger: BTreeMap<Trigger, u64>,
     errors: BTreeMap<String, u64>,
+    /// Keys of `errors` that are the function's own types (not Lambda's, not the fold).
+    own_error_types: usize,
     throttles: u64,
     buckets: [u64; DURATION_BUCKETS.len()],
     duration_sum: f64,
     gb_seconds: f64,
     fuel: u64,
     running: i64,
+}
+
+impl Stats {
+    /// One more error of `error_type`, under its own label while the function has room for it.
+    fn count_error(&mut self, error_type: &str) {
+        if let Some(n) = self.errors.get_mut(error_type) {
+            *n += 1;
+            return;
+        }
+        let lambdas = error_type == OTHER_ERROR_TYPE || LAMBDA_ERROR_TYPES.contains(&error_type);
+        let label = if lambdas {
+            error_type
+        } else if self.own_error_types < MAX_ERROR_TYPES_PER_FUNCTION {
+            self.own_error_types += 1;
+            error_type
+        } else {
+            OTHER_ERROR_TYPE
+        };
+        *self.errors.entry(label.to_owned()).or_default() += 1;
+    }
 }
 
 /// What the store says at scrape time.
@@ -256,12 +290,12 @@ impl LogSink for Metrics {
         let seconds = report.duration.as_secs_f64();
         let gb_seconds =
             report.billed_duration_ms as f64 / 1000.0 * f64::from(report.memory_size_mb) / 1024.0;
-        let error_type = invocation.outcome.error_type().map(str::to_owned);
+        let error_type = invocation.outcome.error_type();
         self.with(function, |s| {
             s.invocations += 1;
             *s.by_trigger.entry(invocation.trigger).or_default() += 1;
             if let Some(error_type) = error_type {
-                *s.errors.entry(error_type).or_default() += 1;
+                s.count_error(error_type);
             }
             if let Some(slot) = DURATION_BUCKETS.iter().position(|b| seconds <= *b) {
                 s.buckets[slot] += 1;
@@ -316,5 +350,30 @@ mod tests {
         );
         assert!(text.contains("fnhost_dead_letters 2\n"), "{text}");
         assert_eq!(escape("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
+    }
+
+    #[test]
+    fn error_type_labels_stay_bounded() {
+        let mut s = Stats::default();
+        for round in 0..3 {
+            s.count_error("Sandbox.Timedout");
+            s.count_error("ValidationError");
+            for i in 0..200 {
+                s.count_error(&format!("Fresh{round}-{i}-{}", "T".repeat(250)));
+            }
+            s.count_error("Runtime.OutOfMemory");
+        }
+        // Lambda's two types, ValidationError, 19 fresh types and the fold.
+        assert_eq!(s.errors.len(), 2 + MAX_ERROR_TYPES_PER_FUNCTION + 1);
+        assert_eq!(s.errors["Sandbox.Timedout"], 3);
+        assert_eq!(s.errors["Runtime.OutOfMemory"], 3);
+        assert_eq!(s.errors["ValidationError"], 3);
+        assert_eq!(
+            s.errors[OTHER_ERROR_TYPE],
+            600 - (MAX_ERROR_TYPES_PER_FUNCTION as u64 - 1)
+        );
+        // A known type seen before keeps counting under its name.
+        s.count_error("ValidationError");
+        assert_eq!(s.errors["ValidationError"], 4);
     }
 }

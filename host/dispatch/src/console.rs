@@ -4,7 +4,12 @@
 //! request id, from a thread of its own: a slow terminal or a full pipe never blocks an
 //! invocation. When the writer falls behind by more than a bounded backlog, whole invocation
 //! logs are dropped and counted, and the count is printed once the writer catches up.
+//!
+//! Guest output reaches the operator's terminal only through [`terminal_safe`]: control
+//! characters are shown escaped, so a function can neither move the cursor nor forge a line of
+//! the host's own (`fnhost: ...`).
 
+use std::fmt::Write as _;
 use std::io::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, mpsc};
@@ -141,12 +146,62 @@ pub fn prefixed(function: &str, invocation: &Invocation) -> String {
     for line in text.lines() {
         out.push_str(function);
         out.push('[');
-        out.push_str(short);
+        push_terminal_safe(&mut out, short);
         out.push_str("] ");
-        out.push_str(line);
+        push_terminal_safe(&mut out, line);
         out.push('\n');
     }
     out
+}
+
+/// Whether a terminal would act on `c` instead of showing it: C0 controls but tab (ESC, CR,
+/// backspace, ...), DEL, the C1 range (U+0080..U+009F: CSI and friends on some terminals),
+/// line and paragraph separators, and the bidirectional overrides and isolates that make text
+/// read other than it is stored.
+fn acts_on_terminal(c: char) -> bool {
+    (c.is_control() && c != '\t')
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `line` with every character a terminal would act on written as an escape (`\r`, `\u{1b}`),
+/// as Rust's `escape_debug` writes them; everything else, tabs and non-ASCII text included,
+/// as is.
+pub fn terminal_safe(line: &str) -> std::borrow::Cow<'_, str> {
+    if !may_act_on_terminal(line) || !line.chars().any(acts_on_terminal) {
+        return std::borrow::Cow::Borrowed(line);
+    }
+    let mut out = String::with_capacity(line.len() + 16);
+    push_terminal_safe(&mut out, line);
+    std::borrow::Cow::Owned(out)
+}
+
+/// A byte-level first look: only these bytes start a character [`acts_on_terminal`] is true
+/// for (C0 and DEL are single bytes, C1 starts with 0xC2, the separators and bidi controls with
+/// 0xE2), so most lines, Korean text included, are copied without decoding.
+fn may_act_on_terminal(line: &str) -> bool {
+    line.bytes()
+        .any(|b| (b < 0x20 && b != b'\t') || b == 0x7f || b == 0xc2 || b == 0xe2)
+}
+
+fn push_terminal_safe(out: &mut String, line: &str) {
+    if !may_act_on_terminal(line) {
+        out.push_str(line);
+        return;
+    }
+    let mut rest = line;
+    while let Some(at) = rest.find(acts_on_terminal) {
+        out.push_str(&rest[..at]);
+        let c = rest[at..].chars().next().unwrap_or_default();
+        match c {
+            '\r' => out.push_str("\\r"),
+            '\n' => out.push_str("\\n"),
+            _ => {
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            }
+        }
+        rest = &rest[at + c.len_utf8()..];
+    }
+    out.push_str(rest);
 }
 
 impl LogSink for Console {
@@ -154,5 +209,76 @@ impl LogSink for Console {
         if self.lines.try_send(prefixed(function, invocation)).is_err() {
             self.dropped.fetch_add(1, Ordering::AcqRel);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use fnhost_runtime::{Outcome, Report, Trigger};
+
+    use super::*;
+
+    fn invocation(log: &str) -> Invocation {
+        let request_id = "4ce9340a-b765-490f-ad8a-02ab3415e2bf".to_owned();
+        Invocation {
+            request_id: request_id.clone(),
+            outcome: Outcome::Ok(Vec::new().into()),
+            report: Report {
+                request_id,
+                version: "$LATEST".into(),
+                duration: Duration::from_millis(2),
+                billed_duration_ms: 2,
+                memory_size_mb: 128,
+                max_memory_used_mb: 2,
+                init_duration: None,
+                fuel_consumed: None,
+            },
+            log: log.as_bytes().to_vec().into(),
+            log_dropped: 0,
+            detail: None,
+            trigger: Trigger::Http,
+            lineage: None,
+        }
+    }
+
+    #[test]
+    fn control_characters_are_escaped_and_text_is_kept() {
+        assert_eq!(
+            terminal_safe("\rfnhost: reloaded `x`\x1b[2K"),
+            "\\rfnhost: reloaded `x`\\u{1b}[2K"
+        );
+        assert_eq!(
+            terminal_safe("a\u{8}\u{7f}\u{9b}31m\u{85}b\u{202e}c"),
+            "a\\u{8}\\u{7f}\\u{9b}31m\\u{85}b\\u{202e}c"
+        );
+        // Tabs (REPORT's separator) and non-ASCII text are shown as they are, unchanged.
+        let plain = "REPORT\tDuration: 1 ms\t새로운 파일 — ok";
+        assert!(matches!(
+            terminal_safe(plain),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        assert_eq!(terminal_safe(plain), plain);
+    }
+
+    #[test]
+    fn a_guest_cannot_forge_a_host_line() {
+        let text = prefixed("web", &invocation("ok\n\rfnhost: reloaded `x`\x1b[2K\n"));
+        let lines: Vec<&str> = text.lines().collect();
+        // START, the two guest lines, END, REPORT: every one carries the prefix.
+        assert_eq!(lines.len(), 5, "{text}");
+        assert!(
+            lines.iter().all(|l| l.starts_with("web[4ce9340a] ")),
+            "{text}"
+        );
+        assert_eq!(lines[1], "web[4ce9340a] ok");
+        assert_eq!(lines[2], "web[4ce9340a] \\rfnhost: reloaded `x`\\u{1b}[2K");
+        assert!(
+            !text
+                .chars()
+                .any(|c| c.is_control() && c != '\t' && c != '\n'),
+            "{text:?}"
+        );
     }
 }

@@ -16,7 +16,7 @@ mod registry;
 pub use admission::{
     Admission, AdmissionConfig, Gate, OverReserved, Permit, ThrottleReason, check_reservations,
 };
-pub use console::{Console, LogSink, NoLogs, Tee, prefixed};
+pub use console::{Console, LogSink, NoLogs, Tee, prefixed, terminal_safe};
 pub use dispatcher::Dispatcher;
 pub use error::DispatchError;
 pub use registry::{Deployed, Origin, Registry};

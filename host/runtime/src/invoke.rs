@@ -218,11 +218,7 @@ impl Run<'_> {
                 Outcome::ResponseTooLarge { size: body.len() }
             }
             Ok(Ok(body)) => Outcome::Ok(Bytes::from(body)),
-            Ok(Err(e)) => Outcome::FunctionError {
-                error_type: e.error_type,
-                message: e.error_message,
-                stack_trace: e.stack_trace,
-            },
+            Ok(Err(e)) => Outcome::function_error(e.error_type, e.error_message, e.stack_trace),
             Err(err) => return failed(function, err, spent, instantiated),
         };
         Ended {
@@ -288,11 +284,18 @@ impl Run<'_> {
         )
     }
 
-    /// The WASI context every kind gets: Lambda's environment, the log as stdout and stderr.
+    /// The WASI context every kind gets: Lambda's environment, the log as stdout and stderr,
+    /// and no network.
     fn wasi(&self) -> WasiCtxBuilder {
         let function = self.function;
         let mut builder = WasiCtx::builder();
+        // wasmtime-wasi 48 denies these by default; saying so here keeps a future default (or
+        // a copied `inherit_network()`) from opening the host's network to guests.
         builder
+            .allow_tcp(false)
+            .allow_udp(false)
+            .allow_ip_name_lookup(false)
+            .socket_addr_check(|_, _| Box::pin(async { false }))
             .envs(&function.base_env)
             .env("AWS_REQUEST_ID", self.request_id)
             .env("FNHOST_DEADLINE_MS", self.deadline_ms.to_string())
@@ -315,6 +318,7 @@ impl Run<'_> {
             table: ResourceTable::new(),
             meter,
             deadline_ms: self.deadline_ms,
+            deadline: self.deadline,
             objects: function.spec.objects.clone(),
             origin: Arc::new(origin),
         };
@@ -519,11 +523,11 @@ fn command_error(stdout: &[u8]) -> Option<Outcome> {
         stack_trace: Vec<String>,
     }
     let parsed: ErrorJson = serde_json::from_slice(stdout).ok()?;
-    Some(Outcome::FunctionError {
-        error_type: parsed.error_type,
-        message: parsed.error_message,
-        stack_trace: parsed.stack_trace,
-    })
+    Some(Outcome::function_error(
+        parsed.error_type,
+        parsed.error_message,
+        parsed.stack_trace,
+    ))
 }
 
 #[cfg(test)]

@@ -7,9 +7,9 @@
 //! core modules (the "custom runtime" convention: event on stdin, response on stdout).
 //!
 //! [`Runtime::load`] turns a `.wasm` (or `.wat`) into a linked [`Function`] once;
-//! [`Runtime::invoke`] runs each event in a fresh store with a memory cap over all memories,
-//! a wall-clock timeout (epochs plus an outer timer), an optional fuel budget and capped log
-//! capture, and returns an [`Invocation`]: one [`Outcome`] with Lambda's error types, a
+//! [`Runtime::invoke`] runs each event in a fresh store with a memory cap over all memories and
+//! tables, a wall-clock timeout (epochs plus an outer timer), an optional fuel budget, capped log
+//! capture and no network, and returns an [`Invocation`]: one [`Outcome`] with Lambda's error types, a
 //! [`Report`] (START/END/REPORT) and the log.
 //!
 //! ```no_run
@@ -37,7 +37,7 @@ mod outcome;
 mod report;
 mod runtime;
 
-pub use cache::CacheStatus;
+pub use cache::{CacheStatus, Collected, DEFAULT_ARTIFACT_BUDGET, PendingArtifact};
 pub use engine::{EPOCH_TICK, EngineClass, EngineSettings};
 pub use error::{Result, RuntimeError};
 pub use fnhost_core::{Lineage, Trigger};
@@ -48,7 +48,13 @@ pub use function::{
 pub use invoke::{Invocation, InvokeRequest, MAX_EVENT_BYTES, new_request_id};
 pub use limits::{MemoryLimitExceeded, WASM32_MAX_BYTES};
 pub use logs::DEFAULT_LOG_CAP;
-pub use objects::{NoBuckets, ObjectAccess, ObjectFailure, ObjectMeta, WriteOrigin};
-pub use outcome::{MAX_RESPONSE_BYTES, Outcome};
+pub use objects::{
+    CallLimits, CallSlots, MAX_PUT_BYTES, NoBuckets, ObjectAccess, ObjectFailure, ObjectMeta,
+    WriteOrigin, check_put_size,
+};
+pub use outcome::{
+    LAMBDA_ERROR_TYPES, MAX_ERROR_MESSAGE_BYTES, MAX_ERROR_TYPE_BYTES, MAX_RESPONSE_BYTES,
+    MAX_STACK_TRACE_BYTES, Outcome,
+};
 pub use report::{Report, billed_ms};
 pub use runtime::{Runtime, RuntimeConfig};

@@ -103,7 +103,10 @@ pub async fn run(globals: &Globals, args: Args) -> Result<bool> {
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
-        eprint!("{}", done.log_text());
+        // Guest output on the operator's terminal: control characters escaped, line by line.
+        for line in done.log_text().lines() {
+            eprintln!("{}", fnhost_dispatch::terminal_safe(line));
+        }
         let mut stdout = std::io::stdout().lock();
         stdout.write_all(&payload)?;
         stdout.write_all(b"\n")?;

@@ -89,7 +89,8 @@ fn print(lines: &[LogLine], as_json: bool) {
                 json!({"seq": l.seq, "timestamp": ts, "requestId": l.request_id, "function": l.function, "trigger": l.trigger, "line": l.line})
             );
         } else {
-            println!("{}", l.line);
+            // Guest output: escaped so it cannot move the cursor or forge a line.
+            println!("{}", fnhost_dispatch::terminal_safe(&l.line));
         }
     }
 }

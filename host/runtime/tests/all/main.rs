@@ -7,3 +7,5 @@ mod cache;
 mod examples;
 mod hostile;
 mod languages;
+mod objects;
+mod sandbox;
