@@ -3,12 +3,15 @@
 //! ListVersionsByFunction and GetAccountSettings, plus restoring uploads at startup.
 //!
 //! An upload is unpacked and compiled and linked (which proves it is real wasm of a kind
-//! fnhost runs, with imports fnhost provides) before anything is written; then, under the
-//! write lock, its code goes to `<state>/code/<sha256>.wasm`, its record to the store, and the
-//! already-loaded function into the registry. Functions of `fnhost.toml` are listed and
-//! invoked like uploads but changed only by editing the manifest.
+//! fnhost runs, with imports fnhost provides) in memory, before anything is written; then,
+//! under the write lock and only once its name, revision and the code storage quota are
+//! checked (a DryRun stops before), its code goes to `<state>/code/<sha256>.wasm`, its
+//! compiled artifact to the cache, its record to the store, and the already-loaded function
+//! into the registry. Deleting or replacing code collects the code files and artifacts nothing
+//! uses any more. Functions of `fnhost.toml` are listed and invoked like uploads but changed
+//! only by editing the manifest.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -16,7 +19,7 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use bytes::Bytes;
 use fnhost_dispatch::{Deployed, Origin};
-use fnhost_runtime::{Function, FunctionSpec, RuntimeError};
+use fnhost_runtime::{Function, FunctionSpec, PendingArtifact, RuntimeError};
 use fnhost_store::{FunctionRecord, LATEST};
 use http::{Response, StatusCode};
 use http_body_util::Full;
@@ -91,11 +94,13 @@ fn package_error(err: PackageError) -> ApiError {
     }
 }
 
-/// A loaded upload, not yet stored.
+/// A loaded upload, not yet stored: nothing of it is on disk.
 struct Compiled {
     function: Function,
     wasm: Vec<u8>,
     sha256: String,
+    /// The compiled artifact, when the cache did not have it yet.
+    artifact: Option<PendingArtifact>,
 }
 
 impl Api {
@@ -125,14 +130,15 @@ impl Api {
                 )));
             }
             let wasm = unpacked.wasm.clone();
-            let function = runtime
-                .load_bytes(spec, Path::new(&unpacked.origin), unpacked.wasm, Instant::now())
+            let (function, artifact) = runtime
+                .compile_bytes(spec, Path::new(&unpacked.origin), unpacked.wasm, Instant::now())
                 .map_err(load_error)?;
             let sha256 = function.info().sha256.clone();
             Ok(Compiled {
                 function,
                 wasm,
                 sha256,
+                artifact,
             })
         })
         .await
@@ -208,22 +214,57 @@ impl Api {
         Ok(())
     }
 
-    /// Refuse code that would take the stored total past the quota.
-    async fn check_quota(&self, sha256: &str, size: u64) -> Result<(), ApiError> {
-        if self.code.path(sha256).exists() {
-            return Ok(());
-        }
-        let store = self.store.clone();
-        let total = blocking(move || {
-            store
-                .code_bytes_total()
-                .map_err(store_err("reading the code storage total"))
+    /// Refuse a change that would take the code storage total past the quota: `latest` the
+    /// new `$LATEST` of its function (`None`: unchanged), `publish` whether the function's
+    /// `$LATEST` is then published. Counted by [`fnhost_store::code_storage`], the one rule,
+    /// over every stored version as it would be after the change (caller holds the write lock).
+    async fn check_quota(
+        &self,
+        name: &str,
+        latest: Option<&FunctionRecord>,
+        publish: bool,
+    ) -> Result<(), ApiError> {
+        let (store, owned) = (self.store.clone(), name.to_owned());
+        let mut records = blocking(move || {
+            let mut records = Vec::new();
+            for latest in store.functions().map_err(store_err("listing functions"))? {
+                records.extend(
+                    store
+                        .versions(&latest.name)
+                        .map_err(store_err("listing versions"))?,
+                );
+            }
+            Ok(records)
         })
         .await?;
+        let before = total_of(&records);
+        if let Some(latest) = latest {
+            records.retain(|r| !(r.name == owned && r.version == LATEST));
+            records.push(latest.clone());
+        }
+        if publish
+            && let Some(latest) = records
+                .iter()
+                .find(|r| r.name == owned && r.version == LATEST)
+        {
+            // Publishing adds a version unless the newest one already matches (Lambda's rule,
+            // as `Store::publish_version` applies it).
+            let newest = records
+                .iter()
+                .filter(|r| r.name == owned && r.version != LATEST)
+                .max_by_key(|r| r.version.parse::<u64>().unwrap_or(0));
+            if !newest.is_some_and(|n| n.same_code_and_config(latest)) {
+                let mut version = latest.clone();
+                version.version = "0".to_owned();
+                records.push(version);
+            }
+        }
+        let after = total_of(&records);
         let limit = self.config.code_storage_limit;
-        if total.saturating_add(size) > limit {
+        if after > limit && after > before {
+            let adds = after - before;
             return Err(ApiError::CodeStorageExceeded(format!(
-                "Code storage limit exceeded: {total} bytes are stored, this upload adds {size} and the limit is {limit} bytes; delete functions or versions you no longer need, or raise --code-storage-limit"
+                "Code storage limit exceeded: {before} bytes are stored, this change adds {adds} and the limit is {limit} bytes (each published version counts its code); delete functions or versions you no longer need, or raise --code-storage-limit"
             )));
         }
         Ok(())
@@ -234,12 +275,19 @@ impl Api {
         let (code, store, saved) = (self.code.clone(), self.store.clone(), record.clone());
         let wasm = compiled.wasm;
         let sha = compiled.sha256;
+        let artifact = compiled.artifact;
         blocking(move || {
             code.write(&sha, &wasm)
                 .map_err(|e| ApiError::internal("writing the code", e))?;
             store
                 .put_function(&saved)
-                .map_err(store_err("writing the function registry"))
+                .map_err(store_err("writing the function registry"))?;
+            // The function runs from memory either way; without the artifact the next start
+            // compiles it again.
+            if let Some(Err(err)) = artifact.map(PendingArtifact::store) {
+                tracing::warn!(sha256 = %sha, %err, "cannot store the compiled artifact");
+            }
+            Ok(())
         })
         .await?;
         self.dispatcher
@@ -248,9 +296,19 @@ impl Api {
         Ok(())
     }
 
-    /// Delete code files no record refers to (caller holds the write lock).
+    /// Delete code files no record refers to, and compiled artifacts of code that neither a
+    /// record nor a deployed function (manifest ones included) uses (caller holds the write
+    /// lock).
     async fn collect_code(&self) -> Result<(), ApiError> {
         let (store, code) = (self.store.clone(), self.code.clone());
+        let runtime = self.dispatcher.runtime().clone();
+        let deployed: Vec<String> = self
+            .dispatcher
+            .registry()
+            .snapshot()
+            .values()
+            .map(|d| d.function.info().sha256.clone())
+            .collect();
         blocking(move || {
             let mut keep = BTreeSet::new();
             for latest in store.functions().map_err(store_err("listing functions"))? {
@@ -263,6 +321,20 @@ impl Api {
             }
             code.retain(&keep)
                 .map_err(|e| ApiError::internal("removing unused code", e))?;
+            let mut used: HashSet<String> = keep.into_iter().collect();
+            used.extend(deployed);
+            match runtime.collect_artifacts(&used) {
+                Ok(collected) if collected.files > 0 => {
+                    tracing::info!(
+                        files = collected.files,
+                        bytes = collected.bytes,
+                        "removed unused compiled artifacts"
+                    );
+                }
+                Ok(_) => {}
+                // The cache is an optimisation: a failure leaves files behind, nothing breaks.
+                Err(err) => tracing::warn!(%err, "cannot collect unused compiled artifacts"),
+            }
             Ok(())
         })
         .await
@@ -311,10 +383,10 @@ impl Api {
         let compiled = self.compile(&record, package).await?;
         let _writes = self.writes.lock().await;
         self.check_free(&name).await?;
-        self.check_quota(&compiled.sha256, compiled.wasm.len() as u64)
-            .await?;
         record.code_sha256 = compiled.sha256.clone();
         record.code_size = compiled.wasm.len() as u64;
+        self.check_quota(&name, Some(&record), input.publish)
+            .await?;
         record.revision_id = new_revision();
         record.last_modified_ms = now_ms();
         self.commit(record.clone(), compiled).await?;
@@ -485,7 +557,8 @@ impl Api {
         let _writes = self.writes.lock().await;
         let latest = self.uploaded(&reference).await?;
         check_revision(&latest, Some(&current.revision_id))?;
-        self.check_quota(&compiled.sha256, record.code_size).await?;
+        self.check_quota(&record.name, Some(&record), input.publish)
+            .await?;
         record.revision_id = new_revision();
         record.last_modified_ms = now_ms();
         self.commit(record.clone(), compiled).await?;
@@ -576,6 +649,7 @@ impl Api {
         let _writes = self.writes.lock().await;
         let latest = self.uploaded(&reference).await?;
         check_revision(&latest, input.revision_id.as_deref())?;
+        self.check_quota(&reference.name, None, true).await?;
         let published = self.publish_locked(&reference.name).await?;
         Ok(json_response(
             StatusCode::CREATED,
@@ -662,6 +736,15 @@ impl Api {
         self.collect_code().await?;
         Ok(deployed)
     }
+}
+
+/// The code storage quota's count over `records`.
+fn total_of(records: &[FunctionRecord]) -> u64 {
+    fnhost_store::code_storage(
+        records
+            .iter()
+            .map(|r| (r.version.as_str(), r.code_sha256.as_str(), r.code_size)),
+    )
 }
 
 /// `name` then the version: `$LATEST` first, then numbers in order.

@@ -7,7 +7,7 @@ use bytes::Bytes;
 use fnhost_core::{Lineage, Trigger};
 use fnhost_dispatch::DispatchError;
 use fnhost_runtime::InvokeRequest;
-use fnhost_store::NewJob;
+use fnhost_store::{NewJob, StoreError};
 use http::header::HeaderValue;
 use http::request::Parts;
 use http::{Response, StatusCode};
@@ -24,6 +24,8 @@ pub const MAX_ASYNC_PAYLOAD_BYTES: usize = 1_048_576;
 pub const EVENT_ATTEMPTS: u32 = 3;
 /// How long an `Event` invocation may wait to be delivered (Lambda's default maximum age).
 pub const EVENT_MAX_AGE_MS: u64 = 6 * 60 * 60 * 1000;
+/// `Retry-After` of an `Event` invocation refused because the queue is full.
+const QUEUE_FULL_RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
 /// Bytes of log returned by `X-Amz-Log-Type: Tail`.
 pub const LOG_TAIL_BYTES: usize = 4096;
 
@@ -171,11 +173,19 @@ impl Api {
             not_before_ms: now,
             lineage: Lineage::root(request_id),
         };
-        let store = self.store.clone();
+        let (store, limit) = (self.store.clone(), self.config.event_queue_limit);
         blocking(move || {
-            store
-                .enqueue(&[job], &[])
-                .map_err(|e| ApiError::internal("queueing the event", e))
+            store.enqueue_within(&[job], limit).map_err(|e| match e {
+                // Lambda's answer when it cannot take more asynchronous events.
+                StoreError::QueueFull { depth, limit } => {
+                    tracing::warn!(depth, limit, "event queue full: Event invocation refused");
+                    ApiError::Throttled {
+                        reason: "CallerRateLimitExceeded",
+                        retry_after: QUEUE_FULL_RETRY_AFTER,
+                    }
+                }
+                other => ApiError::internal("queueing the event", other),
+            })
         })
         .await?;
         self.wake.notify_one();

@@ -128,11 +128,17 @@ pub async fn build(
     Ok(results)
 }
 
+/// The admin API's secret, which build commands do not inherit.
+const SECRET_KEY_ENV: &str = "FNHOST_SECRET_ACCESS_KEY";
+
 async fn run_command(command: &str, workdir: &Path) -> Result<()> {
     let output = tokio::process::Command::new("sh")
         .arg("-c")
         .arg(command)
         .current_dir(workdir)
+        // A build runs the project's own scripts and their dependencies' build scripts; none
+        // needs the admin API's secret. The access key id is not secret and stays.
+        .env_remove(SECRET_KEY_ENV)
         .stdin(Stdio::null())
         .output()
         .await

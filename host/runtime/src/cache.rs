@@ -6,9 +6,15 @@
 //! the real name, and a mapped artifact is never modified. Anything that fails to load (stale,
 //! truncated, corrupted, from another wasmtime) is a cache miss: it is recompiled and replaced.
 //!
+//! The cache is bounded: an upload's compile is held in memory as a [`PendingArtifact`] until
+//! the upload is accepted; [`ArtifactCache::collect`] removes the artifacts of code nothing
+//! uses and stale temporary files; and every new artifact brings the directory back under its
+//! size budget by removing the least recently used (a load refreshes an artifact's mtime).
+//!
 //! The source index ([`SourceIndex`], `<state>/sources/`) is engine-independent, hence beside
 //! `artifacts/` rather than inside it.
 
+use std::collections::HashSet;
 use std::fs;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::io::Write as _;
@@ -32,21 +38,74 @@ pub enum CacheStatus {
     Recompiled(String),
 }
 
+/// The default size budget of `<state>/artifacts`: 2 GiB.
+pub const DEFAULT_ARTIFACT_BUDGET: u64 = 2 * 1024 * 1024 * 1024;
+
+/// How old a temporary file must be before a sweep removes it: older than any write takes, so
+/// a sweep never removes one another process is writing right now.
+const STALE_TEMP: Duration = Duration::from_secs(600);
+
 /// The artifact directory of one engine.
 #[derive(Debug, Clone)]
 pub struct ArtifactCache {
+    /// `<state>/artifacts`, shared by every engine.
+    root: PathBuf,
+    /// `<state>/artifacts/<engine-hash>`.
     dir: PathBuf,
+    /// Most bytes of artifacts kept over all engines (see [`ArtifactCache::enforce_budget`]).
+    budget: u64,
+}
+
+/// A compiled artifact kept in memory until [`PendingArtifact::store`] writes it to the cache:
+/// an upload is compiled (proving it is runnable) before its quota, name and revision are
+/// checked, and only code that is accepted may leave something on disk.
+#[derive(Debug)]
+pub struct PendingArtifact {
+    cache: ArtifactCache,
+    path: PathBuf,
+    bytes: Vec<u8>,
+}
+
+impl PendingArtifact {
+    /// Write the artifact under its real name (temp file, sync, rename), so the next start maps
+    /// it instead of compiling again.
+    pub fn store(self) -> Result<()> {
+        self.cache.store(&self.path, &self.bytes)
+    }
+}
+
+/// What [`ArtifactCache::collect`] removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Collected {
+    /// Files removed: unused artifacts and stale temporary files.
+    pub files: usize,
+    /// Their bytes.
+    pub bytes: u64,
 }
 
 impl ArtifactCache {
-    /// The cache for `engine` under `state_dir`.
+    /// The cache for `engine` under `state_dir`, with the default size budget.
     pub fn new(state_dir: &Path, engine: &Engine) -> Self {
         let mut hasher = DefaultHasher::new();
         engine.precompile_compatibility_hash().hash(&mut hasher);
-        let dir = state_dir
-            .join("artifacts")
-            .join(format!("{:016x}", hasher.finish()));
-        Self { dir }
+        let root = state_dir.join("artifacts");
+        let dir = root.join(format!("{:016x}", hasher.finish()));
+        Self {
+            root,
+            dir,
+            budget: DEFAULT_ARTIFACT_BUDGET,
+        }
+    }
+
+    /// The same cache with another size budget, in bytes.
+    pub fn with_budget(mut self, budget: u64) -> Self {
+        self.budget = budget;
+        self
+    }
+
+    /// This engine's directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
     }
 
     /// Where the artifact of `sha256` lives.
@@ -62,24 +121,77 @@ impl ArtifactCache {
         load: impl Fn(&Path) -> wasmtime::Result<T>,
     ) -> Result<(T, CacheStatus)> {
         let path = self.path_for(sha256);
-        let mut status = CacheStatus::Miss;
-        if path.exists() {
-            match load(&path) {
-                Ok(loaded) => return Ok((loaded, CacheStatus::Hit)),
-                Err(err) => {
-                    let reason = crate::error::one_line(&err);
-                    tracing::warn!(artifact = %path.display(), %reason, "unusable artifact, recompiling");
-                    status = CacheStatus::Recompiled(reason);
-                }
-            }
-        }
+        let status = match self.try_load(&path, &load) {
+            Ok(loaded) => return Ok((loaded, CacheStatus::Hit)),
+            Err(status) => status,
+        };
         let bytes = compile()?;
         self.store(&path, &bytes)?;
-        let loaded = load(&path).map_err(|err| RuntimeError::Cache {
+        let loaded = match load(&path) {
+            Ok(loaded) => loaded,
+            // A collection running at the same time (another state directory sharing this
+            // cache, or an API delete) may have taken the new file: write it once more.
+            Err(_) => {
+                self.store(&path, &bytes)?;
+                load(&path).map_err(|err| RuntimeError::Cache {
+                    path: path.clone(),
+                    source: std::io::Error::other(crate::error::one_line(&err)),
+                })?
+            }
+        };
+        Ok((loaded, status))
+    }
+
+    /// Like [`ArtifactCache::get_or_compile`], but a fresh compile is loaded from memory with
+    /// `load_bytes` and handed back as a [`PendingArtifact`] instead of being written.
+    pub fn get_or_compile_pending<T>(
+        &self,
+        sha256: &str,
+        compile: impl FnOnce() -> Result<Vec<u8>>,
+        load: impl Fn(&Path) -> wasmtime::Result<T>,
+        load_bytes: impl FnOnce(&[u8]) -> wasmtime::Result<T>,
+    ) -> Result<(T, CacheStatus, Option<PendingArtifact>)> {
+        let path = self.path_for(sha256);
+        let status = match self.try_load(&path, &load) {
+            Ok(loaded) => return Ok((loaded, CacheStatus::Hit, None)),
+            Err(status) => status,
+        };
+        let bytes = compile()?;
+        let loaded = load_bytes(&bytes).map_err(|err| RuntimeError::Cache {
             path: path.clone(),
             source: std::io::Error::other(crate::error::one_line(&err)),
         })?;
-        Ok((loaded, status))
+        let pending = PendingArtifact {
+            cache: self.clone(),
+            path,
+            bytes,
+        };
+        Ok((loaded, status, Some(pending)))
+    }
+
+    /// The artifact at `path` if it loads (marking it recently used); otherwise whether it was
+    /// missing or unusable.
+    fn try_load<T>(
+        &self,
+        path: &Path,
+        load: &impl Fn(&Path) -> wasmtime::Result<T>,
+    ) -> std::result::Result<T, CacheStatus> {
+        if !path.exists() {
+            return Err(CacheStatus::Miss);
+        }
+        match load(path) {
+            Ok(loaded) => {
+                // The budget evicts the least recently used first; a failure only makes this
+                // artifact look older.
+                let _ = fs::File::open(path).and_then(|f| f.set_modified(SystemTime::now()));
+                Ok(loaded)
+            }
+            Err(err) => {
+                let reason = crate::error::one_line(&err);
+                tracing::warn!(artifact = %path.display(), %reason, "unusable artifact, recompiling");
+                Err(CacheStatus::Recompiled(reason))
+            }
+        }
     }
 
     fn store(&self, path: &Path, bytes: &[u8]) -> Result<()> {
@@ -104,8 +216,127 @@ impl ArtifactCache {
         write().map_err(|e| {
             let _ = fs::remove_file(&tmp);
             cache_err(e)
-        })
+        })?;
+        if let Err(err) = self.enforce_budget(path) {
+            tracing::warn!(artifacts = %self.root.display(), %err, "cannot enforce the artifact cache budget");
+        }
+        Ok(())
     }
+
+    /// Keep `<state>/artifacts` (every engine's directory) within the budget: remove the least
+    /// recently used artifacts (by mtime, which a load refreshes) until the rest fit, never
+    /// `keep`. A removed artifact that a running function uses stays mapped and working; the
+    /// next start compiles it again.
+    fn enforce_budget(&self, keep: &Path) -> std::io::Result<()> {
+        let mut artifacts = Vec::new();
+        let mut total = 0u64;
+        for (path, meta) in artifact_files(&self.root)? {
+            if path.extension().is_some_and(|e| e == "cwasm") {
+                total += meta.len();
+                let used = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
+                artifacts.push((used, meta.len(), path));
+            }
+        }
+        if total <= self.budget {
+            return Ok(());
+        }
+        artifacts.sort();
+        for (_, size, path) in artifacts {
+            if total <= self.budget {
+                break;
+            }
+            if path == keep {
+                continue;
+            }
+            match fs::remove_file(&path) {
+                Ok(()) => {
+                    total -= size;
+                    tracing::info!(artifact = %path.display(), size, "artifact evicted: the cache is over its budget");
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => total -= size,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// Garbage collection: remove every artifact that is not in one of `live` (the directories
+    /// of the engines in use) under a name in `keep` (the sha256 of every function and version
+    /// that can be loaded), and temporary files left by a crash. A `<state>/artifacts` that is
+    /// a symbolic link is shared with other state directories whose functions this host cannot
+    /// know, so it is left to the size budget alone.
+    pub fn collect(
+        root: &Path,
+        live: &[PathBuf],
+        keep: &HashSet<String>,
+    ) -> std::io::Result<Collected> {
+        let mut collected = Collected::default();
+        if fs::symlink_metadata(root).is_ok_and(|m| m.file_type().is_symlink()) {
+            tracing::debug!(artifacts = %root.display(), "shared artifact cache: not collected");
+            return Ok(collected);
+        }
+        let now = SystemTime::now();
+        for (path, meta) in artifact_files(root)? {
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            let in_live_dir = path.parent().is_some_and(|d| live.iter().any(|l| l == d));
+            let unused = match name.strip_suffix(".cwasm") {
+                Some(sha) => !(in_live_dir && keep.contains(sha)),
+                None => {
+                    name.ends_with(".tmp")
+                        && meta
+                            .modified()
+                            .ok()
+                            .and_then(|m| now.duration_since(m).ok())
+                            .is_some_and(|age| age > STALE_TEMP)
+                }
+            };
+            if unused {
+                match fs::remove_file(&path) {
+                    Ok(()) => {
+                        collected.files += 1;
+                        collected.bytes += meta.len();
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        // Engine directories left empty (another wasmtime, other settings) go too.
+        if let Ok(dirs) = fs::read_dir(root) {
+            for dir in dirs.flatten() {
+                let _ = fs::remove_dir(dir.path());
+            }
+        }
+        Ok(collected)
+    }
+}
+
+/// Every regular file in the engine directories under `root` (`root/<engine>/<file>`), with
+/// its metadata; a missing `root` has none.
+fn artifact_files(root: &Path) -> std::io::Result<Vec<(PathBuf, fs::Metadata)>> {
+    let engines = match fs::read_dir(root) {
+        Ok(engines) => engines,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    let mut files = Vec::new();
+    for engine in engines {
+        let engine = engine?;
+        if !engine.file_type()?.is_dir() {
+            continue;
+        }
+        let Ok(entries) = fs::read_dir(engine.path()) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            if let Ok(meta) = entry.metadata()
+                && meta.is_file()
+            {
+                files.push((entry.path(), meta));
+            }
+        }
+    }
+    Ok(files)
 }
 
 /// What the index remembers of a source file: enough to load its artifact without reading it.
@@ -285,6 +516,130 @@ pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn cache(state: &Path) -> ArtifactCache {
+        ArtifactCache::new(state, &Engine::default())
+    }
+
+    fn read(p: &Path) -> wasmtime::Result<Vec<u8>> {
+        Ok(fs::read(p)?)
+    }
+
+    fn artifacts(state: &Path) -> Vec<String> {
+        let mut names: Vec<String> = artifact_files(&state.join("artifacts"))
+            .unwrap()
+            .into_iter()
+            .map(|(p, _)| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_pending_artifact_is_written_only_when_stored() {
+        let state = tempfile::tempdir().unwrap();
+        let cache = cache(state.path());
+        let (loaded, status, pending) = cache
+            .get_or_compile_pending("aa", || Ok(b"compiled".to_vec()), read, |b| Ok(b.to_vec()))
+            .unwrap();
+        assert_eq!(
+            (loaded.as_slice(), status),
+            (&b"compiled"[..], CacheStatus::Miss)
+        );
+        assert!(artifacts(state.path()).is_empty(), "nothing on disk yet");
+        drop(pending);
+        assert!(!state.path().join("artifacts").exists());
+        let (_, _, pending) = cache
+            .get_or_compile_pending("aa", || Ok(b"compiled".to_vec()), read, |b| Ok(b.to_vec()))
+            .unwrap();
+        pending.unwrap().store().unwrap();
+        assert_eq!(artifacts(state.path()), ["aa.cwasm"]);
+        let (_, status, pending) = cache
+            .get_or_compile_pending(
+                "aa",
+                || panic!("a hit compiles nothing"),
+                read,
+                |b| Ok(b.to_vec()),
+            )
+            .unwrap();
+        assert_eq!(status, CacheStatus::Hit);
+        assert!(pending.is_none());
+    }
+
+    #[test]
+    fn the_budget_evicts_the_least_recently_used_artifacts() {
+        let state = tempfile::tempdir().unwrap();
+        let cache = cache(state.path()).with_budget(25);
+        let compile = |n: u8| move || Ok(vec![n; 10]);
+        cache.get_or_compile("a", compile(1), read).unwrap();
+        cache.get_or_compile("b", compile(2), read).unwrap();
+        // `a` is used again, so `b` is now the least recently used.
+        let old = SystemTime::now() - Duration::from_secs(60);
+        fs::File::open(cache.path_for("b"))
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+        fs::File::open(cache.path_for("a"))
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+        assert_eq!(
+            cache.get_or_compile("a", compile(1), read).unwrap().1,
+            CacheStatus::Hit
+        );
+        cache.get_or_compile("c", compile(3), read).unwrap();
+        assert_eq!(artifacts(state.path()), ["a.cwasm", "c.cwasm"]);
+        // An artifact larger than the whole budget is still kept (it was just written).
+        cache.get_or_compile("d", || Ok(vec![4; 40]), read).unwrap();
+        assert_eq!(artifacts(state.path()), ["d.cwasm"]);
+    }
+
+    #[test]
+    fn collection_keeps_only_live_artifacts_and_fresh_temporary_files() {
+        let state = tempfile::tempdir().unwrap();
+        let cache = cache(state.path());
+        for sha in ["used", "unused"] {
+            cache
+                .get_or_compile(sha, || Ok(b"x".to_vec()), read)
+                .unwrap();
+        }
+        let other_engine = state.path().join("artifacts/0123456789abcdef");
+        fs::create_dir_all(&other_engine).unwrap();
+        fs::write(other_engine.join("used.cwasm"), b"old wasmtime").unwrap();
+        let stale = cache.dir().join(".used.cwasm.1.tmp");
+        fs::write(&stale, b"crashed").unwrap();
+        fs::File::options()
+            .write(true)
+            .open(&stale)
+            .unwrap()
+            .set_modified(SystemTime::now() - Duration::from_secs(3600))
+            .unwrap();
+        let fresh = cache.dir().join(".used.cwasm.2.tmp");
+        fs::write(&fresh, b"being written").unwrap();
+        let keep = HashSet::from(["used".to_string()]);
+        let live = [cache.dir().to_path_buf()];
+        let root = state.path().join("artifacts");
+        let collected = ArtifactCache::collect(&root, &live, &keep).unwrap();
+        assert_eq!(
+            collected.files, 3,
+            "unused, the other engine's, the stale temp"
+        );
+        assert_eq!(artifacts(state.path()), [".used.cwasm.2.tmp", "used.cwasm"]);
+        assert!(!other_engine.exists(), "an emptied engine directory goes");
+
+        // A shared (symlinked) cache is left alone.
+        let shared = tempfile::tempdir().unwrap();
+        let linked = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink(shared.path(), linked.path().join("artifacts")).unwrap();
+        let cache = ArtifactCache::new(linked.path(), &Engine::default());
+        cache
+            .get_or_compile("unused", || Ok(b"x".to_vec()), read)
+            .unwrap();
+        let collected =
+            ArtifactCache::collect(&linked.path().join("artifacts"), &[], &HashSet::new()).unwrap();
+        assert_eq!(collected, Collected::default());
+        assert!(cache.path_for("unused").exists());
+    }
 
     fn digest(sha: char) -> Digest {
         Digest {

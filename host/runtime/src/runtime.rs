@@ -1,5 +1,6 @@
 //! The runtime: engines per class, their artifact caches and linkers, and loading functions.
 
+use std::collections::HashSet;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -8,7 +9,10 @@ use std::time::{Instant, SystemTime};
 use wasmtime::Engine;
 use wasmtime::component::{Component, Linker};
 
-use crate::cache::{ArtifactCache, CacheStatus, Digest, SourceIndex, Stamp, sha256_hex};
+use crate::cache::{
+    ArtifactCache, CacheStatus, Collected, DEFAULT_ARTIFACT_BUDGET, Digest, PendingArtifact,
+    SourceIndex, Stamp, sha256_hex,
+};
 use crate::engine::{EngineClass, EngineSettings, create_engine};
 use crate::error::{Result, RuntimeError, one_line};
 use crate::function::{
@@ -28,6 +32,9 @@ pub struct RuntimeConfig {
     pub engine: EngineSettings,
     /// Bytes of guest output kept per invocation (the rest is counted and dropped).
     pub log_cap: usize,
+    /// Most bytes of compiled artifacts kept in `<state_dir>/artifacts`; past it the least
+    /// recently used are removed (default 2 GiB).
+    pub artifact_budget: u64,
 }
 
 impl RuntimeConfig {
@@ -37,6 +44,7 @@ impl RuntimeConfig {
             state_dir: state_dir.into(),
             engine: EngineSettings::default(),
             log_cap: DEFAULT_LOG_CAP,
+            artifact_budget: DEFAULT_ARTIFACT_BUDGET,
         }
     }
 }
@@ -92,7 +100,8 @@ impl Runtime {
         let engine = create_engine(&self.config.engine, class)?;
         let link_err = |e: wasmtime::Error| RuntimeError::Engine(one_line(&e));
         let built = Class {
-            cache: ArtifactCache::new(&self.config.state_dir, &engine),
+            cache: ArtifactCache::new(&self.config.state_dir, &engine)
+                .with_budget(self.config.artifact_budget),
             components: component_linker(&engine).map_err(link_err)?,
             modules: module_linker(&engine).map_err(link_err)?,
             engine,
@@ -181,6 +190,45 @@ impl Runtime {
         raw: Vec<u8>,
         started: Instant,
     ) -> Result<Function> {
+        self.load_bytes_as(spec, origin, raw, started, false)
+            .map(|(function, _)| function)
+    }
+
+    /// Like [`Runtime::load_bytes`], but a fresh compile is not written to the artifact cache:
+    /// it comes back as a [`PendingArtifact`] to [`PendingArtifact::store`] once the code is
+    /// accepted (`None` when the cache already had it). For uploads, which must leave nothing
+    /// on disk until their quota and name are checked.
+    pub fn compile_bytes(
+        &self,
+        spec: FunctionSpec,
+        origin: &Path,
+        raw: Vec<u8>,
+        started: Instant,
+    ) -> Result<(Function, Option<PendingArtifact>)> {
+        self.load_bytes_as(spec, origin, raw, started, true)
+    }
+
+    /// Garbage-collect `<state_dir>/artifacts`: remove the artifacts of code not in `keep`
+    /// (sha256 of every function and version that can be loaded) and those of engines not in
+    /// use, and stale temporary files. Call it after every function in `keep` was loaded (so
+    /// that their engines exist).
+    pub fn collect_artifacts(&self, keep: &HashSet<String>) -> std::io::Result<Collected> {
+        let live: Vec<PathBuf> = [self.plain.get(), self.metered.get()]
+            .into_iter()
+            .flatten()
+            .map(|class| class.cache.dir().to_path_buf())
+            .collect();
+        ArtifactCache::collect(&self.config.state_dir.join("artifacts"), &live, keep)
+    }
+
+    fn load_bytes_as(
+        &self,
+        spec: FunctionSpec,
+        origin: &Path,
+        raw: Vec<u8>,
+        started: Instant,
+        pending: bool,
+    ) -> Result<(Function, Option<PendingArtifact>)> {
         let bytes = wasm_bytes(origin, raw)?;
         let sha256 = sha256_hex(&bytes);
         let class = self.class(class_of(&spec))?;
@@ -189,28 +237,53 @@ impl Runtime {
             path: origin.to_owned(),
             reason: explain_compile_error(&one_line(&e)),
         };
-        let (loaded, cache) = if is_component(&bytes) {
-            let (component, status) = class.cache.get_or_compile(
-                &sha256,
-                || engine.precompile_component(&bytes).map_err(compile_err),
-                // SAFETY: the artifact was written by this cache (temp file + rename, never
-                // modified in place) and is only read through wasmtime's checked loader.
-                |p| unsafe { Component::deserialize_file(engine, p) },
-            )?;
+        let (loaded, cache, artifact) = if is_component(&bytes) {
+            let compile = || engine.precompile_component(&bytes).map_err(compile_err);
+            // SAFETY: the artifact was written by this cache (temp file + rename, never
+            // modified in place) and is only read through wasmtime's checked loader.
+            let load = |p: &Path| unsafe { Component::deserialize_file(engine, p) };
+            let (component, status, artifact) = if pending {
+                // SAFETY: the bytes were produced by `precompile_component` of this engine
+                // just now, and are checked by the same loader.
+                class
+                    .cache
+                    .get_or_compile_pending(&sha256, compile, load, |b| unsafe {
+                        Component::deserialize(engine, b)
+                    })?
+            } else {
+                let (component, status) = class.cache.get_or_compile(&sha256, compile, load)?;
+                (component, status, None)
+            };
             (
                 link_component(origin, &component, &class.components)?,
                 status,
+                artifact,
             )
         } else {
-            let (module, status) = class.cache.get_or_compile(
-                &sha256,
-                || engine.precompile_module(&bytes).map_err(compile_err),
+            let compile = || engine.precompile_module(&bytes).map_err(compile_err);
+            // SAFETY: as above.
+            let load = |p: &Path| unsafe { wasmtime::Module::deserialize_file(engine, p) };
+            let (module, status, artifact) = if pending {
                 // SAFETY: as above.
-                |p| unsafe { wasmtime::Module::deserialize_file(engine, p) },
-            )?;
-            (link_module(origin, &module, &class.modules)?, status)
+                class
+                    .cache
+                    .get_or_compile_pending(&sha256, compile, load, |b| unsafe {
+                        wasmtime::Module::deserialize(engine, b)
+                    })?
+            } else {
+                let (module, status) = class.cache.get_or_compile(&sha256, compile, load)?;
+                (module, status, None)
+            };
+            (
+                link_module(origin, &module, &class.modules)?,
+                status,
+                artifact,
+            )
         };
-        Ok(finish(spec, engine.clone(), loaded, sha256, cache, started))
+        Ok((
+            finish(spec, engine.clone(), loaded, sha256, cache, started),
+            artifact,
+        ))
     }
 }
 

@@ -17,6 +17,34 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
+    /// Another process (another `fnhost up`) owns the state directory.
+    #[error(
+        "state directory `{dir}` is in use by {}: stop that host first, or give this one its own --state-dir",
+        match pid { Some(pid) => format!("pid {pid}"), None => "another process".to_owned() }
+    )]
+    InUse {
+        /// The state directory.
+        dir: PathBuf,
+        /// The owner's pid, as it wrote it in the lock file.
+        pid: Option<u32>,
+    },
+    /// The lock file of the state directory could not be opened, locked or written.
+    #[error("cannot lock the state directory through `{path}`: {source}")]
+    Lock {
+        /// The lock file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The event queue holds as many jobs as it may; the event was not queued.
+    #[error("the event queue is full ({depth} queued events, the limit is {limit})")]
+    QueueFull {
+        /// Jobs in the queue.
+        depth: u64,
+        /// The most the queue may hold.
+        limit: u64,
+    },
     /// SQLite could not open the database file or set it up (pragmas, migrations).
     #[error("cannot open the database `{path}`: {source}")]
     Open {

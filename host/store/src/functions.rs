@@ -269,15 +269,35 @@ impl Store {
         })
     }
 
-    /// The bytes of code stored, counting each distinct `code_sha256` once (for the code
-    /// storage quota).
+    /// The bytes of code the quota counts, by [`code_storage`]'s rule.
     pub fn code_bytes_total(&self) -> Result<u64, StoreError> {
-        self.read("summing code size", |conn| {
-            conn.prepare_cached(
-                "SELECT COALESCE(SUM(size), 0) FROM \
-                 (SELECT MAX(code_size) AS size FROM functions GROUP BY code_sha256)",
-            )?
-            .query_row([], |row| get_u64(row, 0))
-        })
+        let rows: Vec<(String, String, u64)> = self.read("summing code size", |conn| {
+            conn.prepare_cached("SELECT version, code_sha256, code_size FROM functions")?
+                .query_map([], |row| Ok((row.get(0)?, row.get(1)?, get_u64(row, 2)?)))?
+                .collect()
+        })?;
+        Ok(code_storage(rows.iter().map(|(version, sha, size)| {
+            (version.as_str(), sha.as_str(), *size)
+        })))
     }
+}
+
+/// The code storage quota's count over `(version, code_sha256, code_size)` of every stored
+/// version: each published version counts its code, as in Lambda (versions are immutable and
+/// each is kept until deleted), and `$LATEST`s count each distinct code once (identical
+/// uploads are stored once). The one rule for the quota check and `GetAccountSettings`.
+pub fn code_storage<'a>(versions: impl IntoIterator<Item = (&'a str, &'a str, u64)>) -> u64 {
+    let mut latest = BTreeMap::new();
+    let mut published = 0u64;
+    for (version, sha256, size) in versions {
+        if version == LATEST {
+            let entry = latest.entry(sha256).or_insert(0);
+            *entry = size.max(*entry);
+        } else {
+            published = published.saturating_add(size);
+        }
+    }
+    latest
+        .values()
+        .fold(published, |total, size| total.saturating_add(*size))
 }

@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 
 use fnhost_core::Trigger;
 use rusqlite::types::Value;
-use rusqlite::{Connection, Row, Transaction, params, params_from_iter};
+use rusqlite::{Connection, OptionalExtension as _, Row, Transaction, params, params_from_iter};
 use serde::{Deserialize, Serialize};
 
 use crate::error::StoreError;
@@ -341,6 +341,38 @@ impl Store {
                 tx.prepare_cached("DELETE FROM invocations WHERE started_at_ms < ?1")?
                     .execute([cutoff])?;
             }
+            Ok(records + lines)
+        })
+    }
+}
+
+impl Store {
+    /// The total log cap: deletes the oldest invocation records, logs included, until the logs
+    /// kept add up to at most `max_bytes` (of log text), in one transaction; returns how much
+    /// went, counted like [`Store::prune`]. Newer records are kept whole: a record whose log
+    /// would cross the cap goes with everything older.
+    pub fn prune_log_bytes(&self, max_bytes: u64) -> Result<u64, StoreError> {
+        let cap = sql_u64(max_bytes);
+        self.write("pruning invocation logs to their size cap", |tx| {
+            let cut: Option<i64> = tx
+                .prepare_cached(
+                    "SELECT id FROM (SELECT id, SUM(octet_length(log)) OVER \
+                     (ORDER BY id DESC ROWS UNBOUNDED PRECEDING) AS kept FROM invocations) \
+                     WHERE kept > ?1 ORDER BY id DESC LIMIT 1",
+                )?
+                .query_row([cap], |row| row.get(0))
+                .optional()?;
+            let Some(cut) = cut else {
+                return Ok(0);
+            };
+            let (records, lines) = tx
+                .prepare_cached(
+                    "SELECT COUNT(*), COALESCE(SUM(log_line_count), 0) FROM invocations \
+                     WHERE id <= ?1",
+                )?
+                .query_row([cut], |row| Ok((get_u64(row, 0)?, get_u64(row, 1)?)))?;
+            tx.prepare_cached("DELETE FROM invocations WHERE id <= ?1")?
+                .execute([cut])?;
             Ok(records + lines)
         })
     }

@@ -25,6 +25,12 @@
 //! `benches/queue.rs` and `benches/record.rs` measure both; their figures, with the command
 //! and the date, are in `docs/performance.md`.
 //!
+//! The state directory is private: [`Store::open`] creates it `0700` and the database files
+//! `0600`, and [`StateLock`] lets one host own it at a time. What the database holds is
+//! bounded: [`Store::enqueue_within`] caps the queue, [`Store::prune_dead_letters`] and
+//! [`Store::prune`] / [`Store::prune_log_bytes`] apply retention and the log size cap, and
+//! [`code_storage`] is the code quota's one counting rule.
+//!
 //! The schema is versioned with `PRAGMA user_version`; opening a database written by a newer
 //! fnhost fails with [`StoreError::SchemaTooNew`].
 //!
@@ -38,16 +44,18 @@ mod invocations;
 mod queue;
 mod recorder;
 mod schema;
+mod state_dir;
 mod store;
 
 pub use checkpoints::{Checkpoint, CheckpointChange};
 pub use error::StoreError;
-pub use functions::{FunctionRecord, LATEST};
+pub use functions::{FunctionRecord, LATEST, code_storage};
 pub use invocations::{
     InvocationQuery, InvocationRecord, LINES_PER_INVOCATION, LogLine, LogQuery, Usage,
 };
 pub use queue::{DeadLetter, DeadReason, Job, NewJob, UnknownDeadReason};
 pub use recorder::{RECORDER_BATCH, RECORDER_CAPACITY, RECORDER_INTERVAL, Recorder};
+pub use state_dir::{LOCK_FILE, StateLock, create_private_dir};
 pub use store::{Durability, Store};
 
 /// The schema version this build reads and writes (`PRAGMA user_version`).

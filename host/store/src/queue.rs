@@ -395,6 +395,37 @@ impl Store {
         Ok(n as u64)
     }
 
+    /// Like [`Store::enqueue`] without checkpoints, but only while the queue holds fewer than
+    /// `limit` jobs (ready or running) once `jobs` are added: otherwise nothing is queued and
+    /// the call fails with [`StoreError::QueueFull`]. The count and the insert are one
+    /// transaction, so concurrent callers cannot overshoot the limit together.
+    pub fn enqueue_within(&self, jobs: &[NewJob], limit: u64) -> Result<Vec<i64>, StoreError> {
+        if jobs.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.write("enqueuing jobs", |tx| {
+            // Counting stops at the limit, so a long backlog costs no more than the limit.
+            let depth = tx
+                .prepare_cached("SELECT COUNT(*) FROM (SELECT 1 FROM jobs LIMIT ?1)")?
+                .query_row([sql_u64(limit)], |row| get_u64(row, 0))?;
+            if depth.saturating_add(jobs.len() as u64) > limit {
+                return Err(StoreError::QueueFull { depth, limit }.into());
+            }
+            Ok(insert_jobs(tx, jobs)?)
+        })
+    }
+
+    /// Dead-letter retention: deletes the dead letters that failed before `older_than_ms`;
+    /// returns how many went.
+    pub fn prune_dead_letters(&self, older_than_ms: u64) -> Result<u64, StoreError> {
+        self.write("pruning dead letters", |tx| {
+            let n = tx
+                .prepare_cached("DELETE FROM dead_letters WHERE failed_at_ms < ?1")?
+                .execute([sql_u64(older_than_ms)])?;
+            Ok(n as u64)
+        })
+    }
+
     /// Jobs in the queue, ready or running.
     pub fn queue_depth(&self) -> Result<u64, StoreError> {
         self.read("counting queued jobs", |conn| {

@@ -115,15 +115,13 @@ impl Store {
     /// Like [`Store::open`] with an explicit durability.
     pub fn open_with(path: &Path, durability: Durability) -> Result<Store, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
-                path: dir.to_path_buf(),
-                source,
-            })?;
+            crate::state_dir::create_private_dir(dir)?;
         }
         let open_err = |source| StoreError::Open {
             path: path.to_path_buf(),
             source,
         };
+        private_files(path).map_err(|e| open_err(io_error(e)))?;
         let mut conn = Connection::open(path).map_err(open_err)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
         let mode: String = conn
@@ -264,6 +262,36 @@ impl Store {
         tx.commit().op(op)?;
         Ok(value)
     }
+}
+
+/// Creates the database file owner-only (0600) before SQLite does, and narrows the mode of an
+/// existing one and of its `-wal` and `-shm` files (SQLite gives those the database's mode
+/// when it creates them), so that the invocation logs and uploaded configuration in it are
+/// not readable by other users.
+///
+/// Existing files are changed by path (`chmod`), never opened: closing a descriptor of the
+/// database would drop the POSIX locks another connection of this process holds on it.
+fn private_files(path: &Path) -> std::io::Result<()> {
+    if !path.exists() {
+        match crate::state_dir::create_private(path) {
+            Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => return Err(e),
+            _ => {}
+        }
+    }
+    for suffix in ["", "-wal", "-shm"] {
+        let mut file = path.as_os_str().to_owned();
+        file.push(suffix);
+        crate::state_dir::narrow_mode(Path::new(&file))?;
+    }
+    Ok(())
+}
+
+/// An I/O error as the SQLite error `Store::open` reports.
+fn io_error(err: std::io::Error) -> rusqlite::Error {
+    rusqlite::Error::SqliteFailure(
+        rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CANTOPEN),
+        Some(err.to_string()),
+    )
 }
 
 /// A `u64` as SQLite's signed integer; values past `i64::MAX` (292 million years of

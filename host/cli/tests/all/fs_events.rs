@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::up::{Server, function, get, state_dir};
+use crate::up::{Server, function, state_dir};
 
 /// One `PROBE` line: a delivered S3 record as the function saw it.
 #[derive(Debug, Clone, PartialEq)]
@@ -68,13 +68,11 @@ fn wait_probes(server: &Server, within: Duration, done: impl Fn(&[Probe]) -> boo
 /// Whether every queued event has been delivered or dead-lettered: `fnhost_queue_depth` of the
 /// admin `/metrics` counts the queued and running ones per function.
 fn queue_is_empty(server: &Server) -> bool {
-    let url = format!("http://{}/metrics", server.admin);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
-    let (status, _, text) = runtime.block_on(get(&url));
-    assert_eq!(status, 200, "{text}");
+    let text = runtime.block_on(crate::up::metrics(server.admin));
     text.lines()
         .filter(|l| l.starts_with("fnhost_queue_depth{"))
         .all(|l| l.ends_with(" 0"))

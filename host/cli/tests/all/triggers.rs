@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::up::{Server, client, function, state_dir};
+use crate::up::{Server, client, function, metrics, state_dir};
 
 /// `fnhost ARGS` on `server`'s manifest and state directory.
 fn cli(server: &Server, args: &[&str]) -> Output {
@@ -179,14 +179,7 @@ async fn every_trigger_is_recorded_as_itself() {
     assert_eq!(log_triggers(&server, "api"), ["api", "api-event", "cli"]);
 
     // And so do the host's metrics (the cli invocation ran in another process).
-    let metrics = client()
-        .get(format!("http://{}/metrics", server.admin))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = metrics(server.admin).await;
     for sample in [
         "fnhost_trigger_invocations_total{function=\"web\",trigger=\"http\"} 1\n",
         "fnhost_trigger_invocations_total{function=\"onfile\",trigger=\"s3\"} 1\n",

@@ -149,12 +149,22 @@ fn putting_a_numbered_version_reserves_its_number() {
 }
 
 #[test]
-fn code_bytes_count_each_hash_once() {
+fn code_bytes_count_each_latest_hash_once_and_every_published_version() {
     let (_dir, store) = temp_store();
     assert_eq!(store.code_bytes_total().unwrap(), 0);
     store.put_function(&function("a", "aa", 100)).unwrap();
     store.put_function(&function("b", "aa", 100)).unwrap();
     store.put_function(&function("c", "cc", 7)).unwrap();
-    store.publish_version("a", 1).unwrap();
     assert_eq!(store.code_bytes_total().unwrap(), 107);
+    // A published version costs its code even when `$LATEST` has the same (Lambda's rule), so
+    // publishing cannot grow the registry for free.
+    store.publish_version("a", 1).unwrap();
+    assert_eq!(store.code_bytes_total().unwrap(), 207);
+    let mut changed = function("a", "aa", 100);
+    changed.memory_mb = 256;
+    store.put_function(&changed).unwrap();
+    assert_eq!(store.publish_version("a", 2).unwrap().unwrap().version, "2");
+    assert_eq!(store.code_bytes_total().unwrap(), 307);
+    store.delete_function("a", Some("1")).unwrap();
+    assert_eq!(store.code_bytes_total().unwrap(), 207);
 }

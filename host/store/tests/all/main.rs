@@ -2,11 +2,13 @@
 
 mod crash;
 mod functions;
+mod limits;
 mod logs;
 mod migrate;
 mod open;
 mod queue;
 mod recorder;
+mod state_dir;
 
 use fnhost_store::{Durability, InvocationRecord, NewJob, Store};
 use tempfile::TempDir;

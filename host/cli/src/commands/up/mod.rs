@@ -5,6 +5,7 @@ mod admin;
 mod deploy;
 mod reload;
 mod settings;
+mod state;
 mod triggers;
 mod watch;
 
@@ -27,10 +28,13 @@ pub async fn run(globals: &Globals, args: Args) -> Result<bool> {
     let manifest = globals.manifest()?;
     let settings = settings::Settings::resolve(&args, &manifest)?;
     let reserved = settings::reserved_total(&manifest, settings.admission.max_concurrency)?;
+    // Before anything touches the state: a second host on this directory stops here.
+    let _state_lock = state::lock(&globals.state_dir(&manifest))?;
     if !args.no_build {
         build_stale(&manifest).await?;
     }
-    let host = Host::deploy(globals, &manifest, &settings, reserved).await?;
+    let host = Host::deploy(globals, &manifest, &settings, reserved, &args.state).await?;
+    state::spawn_maintenance(host.store.clone(), &args.state);
 
     let logs: Arc<dyn LogSink> = if args.quiet {
         Arc::new(NoLogs)
@@ -45,7 +49,7 @@ pub async fn run(globals: &Globals, args: Args) -> Result<bool> {
         admin.sink(),
     ));
     let wake = Arc::new(tokio::sync::Notify::new());
-    let _admin = admin
+    let admin_server = admin
         .start(
             dispatcher.clone(),
             globals.state_dir(&manifest),
@@ -86,6 +90,9 @@ pub async fn run(globals: &Globals, args: Args) -> Result<bool> {
 
     let drained = serve(listener, app, shutdown_signal()).await;
     let unfinished = triggers.shutdown(settings.server.drain_timeout).await;
+    // The admin listener got the same signal: its requests in flight finish too (within the
+    // same grace period) before the process ends.
+    admin_server.drained().await;
     report_drain(drained, unfinished, settings.server.drain_timeout);
     Ok(true)
 }
@@ -120,12 +127,14 @@ impl Host {
         manifest: &fnhost_manifest::Manifest,
         settings: &settings::Settings,
         reserved: u32,
+        state: &state::StateArgs,
     ) -> Result<Host> {
         let mut runtime_config = RuntimeConfig::new(globals.state_dir(manifest));
         runtime_config.engine = EngineSettings {
             max_instances: settings.admission.max_concurrency,
             ..EngineSettings::default()
         };
+        runtime_config.artifact_budget = state.artifact_cache_limit;
         let runtime = Arc::new(Runtime::new(runtime_config));
         let admission = Arc::new(Admission::new(settings.admission, reserved));
         let registry = Arc::new(Registry::new());
@@ -151,7 +160,7 @@ impl Host {
 
 /// Bind the HTTP listener; the address it got (port 0 picks one).
 async fn bind(listen: std::net::SocketAddr) -> Result<(TcpListener, std::net::SocketAddr)> {
-    let listener = TcpListener::bind(listen).await.with_context(|| {
+    let listener = fnhost_edge::bind(listen).with_context(|| {
         format!("cannot listen on `{listen}`; pick another address with --listen or FNHOST_LISTEN")
     })?;
     let local = listener
@@ -222,7 +231,37 @@ pub(super) async fn signals() {
 }
 
 /// [`signals`], then says that the host is draining.
+///
+/// A second SIGINT (Ctrl-C) during the drain exits at once with status 130, without waiting
+/// for in-flight requests: the operator asked twice.
 async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        // One stream for both interrupts, so the second cannot be mistaken for the first.
+        if let (Ok(mut interrupt), Ok(mut terminate)) = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        ) {
+            tokio::select! {
+                _ = interrupt.recv() => {},
+                _ = terminate.recv() => {},
+            }
+            tokio::spawn(async move {
+                if interrupt.recv().await.is_some() {
+                    eprintln!("fnhost: interrupted again, exiting without draining");
+                    std::process::exit(EXIT_INTERRUPTED);
+                }
+            });
+            eprintln!(
+                "fnhost: shutting down, draining in-flight requests (Ctrl-C again to stop at once)"
+            );
+            return;
+        }
+    }
     signals().await;
     eprintln!("fnhost: shutting down, draining in-flight requests");
 }
+
+/// Exit status after a second Ctrl-C: 128 + SIGINT, as shells report it.
+const EXIT_INTERRUPTED: i32 = 130;
