@@ -4,7 +4,7 @@
 # loopback. Rounds alternate between servers (native, wasmtime, fnhost, native, ...) for each
 # connection count because the machine is shared and noisy; the table shows medians over rounds.
 #
-# usage: bench/http.sh [--only native,wasmtime,fnhost[,wasmtime-default]]
+# usage: bench/http.sh [--only native,wasmtime,fnhost[,wasmtime-default,fnhost-baseline]]
 #
 # Environment:
 #   DURATION=10        seconds per wrk run
@@ -15,6 +15,8 @@
 #   FNHOST_MANIFEST    manifest for `fnhost up` (default: fnhost.toml at the repo root)
 #   FNHOST_ROUTE       path requested from every server (default: /hello)
 #   FNHOST_BIN         fnhost binary (default: target/release/fnhost)
+#   FNHOST_BASELINE_BIN  an older fnhost binary, run as server `fnhost-baseline` (e.g. a build of
+#                      main before a change) so a change's cost is a ratio from the same run
 #   SKIP_BUILD=1       use the existing builds (no cargo build)
 #   STRICT=1           exit 1 if a fnhost goal is missed
 #
@@ -37,7 +39,7 @@ READY_TIMEOUT=${READY_TIMEOUT:-120}
 WASMTIME_VERSION=48.0.8
 BENCH_TARGET=$ROOT/target/bench
 EXPECTED_MESSAGE='Hello, World! This is your first AWS Lambda function.'
-ALL_SERVERS=(native wasmtime wasmtime-default fnhost)
+ALL_SERVERS=(native wasmtime wasmtime-default fnhost fnhost-baseline)
 only="native,wasmtime,fnhost"
 
 usage() {
@@ -136,6 +138,9 @@ if wants fnhost; then
     [[ -x $FNHOST_BIN ]] || die "$FNHOST_BIN missing"
     [[ -f $FNHOST_MANIFEST ]] || die "$FNHOST_MANIFEST missing"
 fi
+if wants fnhost-baseline; then
+    [[ -x ${FNHOST_BASELINE_BIN:-} ]] || die "fnhost-baseline needs FNHOST_BASELINE_BIN (an fnhost binary)"
+fi
 
 # --- servers -------------------------------------------------------------------------------------
 
@@ -227,8 +232,12 @@ start_server() {
             pid=$!
             PIDS+=("$pid")
             ;;
-        fnhost)
-            (cd "$ROOT" && exec "$FNHOST_BIN" -f "$FNHOST_MANIFEST" up --listen 127.0.0.1:0 -q) \
+        fnhost | fnhost-baseline)
+            local bin=$FNHOST_BIN
+            [[ $name == fnhost-baseline ]] && bin=$FNHOST_BASELINE_BIN
+            # Each fnhost gets its own state directory and admin port, so two can run at once.
+            (cd "$ROOT" && exec "$bin" -f "$FNHOST_MANIFEST" up --listen 127.0.0.1:0 \
+                --admin 127.0.0.1:0 --state-dir "$TMP/$name.state" -q) \
                 >"$logfile" 2>&1 &
             pid=$!
             PIDS+=("$pid")
@@ -344,7 +353,7 @@ for conns in conns_list:
               f"{sum(x[3] for x in r):>9}{sum(x[4] for x in r):>10}{len(r):>8}")
 print("req/s, p50 and p99: medians over rounds; error columns: totals over rounds.")
 
-pairs = [(a, b) for a, b in [("fnhost", "wasmtime"), ("fnhost", "native"),
+pairs = [(a, b) for a, b in [("fnhost", "fnhost-baseline"), ("fnhost", "wasmtime"), ("fnhost", "native"),
                              ("wasmtime", "native"), ("wasmtime", "wasmtime-default")]
          if a in servers and b in servers]
 if pairs:
