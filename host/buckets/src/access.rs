@@ -71,10 +71,11 @@ impl FunctionObjects {
         self
     }
 
-    /// When a call that hashes or lists must give up: its budget from now. (The runtime has
-    /// already given the call one of the function's slots.)
-    fn deadline(&self) -> Option<Instant> {
-        Instant::now().checked_add(self.slots.limits().budget)
+    /// When a call that hashes or lists must give up: its budget from now, or the invocation's
+    /// deadline if that comes first. (The runtime has already given the call one of the
+    /// function's slots.)
+    fn deadline(&self, invocation: Instant) -> Option<Instant> {
+        Some(self.slots.limits().call_deadline(invocation))
     }
 
     /// The bucket, if it is declared and granted for `need`.
@@ -130,9 +131,14 @@ impl ObjectAccess for FunctionObjects {
         bucket.put_object(key, body, &self.journal, origin)
     }
 
-    fn head(&self, bucket: &str, key: &str) -> Result<ObjectMeta, ObjectFailure> {
+    fn head(
+        &self,
+        bucket: &str,
+        key: &str,
+        deadline: Instant,
+    ) -> Result<ObjectMeta, ObjectFailure> {
         self.bucket(bucket, Need::Read)?
-            .head_object(key, self.deadline())
+            .head_object(key, self.deadline(deadline))
     }
 
     fn delete(&self, bucket: &str, key: &str, origin: &WriteOrigin) -> Result<(), ObjectFailure> {
@@ -146,12 +152,13 @@ impl ObjectAccess for FunctionObjects {
         prefix: &str,
         start_after: Option<&str>,
         max_keys: u32,
+        deadline: Instant,
     ) -> Result<Vec<ObjectMeta>, ObjectFailure> {
         self.bucket(bucket, Need::Read)?.list_objects(
             prefix,
             start_after,
             max_keys,
-            self.deadline(),
+            self.deadline(deadline),
         )
     }
 }

@@ -16,7 +16,8 @@
 //! the event the write causes (the loop guard). Its [`CallLimits`] bound the blocking work one
 //! function can have in flight: the runtime gives each call one of the function's slots before
 //! a blocking thread (waiters hold none and stop at the invocation's deadline), and a call that
-//! hashes or lists gives up after its budget (the function's timeout, in `fnhost up`).
+//! hashes or lists gives up at the invocation's deadline or after its budget, whichever comes
+//! first ([`CallLimits::call_deadline`]).
 //!
 //! Reads are capped at [`MAX_GET_BYTES`] per call, whole object or range; ranges follow S3
 //! (`last` past the end is clamped), and a range starting at or past the end (S3's 416

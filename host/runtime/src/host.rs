@@ -150,11 +150,12 @@ fn info(meta: ObjectMeta) -> ObjectInfo {
 ///
 /// The slot is taken before the work gets a blocking thread, so calls waiting for one hold
 /// none; the wait ends after the function's `wait` (`SlowDown`) or at the invocation's
-/// deadline. The blocking work keeps its slot until it ends, even past the invocation, so a
-/// function never has more blocking threads than slots.
+/// deadline. `op` gets that deadline: work that hashes or lists stops there (or at the
+/// function's budget, if sooner). The blocking work keeps its slot until it ends, so a function
+/// never has more blocking threads than slots.
 fn blocking<T: Send + 'static>(
     state: &ComponentState,
-    op: impl FnOnce(&dyn ObjectAccess) -> Result<T, ObjectFailure> + Send + 'static,
+    op: impl FnOnce(&dyn ObjectAccess, Instant) -> Result<T, ObjectFailure> + Send + 'static,
 ) -> impl Future<Output = Result<T, ObjectError>> + Send + 'static {
     // Only what the call needs crosses the awaits (the store's state is not `Sync`).
     let access = Arc::clone(&state.objects);
@@ -162,7 +163,7 @@ fn blocking<T: Send + 'static>(
     let deadline = state.deadline;
     async move {
         let Some(slots) = access.slots() else {
-            return op(access.as_ref()).map_err(to_wit);
+            return op(access.as_ref(), deadline).map_err(to_wit);
         };
         let slot = match slots.enter(deadline).await {
             Ok(slot) => slot,
@@ -177,12 +178,17 @@ fn blocking<T: Send + 'static>(
             // error here could reach the guest first and turn the timeout into a function error.
             Err(NoSlot::Deadline) => std::future::pending().await,
         };
-        fnhost_core::blocking(move || {
+        let done = fnhost_core::blocking(move || {
             let _slot = slot;
-            op(access.as_ref())
+            op(access.as_ref(), deadline)
         })
-        .await
-        .map_err(to_wit)
+        .await;
+        match done {
+            // Work stopped at the invocation's deadline: as for the slot wait above, the
+            // invocation's timer ends it as a timeout, not the guest with this error.
+            Err(_) if Instant::now() >= deadline => std::future::pending().await,
+            done => done.map_err(to_wit),
+        }
     }
 }
 
@@ -193,7 +199,7 @@ impl fnhost::function::objects::Host for ComponentState {
         key: String,
         range: Option<(u64, u64)>,
     ) -> Result<Vec<u8>, ObjectError> {
-        blocking(self, move |a| a.get(&bucket, &key, range)).await
+        blocking(self, move |a, _| a.get(&bucket, &key, range)).await
     }
 
     async fn put_object(
@@ -205,7 +211,7 @@ impl fnhost::function::objects::Host for ComponentState {
         // Reached only through the linker's `put-object`, which checked the size before it
         // copied the body.
         let origin = Arc::clone(&self.origin);
-        blocking(self, move |a| {
+        blocking(self, move |a, _| {
             a.put(&bucket, &key, &body, &origin).map(info)
         })
         .await
@@ -216,12 +222,15 @@ impl fnhost::function::objects::Host for ComponentState {
         bucket: String,
         key: String,
     ) -> Result<ObjectInfo, ObjectError> {
-        blocking(self, move |a| a.head(&bucket, &key).map(info)).await
+        blocking(self, move |a, deadline| {
+            a.head(&bucket, &key, deadline).map(info)
+        })
+        .await
     }
 
     async fn delete_object(&mut self, bucket: String, key: String) -> Result<(), ObjectError> {
         let origin = Arc::clone(&self.origin);
-        blocking(self, move |a| a.delete(&bucket, &key, &origin)).await
+        blocking(self, move |a, _| a.delete(&bucket, &key, &origin)).await
     }
 
     async fn list_objects(
@@ -231,8 +240,8 @@ impl fnhost::function::objects::Host for ComponentState {
         start_after: Option<String>,
         max_keys: u32,
     ) -> Result<Vec<ObjectInfo>, ObjectError> {
-        blocking(self, move |a| {
-            a.list(&bucket, &prefix, start_after.as_deref(), max_keys)
+        blocking(self, move |a, deadline| {
+            a.list(&bucket, &prefix, start_after.as_deref(), max_keys, deadline)
                 .map(|list| list.into_iter().map(info).collect())
         })
         .await

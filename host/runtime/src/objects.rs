@@ -41,9 +41,21 @@ pub struct CallLimits {
     /// deadline ends the wait sooner (the invocation then ends as a timeout).
     pub wait: Duration,
     /// Longest one call may hash or list; then it fails (no short listing, no orphaned thread
-    /// hashing a huge file long after its invocation ended). A function's own limits set it
-    /// to the function's timeout.
+    /// hashing a huge file long after its invocation ended). A call also stops at its
+    /// invocation's deadline, whichever comes first (see [`CallLimits::call_deadline`]). A
+    /// function's own limits set it to the function's timeout.
     pub budget: Duration,
+}
+
+impl CallLimits {
+    /// When a call that hashes or lists, starting now for an invocation whose deadline is
+    /// `invocation`, must give up: its [`CallLimits::budget`] from now or the invocation's
+    /// deadline, whichever comes first. The one place that computes it.
+    pub fn call_deadline(&self, invocation: Instant) -> Instant {
+        Instant::now()
+            .checked_add(self.budget)
+            .map_or(invocation, |b| b.min(invocation))
+    }
 }
 
 impl Default for CallLimits {
@@ -182,17 +194,20 @@ pub trait ObjectAccess: Send + Sync + fmt::Debug {
         body: &[u8],
         origin: &WriteOrigin,
     ) -> Result<ObjectMeta, ObjectFailure>;
-    /// Metadata only.
-    fn head(&self, bucket: &str, key: &str) -> Result<ObjectMeta, ObjectFailure>;
+    /// Metadata only. `deadline` is the invocation's: hashing stops there at the latest.
+    fn head(&self, bucket: &str, key: &str, deadline: Instant)
+    -> Result<ObjectMeta, ObjectFailure>;
     /// Remove an object on behalf of `origin` (missing keys succeed).
     fn delete(&self, bucket: &str, key: &str, origin: &WriteOrigin) -> Result<(), ObjectFailure>;
-    /// Keys under `prefix` after `start_after`, sorted, at most `max_keys`.
+    /// Keys under `prefix` after `start_after`, sorted, at most `max_keys`. `deadline` is the
+    /// invocation's: listing and hashing stop there at the latest.
     fn list(
         &self,
         bucket: &str,
         prefix: &str,
         start_after: Option<&str>,
         max_keys: u32,
+        deadline: Instant,
     ) -> Result<Vec<ObjectMeta>, ObjectFailure>;
 }
 
@@ -235,7 +250,7 @@ impl ObjectAccess for NoBuckets {
     ) -> Result<ObjectMeta, ObjectFailure> {
         self.deny(bucket)
     }
-    fn head(&self, bucket: &str, _: &str) -> Result<ObjectMeta, ObjectFailure> {
+    fn head(&self, bucket: &str, _: &str, _: Instant) -> Result<ObjectMeta, ObjectFailure> {
         self.deny(bucket)
     }
     fn delete(&self, bucket: &str, _: &str, _: &WriteOrigin) -> Result<(), ObjectFailure> {
@@ -247,6 +262,7 @@ impl ObjectAccess for NoBuckets {
         _: &str,
         _: Option<&str>,
         _: u32,
+        _: Instant,
     ) -> Result<Vec<ObjectMeta>, ObjectFailure> {
         self.deny(bucket)
     }

@@ -4,7 +4,7 @@ use fnhost_buckets::{Buckets, FunctionObjects, Grants, WriteJournal};
 use fnhost_runtime::{ObjectAccess, ObjectFailure};
 use std::sync::Arc;
 
-use crate::support::{Fixture, files, origin};
+use crate::support::{Fixture, files, later, origin};
 
 fn denied<T: std::fmt::Debug>(r: Result<T, ObjectFailure>) -> String {
     match r {
@@ -28,7 +28,7 @@ fn write_without_a_grant_names_the_grant_to_add() {
     // Reads are granted.
     assert!(
         thumbnail
-            .list("thumbnails", "", None, 10)
+            .list("thumbnails", "", None, 10, later())
             .unwrap()
             .is_empty()
     );
@@ -45,8 +45,8 @@ fn write_implies_no_read() {
         "function `writer` has no read access to bucket `uploads`: add \"uploads\" to `objects = { read = [...] }` in [function.writer]"
     );
     denied(writer.get("uploads", "k", Some((0, 0))));
-    denied(writer.head("uploads", "k"));
-    denied(writer.list("uploads", "", None, 10));
+    denied(writer.head("uploads", "k", later()));
+    denied(writer.list("uploads", "", None, 10, later()));
     writer.delete("uploads", "k", &origin()).unwrap();
     assert!(!fx.root().join("k").exists());
 }
@@ -73,7 +73,7 @@ fn unknown_buckets_list_the_declared_ones() {
         Grants::default(),
         Arc::new(WriteJournal::new()),
     );
-    let Err(ObjectFailure::NoSuchBucket(m)) = none.list("photos", "", None, 1) else {
+    let Err(ObjectFailure::NoSuchBucket(m)) = none.list("photos", "", None, 1, later()) else {
         panic!("no buckets at all");
     };
     assert!(m.contains("no buckets are declared"), "{m}");

@@ -5,7 +5,7 @@ use std::path::Path;
 use fnhost_buckets::{Bucket, BucketError, Buckets, MAX_KEY_BYTES};
 use fnhost_runtime::{ObjectAccess, ObjectFailure};
 
-use crate::support::{Fixture, default_ignore, files, origin};
+use crate::support::{Fixture, default_ignore, files, later, origin};
 
 const ESCAPES: &[&str] = &[
     "../x",
@@ -33,7 +33,7 @@ fn traversal_and_malformed_keys_are_invalid_for_every_call() {
             );
         };
         invalid("get", objects.get("uploads", key, None).map(drop));
-        invalid("head", objects.head("uploads", key).map(drop));
+        invalid("head", objects.head("uploads", key, later()).map(drop));
         invalid(
             "put",
             objects.put("uploads", key, b"x", &origin()).map(drop),
@@ -71,7 +71,7 @@ fn nested_keys_with_spaces_and_non_ascii_round_trip() {
     assert_eq!(std::fs::read(&path).unwrap(), b"petals");
     assert_eq!(fx.uploads().path_for(key).unwrap(), path);
     assert_eq!(fx.uploads().key_for(&path).as_deref(), Some(key));
-    let listed = objects.list("uploads", "사진/", None, 10).unwrap();
+    let listed = objects.list("uploads", "사진/", None, 10, later()).unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].key, key);
 }

@@ -1,13 +1,17 @@
 //! Findings 4 and 6 of issue 12 through the real guest: object calls on a FIFO fail within the
-//! invocation, and hundreds of invocations looping over `list_objects` on a huge bucket cannot
-//! take the host's blocking threads (where the control plane does its work too).
+//! invocation, hundreds of invocations looping over `list_objects` on a huge bucket cannot
+//! take the host's blocking threads (where the control plane does its work too), and hashing or
+//! listing stops at the invocation's deadline.
 
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use fnhost_runtime::{Function, FunctionSpec, InvokeRequest, Outcome, Runtime, RuntimeConfig};
+use fnhost_runtime::{
+    CallLimits, Function, FunctionSpec, InvokeRequest, ObjectAccess, Outcome, Runtime,
+    RuntimeConfig,
+};
 use rustix::fs::{CWD, Mode, mkfifoat};
 use serde_json::{Value, json};
 
@@ -122,4 +126,67 @@ async fn listing_a_huge_bucket_from_600_invocations_leaves_the_host_responsive()
         listed.load(Ordering::Relaxed)
     );
     assert!(listed.load(Ordering::Relaxed) > 0, "listings were served");
+}
+
+/// Function `name` making its calls through `objects` (and so sharing its slots).
+fn sharing(
+    runtime: &Runtime,
+    name: &str,
+    objects: &Arc<dyn ObjectAccess>,
+    timeout: Duration,
+) -> Function {
+    let mut spec = FunctionSpec::new(name);
+    spec.objects = Arc::clone(objects);
+    spec.timeout = timeout;
+    runtime
+        .load(spec, Path::new(fnhost_test_programs::OBJECTS_OPS))
+        .unwrap()
+}
+
+/// Calls (one slot, a budget far past the test) on a file whose hashing takes minutes: only the
+/// invocation's deadline can stop the work, and the slot must come back soon after it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hashing_and_listing_stop_at_the_invocations_deadline_and_free_the_slot() {
+    let fx = Fixture::new();
+    // 64 GiB of holes: hashing it reads zeros for far longer than the test runs.
+    let huge = std::fs::File::create(fx.root().join("huge.bin")).unwrap();
+    huge.set_len(64 << 30).unwrap();
+    std::fs::write(fx.root().join("small.txt"), b"ok").unwrap();
+    let limits = CallLimits {
+        concurrency: 1,
+        wait: Duration::from_secs(5),
+        budget: Duration::from_secs(3600),
+    };
+    let objects: Arc<dyn ObjectAccess> =
+        Arc::new(fx.access("lister", &["uploads"], &[]).with_limits(limits));
+    let state = tempfile::tempdir().unwrap();
+    let runtime = Runtime::new(RuntimeConfig::new(state.path()));
+    let short = sharing(&runtime, "short", &objects, Duration::from_secs(1));
+    // The same slot, from a function with time to wait for it.
+    let reader = sharing(&runtime, "reader", &objects, Duration::from_secs(10));
+    let head = json!({"op": "head", "bucket": "uploads", "key": "huge.bin"});
+    let list = json!({"op": "list", "bucket": "uploads", "prefix": ""});
+    let get = json!({"op": "get", "bucket": "uploads", "key": "small.txt"});
+    for event in [&head, &list] {
+        let started = Instant::now();
+        let outcome = call(&runtime, &short, event).await;
+        assert!(
+            matches!(outcome, Outcome::Timeout { .. }),
+            "{event}: expected a timeout, got {outcome:?}"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "{event}: the invocation took {:?}",
+            started.elapsed()
+        );
+        // The hashing thread gives the only slot back soon after the deadline.
+        let freed = Instant::now();
+        let outcome = call(&runtime, &reader, &get).await;
+        assert!(outcome.is_ok(), "{event}: the next call got {outcome:?}");
+        assert!(
+            freed.elapsed() < Duration::from_secs(5),
+            "{event}: the slot came back after {:?}",
+            freed.elapsed()
+        );
+    }
 }

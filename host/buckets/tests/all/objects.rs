@@ -7,7 +7,7 @@ use fnhost_buckets::{MAX_GET_BYTES, MAX_LIST_KEYS, MAX_PUT_BYTES};
 use fnhost_runtime::{ObjectAccess, ObjectFailure};
 use md5::{Digest, Md5};
 
-use crate::support::{Fixture, files, origin};
+use crate::support::{Fixture, files, later, origin};
 
 fn md5_hex(bytes: &[u8]) -> String {
     Md5::digest(bytes)
@@ -37,7 +37,10 @@ fn put_get_head_round_trip_with_md5_etag() {
         objects.get("uploads", "docs/hello.txt", None).unwrap(),
         b"hello world"
     );
-    assert_eq!(objects.head("uploads", "docs/hello.txt").unwrap(), meta);
+    assert_eq!(
+        objects.head("uploads", "docs/hello.txt", later()).unwrap(),
+        meta
+    );
     assert_eq!(fx.uploads().etag("docs/hello.txt").unwrap(), meta.etag);
     let state = fx.uploads().stat("docs/hello.txt").unwrap().unwrap();
     assert_eq!(state.size, 11);
@@ -56,7 +59,10 @@ fn etag_of_an_outside_file_is_the_md5_of_its_content() {
     std::fs::write(fx.root().join("big.bin"), &content).unwrap();
     let expected = md5_hex(&content);
     assert_eq!(fx.uploads().etag("big.bin").unwrap(), expected);
-    assert_eq!(fx.full().head("uploads", "big.bin").unwrap().etag, expected);
+    assert_eq!(
+        fx.full().head("uploads", "big.bin", later()).unwrap().etag,
+        expected
+    );
     // Rewritten in place with the same size: the ETag follows the content.
     let mut changed = content.clone();
     changed[0] ^= 0xff;
@@ -73,7 +79,7 @@ fn missing_objects() {
     };
     assert_eq!(m, "`nope.txt` in bucket `uploads`");
     assert!(matches!(
-        objects.head("uploads", "a/b"),
+        objects.head("uploads", "a/b", later()),
         Err(ObjectFailure::NoSuchKey(_))
     ));
     assert!(matches!(
@@ -192,7 +198,7 @@ fn readers_never_see_a_partial_put() {
                     Err(e) => panic!("{e}"),
                 }
                 // The listing never shows the temp files.
-                for meta in objects.list("uploads", "", None, 10).unwrap() {
+                for meta in objects.list("uploads", "", None, 10, later()).unwrap() {
                     assert_eq!(meta.key, "atomic.bin");
                 }
             }
@@ -274,7 +280,7 @@ fn list_is_sorted_filtered_paged_and_capped() {
     }
     let keys = |prefix: &str, after: Option<&str>, max: u32| -> Vec<String> {
         objects
-            .list("uploads", prefix, after, max)
+            .list("uploads", prefix, after, max, later())
             .unwrap()
             .into_iter()
             .map(|m| m.key)
@@ -291,7 +297,7 @@ fn list_is_sorted_filtered_paged_and_capped() {
     assert_eq!(keys("", None, 0), Vec::<String>::new());
     assert_eq!(keys("nothing/", None, 10), Vec::<String>::new());
     assert_eq!(keys("../", None, 10), Vec::<String>::new());
-    let listed = objects.list("uploads", "a/c", None, 1).unwrap();
+    let listed = objects.list("uploads", "a/c", None, 1, later()).unwrap();
     assert_eq!(listed[0].etag, md5_hex(b"a/c"));
     assert_eq!(listed[0].size, 3);
 }
@@ -302,7 +308,10 @@ fn list_returns_at_most_1000_keys() {
     for i in 0..1005 {
         std::fs::write(fx.root().join(format!("k{i:04}")), b"").unwrap();
     }
-    let listed = fx.full().list("uploads", "", None, u32::MAX).unwrap();
+    let listed = fx
+        .full()
+        .list("uploads", "", None, u32::MAX, later())
+        .unwrap();
     assert_eq!(listed.len(), MAX_LIST_KEYS as usize);
     assert_eq!(listed[999].key, "k0999");
 }

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use fnhost_runtime::{ObjectAccess, ObjectFailure};
 use rustix::fs::{CWD, RenameFlags, renameat_with};
 
-use crate::support::{Fixture, files, origin};
+use crate::support::{Fixture, files, later, origin};
 
 /// Calls per worker thread; each one races the flipper.
 const ROUNDS: usize = 20_000;
@@ -68,7 +68,7 @@ fn a_directory_flipped_with_a_symlink_never_leads_outside() {
                         }
                         _ => {
                             // Also head: it opens and hashes.
-                            match objects.head("uploads", "flip/secret.txt") {
+                            match objects.head("uploads", "flip/secret.txt", later()) {
                                 Ok(meta) => {
                                     // md5("inside"); md5("secret") would be a read outside.
                                     assert_eq!(meta.etag, "335cf4508dd597be4bfc9caa3e08b901");

@@ -7,7 +7,7 @@ use std::time::Duration;
 use fnhost_runtime::{ObjectAccess, ObjectFailure};
 use rustix::fs::{CWD, Mode, mkfifoat};
 
-use crate::support::{Fixture, origin};
+use crate::support::{Fixture, later, origin};
 
 /// Run `call` on a thread; its result, or a panic if it takes longer than `limit` (the thread
 /// of a call that blocks is left behind).
@@ -52,7 +52,10 @@ fn get_head_and_list_on_a_fifo_fail_at_once_and_keep_failing_fast() {
                     "range get {key}"
                 );
                 assert!(
-                    matches!(calls.head("uploads", key), Err(ObjectFailure::NoSuchKey(_))),
+                    matches!(
+                        calls.head("uploads", key, later()),
+                        Err(ObjectFailure::NoSuchKey(_))
+                    ),
                     "head {key}"
                 );
             }
@@ -69,7 +72,7 @@ fn get_head_and_list_on_a_fifo_fail_at_once_and_keep_failing_fast() {
     assert_eq!(fx.uploads().stat("pipe").unwrap(), None);
     let calls = objects.clone();
     let keys: Vec<String> = within(Duration::from_secs(1), move || {
-        calls.list("uploads", "", None, 1000).unwrap()
+        calls.list("uploads", "", None, 1000, later()).unwrap()
     })
     .into_iter()
     .map(|m| m.key)

@@ -2,10 +2,16 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use fnhost_buckets::{Bucket, Buckets, FunctionObjects, Grants, WriteJournal};
 use fnhost_runtime::{Lineage, WriteOrigin};
 use tempfile::TempDir;
+
+/// An invocation deadline far enough away not to matter, for direct `head`/`list` calls.
+pub fn later() -> Instant {
+    Instant::now() + Duration::from_secs(3600)
+}
 
 /// The manifest's default ignore patterns.
 pub fn default_ignore() -> Vec<String> {

@@ -6,7 +6,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use fnhost_runtime::{
     CallLimits, CallSlots, FunctionSpec, InvokeRequest, MAX_PUT_BYTES, ObjectAccess, ObjectFailure,
@@ -79,7 +79,7 @@ impl ObjectAccess for Held {
         })
     }
 
-    fn head(&self, _: &str, key: &str) -> Result<ObjectMeta, ObjectFailure> {
+    fn head(&self, _: &str, key: &str, _: Instant) -> Result<ObjectMeta, ObjectFailure> {
         Err(ObjectFailure::NoSuchKey(key.to_owned()))
     }
 
@@ -93,6 +93,7 @@ impl ObjectAccess for Held {
         _: &str,
         _: Option<&str>,
         _: u32,
+        _: Instant,
     ) -> Result<Vec<ObjectMeta>, ObjectFailure> {
         self.lists.fetch_add(1, Ordering::SeqCst);
         let mut released = self.released.lock().unwrap();
