@@ -61,6 +61,15 @@ fn py_command(script: &str, server: &Server) -> Command {
 }
 
 /// Run `tests/py/SCRIPT` against `server`; it must exit 0.
+/// Run `script` signing with `secret` (in `env`): it must pass, and the host must never have
+/// printed the secret.
+pub fn run_signed_py(script: &str, server: &Server, env: &[(&str, &str)], secret: &str) {
+    let out = run_py(script, server, env);
+    assert!(out.contains(&format!("passed {script}")), "{out}");
+    let logs = server.stdout() + &server.stderr();
+    assert!(!logs.contains(secret), "the secret was printed:\n{logs}");
+}
+
 pub fn run_py(script: &str, server: &Server, env: &[(&str, &str)]) -> String {
     let out = py_command(script, server)
         .envs(env.iter().copied())
@@ -165,13 +174,7 @@ fn off_loopback_every_request_is_signed() {
     );
     // The listener is on every interface; the clients use loopback.
     server.admin = std::net::SocketAddr::from(([127, 0, 0, 1], server.admin.port()));
-    let out = run_py("auth.py", &server, &env);
-    assert!(out.contains("passed auth.py"), "{out}");
-    let logs = server.stdout() + &server.stderr();
-    assert!(
-        !logs.contains(SECRET_KEY),
-        "the secret was printed:\n{logs}"
-    );
+    run_signed_py("auth.py", &server, &env, SECRET_KEY);
 }
 
 #[test]
