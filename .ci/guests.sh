@@ -76,5 +76,6 @@ python_guest python-hostile
 js_guest js-hello
 js_guest js-throw
 c_guest c-hello
+# issue 13 (execution environment): python-s3-read python-aws js-s3-read js-aws c-tmp
 
 echo "guests: $built rebuilt, all in $out/" >&2

@@ -61,6 +61,14 @@ pub struct FunctionConfig {
     pub s3: Vec<S3Trigger>,
     /// The schedules that invoke it, in manifest order; empty when it has none.
     pub schedules: Vec<ScheduleTrigger>,
+    /// Size of its per-invocation `/tmp` in MB (`ephemeral_storage_mb`, 512–10240).
+    pub ephemeral_storage_mb: u32,
+    /// Its own files, seen read-only at `/var/task` (`code`); absolute.
+    pub code: Option<PathBuf>,
+    /// The `[layer.NAME]`s it uses, in order (`layers`); later ones override earlier files.
+    pub layers: Vec<String>,
+    /// The functions it may invoke (`invoke`).
+    pub invoke: Vec<String>,
 }
 
 /// How to build a function's `source`.
@@ -151,6 +159,10 @@ pub(crate) fn validate(
         async_config,
         s3,
         schedules,
+        ephemeral_storage_mb: fnhost_core::limits::DEFAULT_EPHEMERAL_MB,
+        code: None,
+        layers: Vec::new(),
+        invoke: Vec::new(),
     })
 }
 

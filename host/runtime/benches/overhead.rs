@@ -68,6 +68,28 @@ mod bare {
         ) -> Result<Vec<ObjectInfo>, ObjectError> {
             denied()
         }
+        fn copy_object(
+            &mut self,
+            _: String,
+            _: String,
+            _: String,
+            _: String,
+        ) -> Result<ObjectInfo, ObjectError> {
+            denied()
+        }
+    }
+    use fnhost::function::functions::{InvocationType, InvokeError, InvokeResponse};
+    impl fnhost::function::functions::Host for State {
+        fn invoke(
+            &mut self,
+            _: String,
+            _: Option<String>,
+            _: InvocationType,
+            _: Vec<u8>,
+            _: bool,
+        ) -> Result<InvokeResponse, InvokeError> {
+            Err(InvokeError::AccessDenied("bare".into()))
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! Loading a function: detect what kind of wasm it is, compile or load its artifact, link once.
 
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -12,11 +12,13 @@ use wasmtime::component::Component;
 use wasmtime_wasi::p2::bindings::CommandPre;
 
 use crate::cache::CacheStatus;
+use crate::calls::{FunctionCalls, NoCalls};
 use crate::error::{Result, RuntimeError, one_line};
 use crate::host::{ComponentState, HandlerPre, ModuleState};
 use crate::objects::{NoBuckets, ObjectAccess};
 
 pub use fnhost_core::limits::{ACCOUNT, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, REGION};
+pub use fnhost_core::limits::{DEFAULT_EPHEMERAL_MB, MAX_EPHEMERAL_MB, MIN_EPHEMERAL_MB};
 
 /// What a function is allowed and given: the validated configuration the runtime needs.
 #[derive(Debug, Clone)]
@@ -35,14 +37,27 @@ pub struct FunctionSpec {
     pub env: Vec<(String, String)>,
     /// Object storage as this function may use it.
     pub objects: Arc<dyn ObjectAccess>,
+    /// Calls to other functions as this function may make them.
+    pub calls: Arc<dyn FunctionCalls>,
+    /// Size of the per-invocation `/tmp` in MB, `MIN_EPHEMERAL_MB..=MAX_EPHEMERAL_MB`.
+    pub ephemeral_mb: u32,
+    /// The function's own files, seen read-only at `/var/task`; an empty `/var/task` when `None`.
+    pub task_dir: Option<PathBuf>,
+    /// The function's layers merged in order, seen read-only at `/opt`; no `/opt` when `None`.
+    pub opt_dir: Option<PathBuf>,
 }
 
 impl FunctionSpec {
-    /// A spec with Lambda's defaults (128 MB, 3 s, no fuel, no env, no buckets).
+    /// A spec with Lambda's defaults (128 MB, 3 s, 512 MB of `/tmp`, no fuel, no env, no
+    /// buckets, no calls, no files at `/var/task`, no layers).
     pub fn new(name: impl Into<String>) -> Self {
         let name = name.into();
         Self {
             objects: Arc::new(NoBuckets::new(name.clone())),
+            calls: Arc::new(NoCalls::new(name.clone())),
+            ephemeral_mb: DEFAULT_EPHEMERAL_MB,
+            task_dir: None,
+            opt_dir: None,
             name,
             version: "$LATEST".into(),
             memory_mb: DEFAULT_MEMORY_MB,

@@ -8,6 +8,7 @@ use wasmtime::component::{HasSelf, Linker, ResourceTable, WasmList};
 use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
+use crate::calls::FunctionCalls;
 use crate::limits::Meter;
 use crate::objects::{
     NoSlot, ObjectAccess, ObjectFailure, ObjectMeta, WriteOrigin, check_put_size,
@@ -35,6 +36,8 @@ pub struct ComponentState {
     /// Who this invocation's writes come from; built once per invocation, shared with the
     /// blocking object calls.
     pub(crate) origin: Arc<WriteOrigin>,
+    /// Calls to other functions, under this function's grants.
+    pub(crate) calls: Arc<dyn FunctionCalls>,
 }
 
 /// State of a store running a WASI p1 core module (custom runtime).
@@ -233,6 +236,17 @@ impl fnhost::function::objects::Host for ComponentState {
         blocking(self, move |a, _| a.delete(&bucket, &key, &origin)).await
     }
 
+    async fn copy_object(
+        &mut self,
+        src_bucket: String,
+        src_key: String,
+        bucket: String,
+        key: String,
+    ) -> Result<ObjectInfo, ObjectError> {
+        let _ = (src_bucket, src_key, bucket, key);
+        Err(ObjectError::Io("not wired yet".into()))
+    }
+
     async fn list_objects(
         &mut self,
         bucket: String,
@@ -245,5 +259,22 @@ impl fnhost::function::objects::Host for ComponentState {
                 .map(|list| list.into_iter().map(info).collect())
         })
         .await
+    }
+}
+
+impl fnhost::function::functions::Host for ComponentState {
+    async fn invoke(
+        &mut self,
+        function_name: String,
+        qualifier: Option<String>,
+        invocation_type: fnhost::function::functions::InvocationType,
+        payload: Vec<u8>,
+        log_tail: bool,
+    ) -> Result<fnhost::function::functions::InvokeResponse, fnhost::function::functions::InvokeError>
+    {
+        let _ = (function_name, qualifier, invocation_type, payload, log_tail);
+        Err(fnhost::function::functions::InvokeError::Service(
+            "not wired yet".into(),
+        ))
     }
 }

@@ -39,6 +39,9 @@ pub struct InvokeRequest {
     pub lineage: Option<Lineage>,
     /// What delivered the event; records, metrics and logs show it.
     pub trigger: Trigger,
+    /// A deadline the invocation may not outlive, whatever the function's timeout: a
+    /// synchronous call from another function carries the caller's deadline.
+    pub deadline_cap: Option<Instant>,
 }
 
 impl InvokeRequest {
@@ -50,6 +53,7 @@ impl InvokeRequest {
             invoked_function_arn: None,
             lineage: None,
             trigger,
+            deadline_cap: None,
         }
     }
 }
@@ -321,6 +325,7 @@ impl Run<'_> {
             deadline: self.deadline,
             objects: function.spec.objects.clone(),
             origin: Arc::new(origin),
+            calls: function.spec.calls.clone(),
         };
         let mut store = Store::new(&function.engine, state);
         configure(&mut store, function, self.deadline);

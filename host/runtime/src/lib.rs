@@ -25,6 +25,7 @@
 //! ```
 
 mod cache;
+mod calls;
 mod engine;
 mod error;
 mod function;
@@ -38,12 +39,16 @@ mod report;
 mod runtime;
 
 pub use cache::{CacheStatus, Collected, DEFAULT_ARTIFACT_BUDGET, PendingArtifact};
+pub use calls::{
+    CallFailure, CallFuture, CallRequest, CallResponse, Caller, FunctionCalls, InvocationType,
+    NoCalls,
+};
 pub use engine::{EPOCH_TICK, EngineClass, EngineSettings};
 pub use error::{Result, RuntimeError};
 pub use fnhost_core::{Lineage, Trigger};
 pub use function::{
-    ACCOUNT, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, Function, FunctionKind, FunctionSpec, LoadInfo,
-    REGION,
+    ACCOUNT, DEFAULT_EPHEMERAL_MB, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, Function, FunctionKind,
+    FunctionSpec, LoadInfo, MAX_EPHEMERAL_MB, MIN_EPHEMERAL_MB, REGION,
 };
 pub use invoke::{Invocation, InvokeRequest, MAX_EVENT_BYTES, new_request_id};
 pub use limits::{MemoryLimitExceeded, WASM32_MAX_BYTES};

@@ -80,6 +80,10 @@ fn function(name: &str) -> FunctionConfig {
         async_config: AsyncConfig::default(),
         s3: vec![],
         schedules: vec![],
+        ephemeral_storage_mb: 512,
+        code: None,
+        layers: vec![],
+        invoke: vec![],
     }
 }
 

@@ -61,6 +61,10 @@ build = { command = "make", workdir = "functions/greet", watch = ["functions/gre
         async_config: AsyncConfig::default(),
         s3: vec![],
         schedules: vec![],
+        ephemeral_storage_mb: 512,
+        code: None,
+        layers: vec![],
+        invoke: vec![],
     };
     let greet = FunctionConfig {
         name: "greet-query".to_owned(),
@@ -84,6 +88,10 @@ build = { command = "make", workdir = "functions/greet", watch = ["functions/gre
         async_config: AsyncConfig::default(),
         s3: vec![],
         schedules: vec![],
+        ephemeral_storage_mb: 512,
+        code: None,
+        layers: vec![],
+        invoke: vec![],
     };
     let expected = BTreeMap::from([
         ("greet-query".to_owned(), greet),

@@ -1,0 +1,1 @@
+//! Issue 13 end-to-end tests (being written).
