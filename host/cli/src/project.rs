@@ -109,6 +109,8 @@ pub fn spec(config: &FunctionConfig, objects: &Objects) -> FunctionSpec {
     spec.objects = Arc::new(access);
     spec.memory_mb = config.memory_mb;
     spec.fuel = config.fuel;
+    spec.ephemeral_mb = config.ephemeral_storage_mb;
+    spec.task_dir = config.code.clone();
     spec.env = config
         .env
         .iter()

@@ -346,6 +346,11 @@ impl Runtime {
         // invocation, for the instantiation it waited for (never the compile before it).
         let cold = function.take_cold_start();
         let started = Instant::now();
+        // A synchronous call from another function may not outlive its caller.
+        let timeout = match request.deadline_cap {
+            Some(cap) => spec.timeout.min(cap.saturating_duration_since(started)),
+            None => spec.timeout,
+        };
         let meter = Meter::new(u64::from(spec.memory_mb) << 20);
         let peak = meter.peak_handle();
         let log = CappedPipe::new(self.config().log_cap);
@@ -353,8 +358,8 @@ impl Runtime {
             function,
             request: &request,
             request_id: &request_id,
-            deadline: started + spec.timeout,
-            deadline_ms: unix_ms() + spec.timeout.as_millis() as u64,
+            deadline: started + timeout,
+            deadline_ms: unix_ms() + timeout.as_millis() as u64,
             log: &log,
             metered: spec.fuel.is_some(),
         };
