@@ -5,7 +5,8 @@
 //! [`events::S3Event`], or [`serde_json::Value`]), the response is encoded back to JSON, and an
 //! error becomes Lambda's `{"errorType","errorMessage","stackTrace"}` payload through
 //! [`Diagnostic`]. [`Context`] carries what Lambda's `context` object does, [`objects`] reads and
-//! writes the host's buckets, and anything printed to stdout or stderr is the function's log.
+//! writes the host's buckets, [`functions`] invokes other functions (Lambda's `Invoke`), and
+//! anything printed to stdout or stderr is the function's log.
 //!
 //! Build with `cargo build --profile guest --target wasm32-wasip2 -p NAME` (`crate-type =
 //! ["cdylib"]`); the `.wasm` file is a component the fnhost host runs.
@@ -46,6 +47,7 @@ pub mod bindings;
 mod context;
 mod diagnostic;
 pub mod events;
+pub mod functions;
 mod handler;
 mod key;
 pub mod objects;

@@ -55,6 +55,31 @@ pub fn delete_object(bucket: &str, key: &str) -> Result<(), ObjectError> {
     wit::delete_object(bucket, key).map_err(Into::into)
 }
 
+/// Copy an object within or between buckets on the host (S3's `CopyObject`), without moving
+/// its bytes through the function: `src_key` of `src_bucket` becomes `key` of `bucket`,
+/// written atomically. Needs a read grant on the source bucket and a write grant on the target;
+/// the copy fires `s3:ObjectCreated:Copy` on the target.
+///
+/// ```no_run
+/// use fnhost_sdk::objects;
+///
+/// # fn main() -> Result<(), objects::ObjectError> {
+/// let info = objects::copy_object("uploads", "in/report.pdf", "archive", "2026/report.pdf")?;
+/// println!("archived {} bytes, etag {}", info.size, info.etag);
+/// # Ok(())
+/// # }
+/// ```
+pub fn copy_object(
+    src_bucket: &str,
+    src_key: &str,
+    bucket: &str,
+    key: &str,
+) -> Result<ObjectInfo, ObjectError> {
+    wit::copy_object(src_bucket, src_key, bucket, key)
+        .map(Into::into)
+        .map_err(Into::into)
+}
+
 /// Up to `max_keys` objects whose keys start with `prefix`, in key order, after `start_after`.
 ///
 /// To page through a bucket, pass the last key of one page as `start_after` of the next.

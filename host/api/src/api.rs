@@ -63,6 +63,8 @@ pub struct ApiConfig {
     /// Most events the durable queue may hold when an `Event` invocation arrives
     /// (`TooManyRequestsException` past it).
     pub event_queue_limit: u64,
+    /// What uploaded functions' grant tags apply to (buckets, calls).
+    pub uploads: crate::grants::Uploads,
 }
 
 /// Default of [`ApiConfig::event_queue_limit`]: 100,000 queued events.
@@ -87,6 +89,7 @@ impl ApiConfig {
             bound: None,
             hosts: Vec::new(),
             event_queue_limit: DEFAULT_EVENT_QUEUE_LIMIT,
+            uploads: crate::grants::Uploads::default(),
         }
     }
 }
@@ -135,6 +138,10 @@ pub(crate) enum Op {
     ListVersions(String),
     AccountSettings,
     Metrics,
+    /// The Layers API (`/2018-10-31/layers`).
+    Layers(crate::layers::LayerOp),
+    /// TagResource, UntagResource, ListTags (`/2017-03-31/tags/{ARN}`).
+    Tags(crate::tags::TagOp),
 }
 
 impl Op {
@@ -143,6 +150,9 @@ impl Op {
         match self {
             Op::CreateFunction => (MAX_CODE_REQUEST_BYTES, "CreateFunction"),
             Op::UpdateCode(_) => (MAX_CODE_REQUEST_BYTES, "UpdateFunctionCode"),
+            Op::Layers(crate::layers::LayerOp::Publish(_)) => {
+                (MAX_CODE_REQUEST_BYTES, "PublishLayerVersion")
+            }
             Op::Invoke(_) => (fnhost_runtime::MAX_EVENT_BYTES, "InvokeFunction"),
             _ => (MAX_CONFIG_REQUEST_BYTES, "this"),
         }
@@ -156,6 +166,12 @@ pub(crate) fn route(method: &Method, path: &str) -> Option<Op> {
     }
     if path == "/2016-08-19/account-settings" || path == "/2016-08-19/account-settings/" {
         return (method == Method::GET).then_some(Op::AccountSettings);
+    }
+    if let Some(rest) = path.strip_prefix("/2017-03-31/tags/") {
+        return crate::tags::route(method, rest).map(Op::Tags);
+    }
+    if let Some(rest) = path.strip_prefix("/2018-10-31/layers") {
+        return crate::layers::route(method, rest).map(Op::Layers);
     }
     let rest = path.strip_prefix("/2015-03-31/functions")?;
     let segments: Vec<&str> = rest.trim_start_matches('/').split('/').collect();
@@ -371,6 +387,8 @@ impl Api {
             Op::ListVersions(name) => self.list_versions(&name).await,
             Op::AccountSettings => self.account_settings().await,
             Op::Metrics => self.metrics_text().await,
+            Op::Layers(op) => self.layers(op, &query, &body).await,
+            Op::Tags(op) => self.tag_op(op, &parts, &body).await,
         }
     }
 

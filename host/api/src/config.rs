@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use base64::Engine as _;
 use fnhost_core::env::{EnvKeyProblem, check_env_key, is_reserved_env};
+use fnhost_core::limits::{DEFAULT_EPHEMERAL_MB, MAX_EPHEMERAL_MB, MIN_EPHEMERAL_MB};
 use fnhost_core::limits::{
     DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, ENV_MAX_BYTES, MAX_MEMORY_MB, MAX_TIMEOUT_S,
     MIN_MEMORY_MB, MIN_TIMEOUT_S,
@@ -48,6 +49,19 @@ pub struct ConfigInput {
     pub environment: Option<EnvironmentInput>,
     /// `RevisionId`: the update applies only to this revision.
     pub revision_id: Option<String>,
+    /// `Layers`: layer version ARNs, in `/opt` order; replaces the whole list. Resolved
+    /// against the store by the operation, not by [`apply`].
+    pub layers: Option<Vec<String>>,
+    /// `EphemeralStorage`: the size of `/tmp`.
+    pub ephemeral_storage: Option<EphemeralStorageInput>,
+}
+
+/// `EphemeralStorage` in a request.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct EphemeralStorageInput {
+    /// `Size` in MB, 512–10240.
+    pub size: Option<i64>,
 }
 
 /// `Code` in CreateFunction.
@@ -74,6 +88,9 @@ pub struct CreateInput {
     /// Publish version 1 at once.
     #[serde(default)]
     pub publish: bool,
+    /// `Tags`, on the function; `fnhost:*` ones are grants (see `crate::grants`).
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
     /// Everything else.
     #[serde(flatten)]
     pub config: ConfigInput,
@@ -157,6 +174,9 @@ pub fn new_record(name: &str) -> FunctionRecord {
         fuel: None,
         revision_id: String::new(),
         last_modified_ms: 0,
+        ephemeral_storage_mb: DEFAULT_EPHEMERAL_MB,
+        layers: Vec::new(),
+        task_sha256: None,
     }
 }
 
@@ -198,12 +218,37 @@ pub fn apply(record: &mut FunctionRecord, input: ConfigInput) -> Result<(), ApiE
     if let Some(timeout) = input.timeout {
         record.timeout_s = within("Timeout", timeout, MIN_TIMEOUT_S, MAX_TIMEOUT_S, "seconds")?;
     }
+    if let Some(storage) = input.ephemeral_storage {
+        record.ephemeral_storage_mb = ephemeral_size(storage.size)?;
+    }
     if let Some(environment) = input.environment {
         let vars = environment.variables.unwrap_or_default();
         check_env(&vars)?;
         record.env = vars;
     }
     Ok(())
+}
+
+/// `EphemeralStorage.Size`: required when the structure is sent, 512–10240 MB (Lambda's model
+/// constraints, so a ValidationException).
+fn ephemeral_size(size: Option<i64>) -> Result<u32, ApiError> {
+    let Some(size) = size else {
+        return Err(ApiError::Validation(
+            "1 validation error detected: Value null at 'ephemeralStorage.size' failed to satisfy constraint: Member must not be null".into(),
+        ));
+    };
+    let rule = if size < i64::from(MIN_EPHEMERAL_MB) {
+        format!("Member must have value greater than or equal to {MIN_EPHEMERAL_MB}")
+    } else if size > i64::from(MAX_EPHEMERAL_MB) {
+        format!("Member must have value less than or equal to {MAX_EPHEMERAL_MB}")
+    } else {
+        return Ok(u32::try_from(size).unwrap_or(DEFAULT_EPHEMERAL_MB));
+    };
+    Err(constraint(
+        &size.to_string(),
+        "ephemeralStorage.size",
+        &rule,
+    ))
 }
 
 fn constraint(value: &str, field: &str, rule: &str) -> ApiError {
@@ -283,6 +328,7 @@ impl FunctionView {
         record.timeout_s = u32::try_from(spec.timeout.as_secs()).unwrap_or(u32::MAX);
         record.env = spec.env.iter().cloned().collect();
         record.fuel = spec.fuel;
+        record.ephemeral_storage_mb = spec.ephemeral_mb;
         record.revision_id = revision_from_sha(sha);
         record.last_modified_ms = loaded_ms;
         Self {
@@ -327,7 +373,7 @@ impl FunctionView {
             "TracingConfig": { "Mode": "PassThrough" },
             "PackageType": "Zip",
             "Architectures": ["x86_64"],
-            "EphemeralStorage": { "Size": 512 },
+            "EphemeralStorage": { "Size": r.ephemeral_storage_mb },
             "SnapStart": { "ApplyOn": "None", "OptimizationStatus": "Off" },
             "LoggingConfig": { "LogFormat": "Text", "LogGroup": format!("/aws/lambda/{}", r.name) },
         });
@@ -337,6 +383,14 @@ impl FunctionView {
             }
             if let Some(runtime) = &r.runtime {
                 object.insert("Runtime".into(), json!(runtime));
+            }
+            if !r.layers.is_empty() {
+                let layers: Vec<Value> = r
+                    .layers
+                    .iter()
+                    .map(|l| json!({ "Arn": l.arn, "CodeSize": l.code_size }))
+                    .collect();
+                object.insert("Layers".into(), json!(layers));
             }
             if full {
                 object.insert("State".into(), json!("Active"));
@@ -445,6 +499,38 @@ mod tests {
             let body = format!(r#"{{"Environment":{{"Variables":{{"{key}":"x"}}}}}}"#);
             apply(&mut new_record("f"), input(&body)).unwrap();
         }
+    }
+
+    #[test]
+    fn ephemeral_storage_is_checked_and_shown() {
+        let mut r = new_record("f");
+        assert_eq!(
+            FunctionView::uploaded(r.clone()).configuration()["EphemeralStorage"],
+            json!({"Size": 512})
+        );
+        apply(&mut r, input(r#"{"EphemeralStorage":{"Size":10240}}"#)).unwrap();
+        assert_eq!(r.ephemeral_storage_mb, 10240);
+        assert_eq!(
+            FunctionView::uploaded(r.clone()).configuration()["EphemeralStorage"],
+            json!({"Size": 10240})
+        );
+        for (body, text) in [
+            (
+                r#"{"EphemeralStorage":{"Size":511}}"#,
+                "1 validation error detected: Value '511' at 'ephemeralStorage.size' failed to satisfy constraint: Member must have value greater than or equal to 512",
+            ),
+            (
+                r#"{"EphemeralStorage":{"Size":10241}}"#,
+                "1 validation error detected: Value '10241' at 'ephemeralStorage.size' failed to satisfy constraint: Member must have value less than or equal to 10240",
+            ),
+        ] {
+            let err = apply(&mut r, input(body)).unwrap_err();
+            assert_eq!(
+                (err.code(), err.to_string().as_str()),
+                ("ValidationException", text)
+            );
+        }
+        assert_eq!(r.ephemeral_storage_mb, 10240);
     }
 
     #[test]

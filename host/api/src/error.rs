@@ -29,6 +29,10 @@ pub enum ApiError {
         /// The ARN asked for, qualified when a version was.
         arn: String,
     },
+    /// No such layer or layer version (`ResourceNotFoundException`, 404), with Lambda's text
+    /// `The resource you requested does not exist.`
+    #[error("The resource you requested does not exist.")]
+    ResourceMissing,
     /// The request clashes with what exists (`ResourceConflictException`, 409).
     #[error("{0}")]
     Conflict(String),
@@ -142,7 +146,7 @@ impl ApiError {
     /// The `x-amzn-ErrorType` code.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::NotFound { .. } => "ResourceNotFoundException",
+            Self::NotFound { .. } | Self::ResourceMissing => "ResourceNotFoundException",
             Self::Conflict(_) => "ResourceConflictException",
             Self::InvalidParameter(_) => "InvalidParameterValueException",
             Self::Validation(_) => "ValidationException",
@@ -163,7 +167,9 @@ impl ApiError {
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::NotFound { .. } | Self::UnknownOperation { .. } => StatusCode::NOT_FOUND,
+            Self::NotFound { .. } | Self::ResourceMissing | Self::UnknownOperation { .. } => {
+                StatusCode::NOT_FOUND
+            }
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::InvalidParameter(_)
             | Self::Validation(_)
@@ -191,7 +197,7 @@ impl ApiError {
         match self {
             // Errors raised before Lambda itself sees the request carry only a message.
             Self::Auth(_) => json!({ "message": message }),
-            Self::NotFound { .. } | Self::Internal(_) => {
+            Self::NotFound { .. } | Self::ResourceMissing | Self::Internal(_) => {
                 json!({ "Type": self.kind(), "Message": message })
             }
             Self::Throttled { reason, .. } => {

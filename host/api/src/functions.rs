@@ -11,7 +11,7 @@
 //! uses any more. Functions of `fnhost.toml` are listed and invoked like uploads but changed
 //! only by editing the manifest.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -31,6 +31,7 @@ use crate::config::{
     new_revision, parse_body, zip_file,
 };
 use crate::error::ApiError;
+use crate::grants::{Uploads, check_tags};
 use crate::name::{self, FunctionRef};
 use crate::package::{self, PackageError};
 
@@ -39,8 +40,13 @@ pub const MAX_PAGE: usize = 50;
 
 type Reply = Result<Response<Full<Bytes>>, ApiError>;
 
-/// What the runtime needs from a stored record.
-pub fn spec_of(record: &FunctionRecord) -> FunctionSpec {
+/// What the runtime needs from a stored record, with the grants of the function's `tags`
+/// applied to `uploads` (the host's buckets and call router).
+pub fn spec_of(
+    record: &FunctionRecord,
+    tags: &BTreeMap<String, String>,
+    uploads: &Uploads,
+) -> FunctionSpec {
     let mut spec = FunctionSpec::new(&record.name);
     spec.version = record.version.clone();
     spec.memory_mb = record.memory_mb;
@@ -51,11 +57,13 @@ pub fn spec_of(record: &FunctionRecord) -> FunctionSpec {
         .iter()
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
+    spec.ephemeral_mb = record.ephemeral_storage_mb;
+    uploads.apply(&mut spec, tags);
     spec
 }
 
 /// The registry key of a record.
-fn key_of(record: &FunctionRecord) -> String {
+pub(crate) fn key_of(record: &FunctionRecord) -> String {
     if record.version == LATEST {
         record.name.clone()
     } else {
@@ -101,10 +109,12 @@ struct Compiled {
     sha256: String,
     /// The compiled artifact, when the cache did not have it yet.
     artifact: Option<PendingArtifact>,
+    /// The zip, unpacked into the function's `/var/task` on commit (`None` for a bare `.wasm`).
+    task: Option<crate::layers::TaskPackage>,
 }
 
 impl Api {
-    fn deployed(&self, function: Function) -> Deployed {
+    pub(crate) fn deployed(&self, function: Function) -> Deployed {
         Deployed {
             function: Arc::new(function),
             gate: self.dispatcher.admission().gate(None),
@@ -113,16 +123,45 @@ impl Api {
         }
     }
 
-    /// Unpack and load a package on a blocking thread, with `record`'s configuration.
+    /// The tags of function `name`.
+    pub(crate) async fn tags(&self, name: &str) -> Result<BTreeMap<String, String>, ApiError> {
+        let (store, name) = (self.store.clone(), name.to_owned());
+        blocking(move || {
+            store
+                .function_tags(&name)
+                .map_err(store_err("reading the function's tags"))
+        })
+        .await
+    }
+
+    /// Unpack and load a package on a blocking thread, with `record`'s configuration and its
+    /// stored tags.
     async fn compile(
         &self,
         record: &FunctionRecord,
         package: Vec<u8>,
     ) -> Result<Compiled, ApiError> {
+        let tags = self.tags(&record.name).await?;
+        self.compile_tagged(record, &tags, package).await
+    }
+
+    /// Unpack and load a package on a blocking thread, with `record`'s configuration and the
+    /// grants of `tags`.
+    async fn compile_tagged(
+        &self,
+        record: &FunctionRecord,
+        tags: &BTreeMap<String, String>,
+        package: Vec<u8>,
+    ) -> Result<Compiled, ApiError> {
         let runtime = self.dispatcher.runtime().clone();
-        let spec = spec_of(record);
+        let mut spec = spec_of(record, tags, &self.config.uploads);
+        let (state, mut placed) = (self.config.state_dir.clone(), record.clone());
         blocking(move || {
             let unpacked = package::unpack(&package).map_err(package_error)?;
+            let task = crate::layers::TaskPackage::prepare(&state, &package)?;
+            placed.task_sha256 = None;
+            (spec.opt_dir, _) = crate::layers::environment_of(&state, &placed)?;
+            spec.task_dir = task.as_ref().map(|t| t.dir.clone());
             if !unpacked.wasm.starts_with(b"\0asm") {
                 return Err(ApiError::InvalidParameter(format!(
                     "the uploaded code cannot run on fnhost: `{}` is not WebAssembly (no `\\0asm` magic number); upload the compiled .wasm",
@@ -139,17 +178,24 @@ impl Api {
                 wasm,
                 sha256,
                 artifact,
+                task,
             })
         })
         .await
     }
 
     /// Load a stored version from its code file (the compiled artifact is in the cache).
-    async fn load_stored(&self, record: &FunctionRecord) -> Result<Function, ApiError> {
+    pub(crate) async fn load_stored(&self, record: &FunctionRecord) -> Result<Function, ApiError> {
         let runtime = self.dispatcher.runtime().clone();
-        let spec = spec_of(record);
+        let tags = self.tags(&record.name).await?;
+        let mut spec = spec_of(record, &tags, &self.config.uploads);
         let path = self.code.path(&record.code_sha256);
-        blocking(move || runtime.load(spec, &path).map_err(load_error)).await
+        let (state, stored) = (self.config.state_dir.clone(), record.clone());
+        blocking(move || {
+            (spec.opt_dir, spec.task_dir) = crate::layers::environment_of(&state, &stored)?;
+            runtime.load(spec, &path).map_err(load_error)
+        })
+        .await
     }
 
     async fn record(&self, name: &str, version: &str) -> Result<Option<FunctionRecord>, ApiError> {
@@ -163,7 +209,10 @@ impl Api {
     }
 
     /// The `$LATEST` record of an uploaded function named by `reference`.
-    async fn uploaded(&self, reference: &FunctionRef) -> Result<FunctionRecord, ApiError> {
+    pub(crate) async fn uploaded(
+        &self,
+        reference: &FunctionRef,
+    ) -> Result<FunctionRecord, ApiError> {
         match self.dispatcher.registry().get(&reference.name) {
             Some(d) if d.origin == Origin::Manifest => {
                 return Err(manifest_conflict(&reference.name));
@@ -276,9 +325,13 @@ impl Api {
         let wasm = compiled.wasm;
         let sha = compiled.sha256;
         let artifact = compiled.artifact;
+        let (mut task, state) = (compiled.task, self.config.state_dir.clone());
         blocking(move || {
             code.write(&sha, &wasm)
                 .map_err(|e| ApiError::internal("writing the code", e))?;
+            if let Some(task) = &mut task {
+                task.commit(&state);
+            }
             store
                 .put_function(&saved)
                 .map_err(store_err("writing the function registry"))?;
@@ -301,6 +354,7 @@ impl Api {
     /// lock).
     async fn collect_code(&self) -> Result<(), ApiError> {
         let (store, code) = (self.store.clone(), self.code.clone());
+        let state = self.config.state_dir.clone();
         let runtime = self.dispatcher.runtime().clone();
         let deployed: Vec<String> = self
             .dispatcher
@@ -321,6 +375,7 @@ impl Api {
             }
             code.retain(&keep)
                 .map_err(|e| ApiError::internal("removing unused code", e))?;
+            crate::layers::collect(&state, &store)?;
             let mut used: HashSet<String> = keep.into_iter().collect();
             used.extend(deployed);
             match runtime.collect_artifacts(&used) {
@@ -372,23 +427,44 @@ impl Api {
             )));
         }
         let name = reference.name;
+        check_tags(&input.tags)?;
         self.check_free(&name).await?;
         let mut record = new_record(&name);
-        apply(&mut record, input.config)?;
+        let mut config = input.config;
+        let layers = config.layers.take();
+        apply(&mut record, config)?;
+        if let Some(arns) = layers {
+            record.layers = self.resolve_layers(&arns, &[]).await?;
+        }
         let package = zip_file(
             input.code.zip_file.as_deref(),
             input.code.s3_bucket.as_deref(),
             input.code.image_uri.as_deref(),
         )?;
-        let compiled = self.compile(&record, package).await?;
+        let compiled = self.compile_tagged(&record, &input.tags, package).await?;
         let _writes = self.writes.lock().await;
         self.check_free(&name).await?;
         record.code_sha256 = compiled.sha256.clone();
         record.code_size = compiled.wasm.len() as u64;
+        record.task_sha256 = compiled.task.as_ref().map(|t| t.sha256.clone());
+        let unzipped = compiled
+            .task
+            .as_ref()
+            .map_or(record.code_size, |t| t.unzipped);
+        crate::layers::check_total_size(unzipped, &record.layers)?;
         self.check_quota(&name, Some(&record), input.publish)
             .await?;
         record.revision_id = new_revision();
         record.last_modified_ms = now_ms();
+        // The new function's tags replace whatever an earlier, failed create of the name left.
+        let (store, tagged, tags) = (self.store.clone(), name.clone(), input.tags.clone());
+        blocking(move || {
+            store
+                .clear_function_tags(&tagged)
+                .and_then(|()| store.tag_function(&tagged, &tags))
+                .map_err(store_err("tagging the function"))
+        })
+        .await?;
         self.commit(record.clone(), compiled).await?;
         tracing::info!(function = %name, sha256 = %record.code_sha256, "function created");
         let shown = if input.publish {
@@ -405,10 +481,14 @@ impl Api {
     pub(crate) async fn get_function(&self, function: &str, qualifier: Option<&str>) -> Reply {
         let reference = name::parse(function, qualifier)?;
         let view = self.view(&reference).await?;
+        let tags = match self.dispatcher.registry().get(&reference.key()) {
+            Some(d) if d.origin == Origin::Api => self.tags(&reference.name).await?,
+            _ => BTreeMap::new(),
+        };
         let mut body = json!({
             "Configuration": view.configuration(),
             "Code": { "RepositoryType": "S3" },
-            "Tags": {},
+            "Tags": tags,
         });
         if let (Some(n), Some(object)) = (view.reserved_concurrency, body.as_object_mut()) {
             object.insert(
@@ -548,6 +628,12 @@ impl Api {
         let mut record = current.clone();
         record.code_sha256 = compiled.sha256.clone();
         record.code_size = compiled.wasm.len() as u64;
+        record.task_sha256 = compiled.task.as_ref().map(|t| t.sha256.clone());
+        let unzipped = compiled
+            .task
+            .as_ref()
+            .map_or(record.code_size, |t| t.unzipped);
+        crate::layers::check_total_size(unzipped, &record.layers)?;
         if input.dry_run {
             return Ok(json_response(
                 StatusCode::OK,
@@ -581,7 +667,16 @@ impl Api {
         let _writes = self.writes.lock().await;
         let mut record = self.uploaded(&reference).await?;
         check_revision(&record, input.revision_id.as_deref())?;
+        let mut input = input;
+        let layers = input.layers.take();
         apply(&mut record, input)?;
+        if let Some(arns) = layers {
+            record.layers = self.resolve_layers(&arns, &record.layers).await?;
+            let (state, function) = (self.config.state_dir.clone(), record.clone());
+            let bytes =
+                blocking(move || Ok(crate::layers::function_bytes(&state, &function))).await?;
+            crate::layers::check_total_size(bytes, &record.layers)?;
+        }
         record.revision_id = new_revision();
         record.last_modified_ms = now_ms();
         let loaded = self.load_stored(&record).await?;
@@ -595,6 +690,8 @@ impl Api {
         self.dispatcher
             .registry()
             .insert(&record.name, self.deployed(loaded));
+        // Layer versions deleted earlier and now used by no function lose their files.
+        self.collect_code().await?;
         Ok(json_response(
             StatusCode::OK,
             &FunctionView::uploaded(record).configuration(),
@@ -616,9 +713,15 @@ impl Api {
             reference.qualifier.clone(),
         );
         let deleted = blocking(move || {
-            store
+            let deleted = store
                 .delete_function(&name, version.as_deref())
-                .map_err(store_err("deleting from the function registry"))
+                .map_err(store_err("deleting from the function registry"))?;
+            if deleted && version.is_none() {
+                store
+                    .clear_function_tags(&name)
+                    .map_err(store_err("deleting the function's tags"))?;
+            }
+            Ok(deleted)
         })
         .await?;
         if !deleted {

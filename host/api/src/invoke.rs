@@ -50,7 +50,7 @@ pub fn log_tail(log: &str, max: usize) -> &str {
     &log[start..]
 }
 
-fn check_json(payload: &[u8]) -> Result<(), ApiError> {
+pub(crate) fn check_json(payload: &[u8]) -> Result<(), ApiError> {
     serde_json::from_slice::<serde::de::IgnoredAny>(payload)
         .map(|_| ())
         .map_err(|e| {
@@ -154,6 +154,37 @@ impl Api {
         payload: Bytes,
         request_id: &str,
     ) -> Result<Response<Full<Bytes>>, ApiError> {
+        let queue = EventQueue {
+            store: self.store.clone(),
+            wake: self.wake.clone(),
+            limit: self.config.event_queue_limit,
+        };
+        queue
+            .push(key, payload, request_id, Lineage::root(request_id))
+            .await?;
+        Ok(empty(StatusCode::ACCEPTED))
+    }
+}
+
+/// The durable queue as `Event` invocations reach it: from the Lambda API and from functions
+/// calling functions, under one set of checks.
+#[derive(Debug, Clone)]
+pub(crate) struct EventQueue {
+    pub store: fnhost_store::Store,
+    pub wake: std::sync::Arc<tokio::sync::Notify>,
+    pub limit: u64,
+}
+
+impl EventQueue {
+    /// Queue `payload` for the function at registry `key` as `request_id` in chain `lineage`,
+    /// once it is under the async payload limit and JSON; returns once it is committed.
+    pub async fn push(
+        &self,
+        key: String,
+        payload: Bytes,
+        request_id: &str,
+        lineage: Lineage,
+    ) -> Result<(), ApiError> {
         if payload.len() > MAX_ASYNC_PAYLOAD_BYTES {
             return Err(ApiError::TooLarge(format!(
                 "{} byte payload is too large for the Event invocation type (limit {MAX_ASYNC_PAYLOAD_BYTES} bytes)",
@@ -171,9 +202,9 @@ impl Api {
             enqueued_at_ms: now,
             expires_at_ms: now + EVENT_MAX_AGE_MS,
             not_before_ms: now,
-            lineage: Lineage::root(request_id),
+            lineage,
         };
-        let (store, limit) = (self.store.clone(), self.config.event_queue_limit);
+        let (store, limit) = (self.store.clone(), self.limit);
         blocking(move || {
             store.enqueue_within(&[job], limit).map_err(|e| match e {
                 // Lambda's answer when it cannot take more asynchronous events.
@@ -189,7 +220,7 @@ impl Api {
         })
         .await?;
         self.wake.notify_one();
-        Ok(empty(StatusCode::ACCEPTED))
+        Ok(())
     }
 }
 

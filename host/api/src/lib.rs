@@ -20,19 +20,24 @@
 //! [`fnhost_edge::Handler`]: the edge's accept loop serves it and drains it on shutdown.
 
 mod api;
+pub mod calls;
 pub mod code;
 pub mod config;
 pub mod error;
 mod functions;
+pub mod grants;
 mod intake;
 mod invoke;
+mod layers;
 pub mod metrics;
 pub mod name;
+pub mod opt;
 pub mod package;
 pub mod reach;
 pub mod record;
 mod server;
 pub mod sigv4;
+mod tags;
 
 pub use api::{
     Api, ApiConfig, DEFAULT_CODE_STORAGE_LIMIT, DEFAULT_EVENT_QUEUE_LIMIT, DEFAULT_MAX_CONNECTIONS,

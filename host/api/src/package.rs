@@ -5,6 +5,7 @@
 //! absolute paths) are refused.
 
 use std::io::{Cursor, Read as _};
+use std::path::{Path, PathBuf};
 
 /// Largest zipped package accepted in a request (Lambda's direct-upload limit).
 pub const MAX_ZIPPED_BYTES: usize = 52_428_800;
@@ -43,6 +44,9 @@ pub enum PackageError {
     /// No `.wasm` in the zip.
     #[error("the package holds no .wasm file; put the function's .wasm in the zip")]
     NoWasm,
+    /// The unpacked files could not be written (a server-side failure, not the package's).
+    #[error("cannot write the unpacked package: {0}")]
+    Write(String),
     /// More than one `.wasm` in the zip.
     #[error(
         "the package holds {} .wasm files ({}); put exactly one in the zip",
@@ -114,6 +118,81 @@ pub fn unpack(package: &[u8]) -> Result<Unpacked, PackageError> {
         wasm: bytes,
         origin: name,
     })
+}
+
+/// The unzipped size the entries of the zip `package` declare, or `None` if it is not a
+/// readable zip.
+pub fn declared_size(package: &[u8]) -> Option<u64> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(package)).ok()?;
+    let mut total: u64 = 0;
+    for index in 0..archive.len() {
+        total = total.saturating_add(archive.by_index_raw(index).ok()?.size());
+    }
+    Some(total)
+}
+
+/// Unpack every entry of the zip `package` into the new directory `dest` (created; it must
+/// not exist), under the same rules as [`unpack`]: declared sizes checked before anything is
+/// inflated, each entry inflated with a cap, names that climb out refused. Returns the bytes
+/// unpacked. On error `dest` may hold part of the files; the caller removes it.
+pub fn extract(package: &[u8], dest: &Path) -> Result<u64, PackageError> {
+    if package.len() > MAX_ZIPPED_BYTES {
+        return Err(PackageError::ZippedTooLarge);
+    }
+    if !package.starts_with(b"PK\x03\x04") && !package.starts_with(b"PK\x05\x06") {
+        return Err(PackageError::Unreadable("not a zip file".into()));
+    }
+    let unreadable = |e: zip::result::ZipError| PackageError::Unreadable(e.to_string());
+    let write = |e: std::io::Error| PackageError::Write(e.to_string());
+    let mut archive = zip::ZipArchive::new(Cursor::new(package)).map_err(unreadable)?;
+    let mut declared: u64 = 0;
+    for index in 0..archive.len() {
+        let entry = archive.by_index_raw(index).map_err(unreadable)?;
+        if escapes(entry.name()) {
+            return Err(PackageError::PathEscapes(entry.name().to_owned()));
+        }
+        declared = declared.saturating_add(entry.size());
+        if declared > MAX_UNZIPPED_BYTES {
+            return Err(PackageError::UnzippedTooLarge);
+        }
+    }
+    std::fs::create_dir_all(dest.parent().unwrap_or(dest)).map_err(write)?;
+    std::fs::create_dir(dest).map_err(write)?;
+    let mut total: u64 = 0;
+    for index in 0..archive.len() {
+        let entry = archive.by_index(index).map_err(unreadable)?;
+        let name = entry.name().replace('\\', "/");
+        let relative: PathBuf = name
+            .split('/')
+            .filter(|part| !part.is_empty() && *part != ".")
+            .collect();
+        if relative.as_os_str().is_empty() {
+            continue;
+        }
+        let path = dest.join(&relative);
+        if entry.is_dir() {
+            std::fs::create_dir_all(&path).map_err(write)?;
+            continue;
+        }
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(write)?;
+        }
+        let size = entry.size();
+        // Symlinks and special entries are written as plain files holding their bytes.
+        let mut file = std::fs::File::create(&path).map_err(write)?;
+        let copied = std::io::copy(
+            &mut entry.take(size.saturating_add(1).min(MAX_UNZIPPED_BYTES + 1)),
+            &mut file,
+        )
+        .map_err(|e| PackageError::Unreadable(format!("cannot inflate `{name}`: {e}")))?;
+        if copied != size {
+            return Err(PackageError::Unreadable(format!(
+                "`{name}` inflates to more than the {size} bytes its header declares"
+            )));
+        }
+        total = total.saturating_add(copied);
+    }
+    Ok(total)
 }
 
 /// An absolute path, a Windows drive or a `..` component anywhere.
@@ -195,6 +274,30 @@ mod tests {
     }
 
     #[test]
+    fn extract_writes_every_entry_and_refuses_tricks() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dest = tmp.path().join("x");
+        let zip = zip_of(&[
+            ("python/m.py", b"X = 1"),
+            ("a.wasm", WASM),
+            ("./b.txt", b"b"),
+        ]);
+        assert_eq!(extract(&zip, &dest).unwrap(), 5 + 8 + 1);
+        assert_eq!(std::fs::read(dest.join("python/m.py")).unwrap(), b"X = 1");
+        assert_eq!(std::fs::read(dest.join("b.txt")).unwrap(), b"b");
+        let escape = zip_of(&[("ok.txt", b""), ("../evil", b"x")]);
+        assert!(matches!(
+            extract(&escape, &tmp.path().join("y")),
+            Err(PackageError::PathEscapes(_))
+        ));
+        assert!(!tmp.path().join("evil").exists() && !tmp.path().join("y").exists());
+        assert!(matches!(
+            extract(WASM, &tmp.path().join("z")),
+            Err(PackageError::Unreadable(_))
+        ));
+    }
+
+    #[test]
     fn a_bomb_is_stopped_by_its_declared_size() {
         let mut out = Cursor::new(Vec::new());
         let mut writer = zip::ZipWriter::new(&mut out);
@@ -210,6 +313,11 @@ mod tests {
         let zip = out.into_inner();
         assert!(zip.len() < 1 << 20, "{}", zip.len());
         assert_eq!(unpack(&zip), Err(PackageError::UnzippedTooLarge));
+        let tmp = tempfile::tempdir().unwrap();
+        assert_eq!(
+            extract(&zip, &tmp.path().join("x")),
+            Err(PackageError::UnzippedTooLarge)
+        );
     }
 
     #[test]
@@ -229,6 +337,9 @@ mod tests {
         let central = zip.windows(4).position(|w| w == b"PK\x01\x02").unwrap();
         zip[central + 24..central + 28].copy_from_slice(&lie);
         let err = unpack(&zip).unwrap_err();
+        assert!(matches!(err, PackageError::Unreadable(_)), "{err}");
+        let tmp = tempfile::tempdir().unwrap();
+        let err = extract(&zip, &tmp.path().join("x")).unwrap_err();
         assert!(matches!(err, PackageError::Unreadable(_)), "{err}");
     }
 }

@@ -112,7 +112,8 @@ fn check_content_type(parts: &Parts, op: &Op) -> Result<(), ApiError> {
         Op::CreateFunction
         | Op::UpdateCode(_)
         | Op::UpdateConfiguration(_)
-        | Op::PublishVersion(_) => declared.as_deref().is_some_and(json),
+        | Op::PublishVersion(_)
+        | Op::Layers(crate::layers::LayerOp::Publish(_)) => declared.as_deref().is_some_and(json),
         _ => true,
     };
     if taken {

@@ -12,8 +12,8 @@ use crate::bucket::Bucket;
 use crate::buckets::Buckets;
 use crate::journal::WriteJournal;
 
-/// Which buckets a function may read (get, head, list) and write (put, delete); write implies
-/// nothing about read.
+/// Which buckets a function may read (get, head, list, copy from) and write (put, delete, copy
+/// to); write implies nothing about read.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Grants {
     /// Buckets the function may read.
@@ -144,6 +144,27 @@ impl ObjectAccess for FunctionObjects {
     fn delete(&self, bucket: &str, key: &str, origin: &WriteOrigin) -> Result<(), ObjectFailure> {
         self.bucket(bucket, Need::Write)?
             .delete_object(key, &self.journal, origin)
+    }
+
+    fn copy(
+        &self,
+        src_bucket: &str,
+        src_key: &str,
+        bucket: &str,
+        key: &str,
+        origin: &WriteOrigin,
+        deadline: Instant,
+    ) -> Result<ObjectMeta, ObjectFailure> {
+        let source = self.bucket(src_bucket, Need::Read)?;
+        let target = self.bucket(bucket, Need::Write)?;
+        target.copy_object(
+            source,
+            src_key,
+            key,
+            &self.journal,
+            origin,
+            self.deadline(deadline),
+        )
     }
 
     fn list(

@@ -20,6 +20,11 @@ pub enum JournalChange {
         /// Hex MD5 of the written content.
         etag: String,
     },
+    /// The object was written by a copy (`CopyObject`) with this ETag.
+    Copy {
+        /// Hex MD5 of the copied content.
+        etag: String,
+    },
     /// The object was removed.
     Delete,
 }
@@ -151,6 +156,29 @@ impl WriteJournal {
             .copied()
             .find(|seq| inner.entries.get(seq).is_some_and(|e| e.change == *change))?;
         inner.remove(seq).map(|entry| entry.origin)
+    }
+
+    /// The origin of the oldest unexpired put or copy of `key` in `bucket` that wrote `etag`,
+    /// consuming it, with the change it made (which tells `ObjectCreated:Put` from
+    /// `ObjectCreated:Copy`); `None` when no function wrote that content there.
+    pub fn take_written(
+        &self,
+        bucket: &str,
+        key: &str,
+        etag: &str,
+    ) -> Option<(WriteOrigin, JournalChange)> {
+        let mut inner = self.lock();
+        inner.expire(self.ttl, Instant::now());
+        let seqs = inner.by_object.get(&(bucket.to_owned(), key.to_owned()))?;
+        let seq = seqs.iter().copied().find(|seq| {
+            inner.entries.get(seq).is_some_and(|e| match &e.change {
+                JournalChange::Put { etag: written } | JournalChange::Copy { etag: written } => {
+                    written == etag
+                }
+                JournalChange::Delete => false,
+            })
+        })?;
+        inner.remove(seq).map(|entry| (entry.origin, entry.change))
     }
 
     /// Entries currently kept.

@@ -11,9 +11,10 @@
 //! fsync, rename); ETags are S3's single-part ETag, the hex MD5 of the content.
 //!
 //! [`FunctionObjects`] is the runtime's [`fnhost_runtime::ObjectAccess`] for one function: it
-//! applies the function's [`Grants`] (read for get/head/list, write for put/delete) and records
-//! every write in the [`WriteJournal`], so the file watcher can attach the writer's lineage to
-//! the event the write causes (the loop guard). Its [`CallLimits`] bound the blocking work one
+//! applies the function's [`Grants`] (read for get/head/list and a copy's source, write for
+//! put/delete and a copy's target) and records every write in the [`WriteJournal`], so the
+//! file watcher can attach the writer's lineage to the event the write causes (the loop guard;
+//! a copy's event is `ObjectCreated:Copy`). Its [`CallLimits`] bound the blocking work one
 //! function can have in flight: the runtime gives each call one of the function's slots before
 //! a blocking thread (waiters hold none and stop at the invocation's deadline), and a call that
 //! hashes or lists gives up at the invocation's deadline or after its budget, whichever comes
@@ -47,4 +48,4 @@ pub use error::BucketError;
 pub use fnhost_runtime::{CallLimits, MAX_PUT_BYTES};
 pub use journal::{JOURNAL_MAX_ENTRIES, JOURNAL_TTL, JournalChange, WriteJournal};
 pub use key::{MAX_KEY_BYTES, TEMP_PREFIX};
-pub use objects::{MAX_GET_BYTES, MAX_LIST_KEYS};
+pub use objects::{MAX_COPY_BYTES, MAX_GET_BYTES, MAX_LIST_KEYS};

@@ -1,4 +1,5 @@
-//! S3's object calls on one bucket: get (whole or a range), put (atomic), head, delete, list.
+//! S3's object calls on one bucket: get (whole or a range), put and copy (atomic), head,
+//! delete, list.
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
@@ -20,8 +21,20 @@ pub const MAX_GET_BYTES: u64 = 32 << 20;
 /// Most keys one list returns (S3's `MaxKeys` cap).
 pub const MAX_LIST_KEYS: u32 = 1000;
 
-/// Bytes written (and hashed) per step of a put.
+/// Largest object one copy reads: S3's limit for a `CopyObject` source (5 GiB).
+pub const MAX_COPY_BYTES: u64 = 5 << 30;
+
+/// Bytes written (and hashed) per step of a put or a copy.
 const WRITE_CHUNK: usize = 1 << 20;
+
+/// How a write makes its object, which decides the event it fires.
+#[derive(Clone, Copy)]
+enum Made {
+    /// A put: `ObjectCreated:Put`.
+    Put,
+    /// A copy: `ObjectCreated:Copy`.
+    Copy,
+}
 
 impl Bucket {
     /// Object `key`, or its inclusive byte range `(first, last)`.
@@ -124,9 +137,97 @@ impl Bucket {
         origin: &WriteOrigin,
     ) -> Result<ObjectMeta, ObjectFailure> {
         check_put_size(body.len())?;
+        self.write_object(key, journal, origin, Made::Put, |file, hasher| {
+            for chunk in body.chunks(WRITE_CHUNK) {
+                hasher.update(chunk);
+                file.write_all(chunk)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Copy object `src_key` of bucket `src` to `key` of this bucket on behalf of `origin`
+    /// (S3's `CopyObject`), written as atomically as a put; its file event is
+    /// `ObjectCreated:Copy`. The copy streams through a fixed buffer; past `deadline` it stops
+    /// and leaves the target as it was. Sources over [`MAX_COPY_BYTES`] are refused, as S3
+    /// refuses them.
+    pub(crate) fn copy_object(
+        &self,
+        src: &Bucket,
+        src_key: &str,
+        key: &str,
+        journal: &WriteJournal,
+        origin: &WriteOrigin,
+        deadline: Option<Instant>,
+    ) -> Result<ObjectMeta, ObjectFailure> {
+        if src.name() == self.name() && src_key == key {
+            // S3's own text (InvalidRequest): there is no metadata to change here.
+            return Err(ObjectFailure::InvalidKey(format!(
+                "`{}` in bucket `{}`: this copy request is illegal because it is trying to copy an object to itself; copy it to another key",
+                key::shown(key),
+                self.name()
+            )));
+        }
+        let source = src
+            .open_object(src_key)?
+            .ok_or_else(|| src.no_such_key(src_key))?;
+        let size = source
+            .metadata()
+            .map_err(|e| src.io_failure(src_key, &e))?
+            .len();
+        if size > MAX_COPY_BYTES {
+            return Err(ObjectFailure::TooLarge(format!(
+                "`{}` in bucket `{}` is {size} bytes, larger than the maximum allowable size for a copy source: {MAX_COPY_BYTES}",
+                key::shown(src_key),
+                src.name()
+            )));
+        }
+        let mut timed_out = false;
+        // The file may grow while it is copied; never copy more than was checked above.
+        let mut source = source.take(size);
+        let done = self.write_object(key, journal, origin, Made::Copy, |file, hasher| {
+            let mut buf = vec![0; WRITE_CHUNK];
+            loop {
+                if deadline.is_some_and(|d| Instant::now() >= d) {
+                    timed_out = true;
+                    return Err(io::Error::from(io::ErrorKind::TimedOut));
+                }
+                let n = match source.read(&mut buf) {
+                    Ok(0) => return Ok(()),
+                    Ok(n) => n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(e),
+                };
+                hasher.update(&buf[..n]);
+                file.write_all(&buf[..n])?;
+            }
+        });
+        match done {
+            Err(_) if timed_out => Err(ObjectFailure::Io(format!(
+                "the copy of `{}` reached its time limit before it was complete; `{}` in bucket `{}` is unchanged",
+                key::shown(src_key),
+                key::shown(key),
+                self.name()
+            ))),
+            done => done,
+        }
+    }
+
+    /// The one atomic write: `fill` writes (and hashes) the content into a temp file in the
+    /// key's directory; then fsync, journal entry (`made`, with the ETag), rename over the
+    /// key and fsync of the directory, every step relative to the directory handle reached
+    /// without links. A failure removes the temp file and leaves the key as it was.
+    fn write_object(
+        &self,
+        key: &str,
+        journal: &WriteJournal,
+        origin: &WriteOrigin,
+        made: Made,
+        fill: impl FnOnce(&mut File, &mut Md5) -> io::Result<()>,
+    ) -> Result<ObjectMeta, ObjectFailure> {
         let dir = match self.parent_of(key, true)? {
             Reached::Dir(dir) => dir,
-            // Only when a directory made for this put vanished at once.
+            // Only when a directory made for this write vanished at once.
             Reached::Missing => {
                 return Err(self.io_failure(
                     key,
@@ -153,10 +254,7 @@ impl Bucket {
         let (temp, mut file) = create_temp(dir.as_fd()).map_err(|e| self.io_failure(key, &e))?;
         let written = (|| {
             let mut hasher = Md5::new();
-            for chunk in body.chunks(WRITE_CHUNK) {
-                hasher.update(chunk);
-                file.write_all(chunk)?;
-            }
+            fill(&mut file, &mut hasher)?;
             file.sync_all()?;
             let state = FileState::of(&file.metadata()?);
             Ok::<_, io::Error>((hex(&hasher.finalize()), state))
@@ -170,7 +268,10 @@ impl Bucket {
         };
         drop(file);
 
-        let change = JournalChange::Put { etag: etag.clone() };
+        let change = match made {
+            Made::Put => JournalChange::Put { etag: etag.clone() },
+            Made::Copy => JournalChange::Copy { etag: etag.clone() },
+        };
         journal.record(self.name(), key, change.clone(), origin);
         // A link or file swapped in at `name` since the check is replaced, never followed.
         if let Err(e) = handle::rename_at(dir.as_fd(), &temp, name) {

@@ -1,6 +1,6 @@
 //! Building functions: which are stale, running their build commands, showing progress.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -16,6 +16,12 @@ pub fn stale_reason(manifest: &Manifest, function: &FunctionConfig) -> Option<St
         Ok(t) => t,
         Err(_) => return Some(format!("`{}` does not exist", function.source.display())),
     };
+    // A function's layers are part of its package (Python and JS bundle them at build time):
+    // a changed layer list or layer content re-packages it.
+    let recorded = std::fs::read_to_string(stamp_path(function)).ok();
+    if recorded != crate::layers::stamp(function) {
+        return Some("its layers changed".to_owned());
+    }
     for pattern in &build.watch {
         let full = manifest.dir.join(pattern);
         let Ok(paths) = glob::glob(&full.to_string_lossy()) else {
@@ -28,6 +34,34 @@ pub fn stale_reason(manifest: &Manifest, function: &FunctionConfig) -> Option<St
         }
     }
     None
+}
+
+/// `<source>.layers`: the layer stamp the last successful build saw.
+fn stamp_path(function: &FunctionConfig) -> PathBuf {
+    let mut path = function.source.clone().into_os_string();
+    path.push(".layers");
+    PathBuf::from(path)
+}
+
+/// Record the layers a successful build of `function` saw (or that it has none).
+fn record_stamp(function: &FunctionConfig) -> Result<()> {
+    let path = stamp_path(function);
+    match crate::layers::stamp(function) {
+        Some(stamp) => std::fs::write(&path, stamp)
+            .with_context(|| format!("cannot write `{}`", path.display())),
+        None => match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                Err(e).with_context(|| format!("cannot remove `{}`", path.display()))
+            }
+            _ => Ok(()),
+        },
+    }
+}
+
+/// Where a build finds its function's layers merged (`FNHOST_OPT_DIR`): under `.fnhost/`
+/// beside the manifest, the default state directory. Blocking.
+fn build_opt_dir(manifest: &Manifest, function: &FunctionConfig) -> Result<Option<PathBuf>> {
+    crate::layers::opt_dir(function, &manifest.dir.join(".fnhost"))
 }
 
 fn modified(path: &Path) -> Option<SystemTime> {
@@ -86,22 +120,29 @@ pub async fn build(
             .progress_chars("=> "),
     );
     bar.enable_steady_tick(Duration::from_millis(120));
-    let mut done: Vec<(String, std::path::PathBuf, f64)> = Vec::new();
+    let mut done: Vec<(String, PathBuf, Option<PathBuf>, f64)> = Vec::new();
     for (f, b, reason) in todo {
         bar.set_message(f.name.clone());
+        let opt = match build_opt_dir(manifest, f) {
+            Ok(opt) => opt,
+            Err(err) => {
+                bar.abandon();
+                return Err(err.context(format!("building function `{}` failed", f.name)));
+            }
+        };
         let seconds = match done
             .iter()
-            .find(|(cmd, dir, _)| *cmd == b.command && *dir == b.workdir)
+            .find(|(cmd, dir, o, _)| *cmd == b.command && *dir == b.workdir && *o == opt)
         {
-            Some((_, _, secs)) => *secs,
+            Some((_, _, _, secs)) => *secs,
             None => {
                 let started = Instant::now();
-                if let Err(err) = run_command(&b.command, &b.workdir).await {
+                if let Err(err) = run_command(&b.command, &b.workdir, opt.as_deref()).await {
                     bar.abandon();
                     return Err(err.context(format!("building function `{}` failed", f.name)));
                 }
                 let secs = started.elapsed().as_secs_f64();
-                done.push((b.command.clone(), b.workdir.clone(), secs));
+                done.push((b.command.clone(), b.workdir.clone(), opt.clone(), secs));
                 secs
             }
         };
@@ -112,6 +153,10 @@ pub async fn build(
                 f.name,
                 f.source.display()
             );
+        }
+        if let Err(err) = record_stamp(f) {
+            bar.abandon();
+            return Err(err);
         }
         bar.inc(1);
         if bar.is_hidden() {
@@ -131,11 +176,18 @@ pub async fn build(
 /// The admin API's secret, which build commands do not inherit.
 const SECRET_KEY_ENV: &str = "FNHOST_SECRET_ACCESS_KEY";
 
-async fn run_command(command: &str, workdir: &Path) -> Result<()> {
-    let output = tokio::process::Command::new("sh")
-        .arg("-c")
-        .arg(command)
-        .current_dir(workdir)
+/// The variable naming the merged `/opt` of the function being built (its layers), set only
+/// when it has layers; `guest-sdk/python/package.sh` and `guest-sdk/js/package.mjs` read it.
+pub const OPT_DIR_ENV: &str = "FNHOST_OPT_DIR";
+
+async fn run_command(command: &str, workdir: &Path, opt: Option<&Path>) -> Result<()> {
+    let mut child = tokio::process::Command::new("sh");
+    child.arg("-c").arg(command).current_dir(workdir);
+    match opt {
+        Some(opt) => child.env(OPT_DIR_ENV, opt),
+        None => child.env_remove(OPT_DIR_ENV),
+    };
+    let output = child
         // A build runs the project's own scripts and their dependencies' build scripts; none
         // needs the admin API's secret. The access key id is not secret and stays.
         .env_remove(SECRET_KEY_ENV)

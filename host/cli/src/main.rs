@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 
 mod builder;
 mod commands;
+mod layers;
 mod project;
 
 /// Run WebAssembly functions the way AWS Lambda runs handlers.
@@ -26,7 +27,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve every function's HTTP routes, hot-reload changes, drain on Ctrl-C/SIGTERM.
-    Up(commands::up::Args),
+    Up(Box<commands::up::Args>),
     /// Build functions whose `build` command is declared (all, or the named ones).
     Build(commands::build::Args),
     /// Run one event through a function, like `sam local invoke`.
@@ -71,7 +72,7 @@ fn main() -> ExitCode {
             state_dir: cli.state_dir,
         };
         match cli.command {
-            Command::Up(args) => commands::up::run(&globals, args).await,
+            Command::Up(args) => commands::up::run(&globals, *args).await,
             Command::Build(args) => commands::build::run(&globals, args).await,
             Command::Invoke(args) => commands::invoke::run(&globals, args).await,
             Command::GenerateEvent(args) => commands::generate_event::run(args),

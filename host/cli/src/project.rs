@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context as _, Result, bail};
+use fnhost_api::calls::CallRouter;
 use fnhost_buckets::{Bucket, Buckets, CallLimits, FunctionObjects, Grants, WriteJournal};
 use fnhost_manifest::{FunctionConfig, Manifest};
 use fnhost_runtime::{FunctionSpec, Runtime, RuntimeConfig};
@@ -55,14 +56,16 @@ impl Globals {
     }
 }
 
-/// The manifest's buckets (directories created if missing) and the journal of what functions
-/// wrote into them (the loop guard reads it).
+/// The manifest's buckets (directories created if missing), the journal of what functions
+/// wrote into them (the loop guard reads it) and the router of calls between functions.
 #[derive(Debug, Clone)]
 pub struct Objects {
     /// Every `[bucket.NAME]`.
     pub buckets: Arc<Buckets>,
     /// Writes and deletes made by functions, by bucket and key.
     pub journal: Arc<WriteJournal>,
+    /// Calls between functions; `fnhost up` connects it to its dispatcher once that exists.
+    pub calls: Arc<CallRouter>,
 }
 
 impl Objects {
@@ -84,6 +87,7 @@ impl Objects {
         Ok(Self {
             buckets: Arc::new(Buckets::new(buckets)),
             journal: Arc::new(WriteJournal::new()),
+            calls: CallRouter::new(manifest.events.loop_hops),
         })
     }
 }
@@ -107,6 +111,9 @@ pub fn spec(config: &FunctionConfig, objects: &Objects) -> FunctionSpec {
         ..CallLimits::default()
     });
     spec.objects = Arc::new(access);
+    spec.calls = objects
+        .calls
+        .manifest_calls(&config.name, config.invoke.iter().cloned());
     spec.memory_mb = config.memory_mb;
     spec.fuel = config.fuel;
     spec.ephemeral_mb = config.ephemeral_storage_mb;

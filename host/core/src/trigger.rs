@@ -22,20 +22,24 @@ pub enum Trigger {
     ApiEvent,
     /// `fnhost invoke` on the command line (SAM's `local invoke`).
     Cli,
+    /// Another function's synchronous `Invoke` through the host (`functions.invoke`).
+    Invoke,
 }
 
 impl Trigger {
     /// Every trigger, in declaration order.
-    pub const ALL: [Trigger; 6] = [
+    pub const ALL: [Trigger; 7] = [
         Trigger::Http,
         Trigger::S3,
         Trigger::Schedule,
         Trigger::Api,
         Trigger::ApiEvent,
         Trigger::Cli,
+        Trigger::Invoke,
     ];
 
-    /// The name recorded and shown: `http`, `s3`, `schedule`, `api`, `api-event`, `cli`.
+    /// The name recorded and shown: `http`, `s3`, `schedule`, `api`, `api-event`, `cli`,
+    /// `invoke`.
     pub fn as_str(self) -> &'static str {
         match self {
             Trigger::Http => "http",
@@ -44,6 +48,7 @@ impl Trigger {
             Trigger::Api => "api",
             Trigger::ApiEvent => "api-event",
             Trigger::Cli => "cli",
+            Trigger::Invoke => "invoke",
         }
     }
 
@@ -54,7 +59,7 @@ impl Trigger {
             Trigger::Http => "aws:apigateway",
             Trigger::S3 => "aws:s3",
             Trigger::Schedule => "aws.events",
-            Trigger::Api | Trigger::ApiEvent => "lambda",
+            Trigger::Api | Trigger::ApiEvent | Trigger::Invoke => "lambda",
             Trigger::Cli => "cli",
         }
     }
@@ -82,7 +87,7 @@ impl fmt::Display for Trigger {
 
 /// A trigger name or event source that no [`Trigger`] has.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown trigger `{0}` (expected one of http, s3, schedule, api, api-event, cli)")]
+#[error("unknown trigger `{0}` (expected one of http, s3, schedule, api, api-event, cli, invoke)")]
 pub struct UnknownTrigger(pub String);
 
 impl FromStr for Trigger {

@@ -606,6 +606,94 @@ pub enum ManifestError {
         reason: String,
     },
 
+    /// A `[layer.NAME]` whose name breaks Lambda's layer naming rule.
+    #[error("{at}: invalid layer name `{name}`; use 1 to 140 letters, digits, `-` or `_`")]
+    InvalidLayerName {
+        /// The name's line.
+        at: Location,
+        /// The name as written.
+        name: String,
+    },
+
+    /// A layer's `path` is empty.
+    #[error(
+        "{at}: layer `{layer}`: path is empty; write the directory or `.zip` that holds its files, e.g. `path = \"layers/{layer}\"`"
+    )]
+    EmptyLayerPath {
+        /// The `path` line.
+        at: Location,
+        /// The layer.
+        layer: String,
+    },
+
+    /// A function's `code` is empty.
+    #[error(
+        "{at}: function `{function}`: code is empty; write the directory or `.zip` of the function's files (seen at /var/task), or remove `code`"
+    )]
+    EmptyCode {
+        /// The `code` line.
+        at: Location,
+        /// The function.
+        function: String,
+    },
+
+    /// A function's `layers` names a layer that no `[layer.NAME]` declares.
+    ///
+    /// The texts are boxed to keep `ManifestError` small.
+    #[error(
+        "{at}: function `{function}`: layers names unknown layer `{layer}`{}; declared layers: {}; declare it with `[layer.{layer}]` and `path = \"layers/{layer}\"`",
+        did_you_mean(&crate::spelling::closest(.layer, .known)),
+        list_or_none(.known)
+    )]
+    UnknownLayer {
+        /// The layer name's line.
+        at: Location,
+        /// The function.
+        function: Box<str>,
+        /// The name as written.
+        layer: Box<str>,
+        /// The layers the manifest declares; the message suggests the closest one.
+        known: Box<[String]>,
+    },
+
+    /// A function's `layers` lists more than Lambda's limit.
+    #[error(
+        "{at}: function `{function}`: layers lists {count} layers, but a function can use at most {}; merge some layers into one",
+        fnhost_core::limits::MAX_LAYERS
+    )]
+    TooManyLayers {
+        /// The `layers` line.
+        at: Location,
+        /// The function.
+        function: String,
+        /// How many it lists.
+        count: usize,
+    },
+
+    /// A function's `layers` lists one layer twice.
+    #[error("{at}: function `{function}`: layer `{layer}` is listed twice in `layers`; remove one")]
+    DuplicateLayer {
+        /// The second occurrence's line.
+        at: Location,
+        /// The function.
+        function: String,
+        /// The layer.
+        layer: String,
+    },
+
+    /// An `invoke` entry that is not a valid function name.
+    #[error(
+        "{at}: function `{function}`: invoke names `{name}`, which is not a function name; use 1 to 64 letters, digits, `-` or `_` (the name of a function in fnhost.toml or an uploaded one)"
+    )]
+    InvalidInvokeName {
+        /// The entry's line.
+        at: Location,
+        /// The function.
+        function: String,
+        /// The entry as written.
+        name: String,
+    },
+
     /// A number in `[events]` outside its allowed range.
     #[error("{at}: events.{field} = `{value}` is out of range; {fix}")]
     EventsOutOfRange {

@@ -11,14 +11,15 @@ use crate::bucket::{BucketConfig, ObjectGrants};
 use crate::delivery::AsyncConfig;
 use crate::error::ManifestError;
 use crate::http::HttpRoute;
+use crate::layer::LayerConfig;
 use crate::raw;
 use crate::s3::S3Trigger;
 use crate::schedule::ScheduleTrigger;
 use crate::source::Source;
 
 pub use fnhost_core::limits::{
-    DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, MAX_MEMORY_MB, MAX_TIMEOUT_S, MIN_MEMORY_MB,
-    MIN_TIMEOUT_S,
+    DEFAULT_EPHEMERAL_MB, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, MAX_EPHEMERAL_MB, MAX_MEMORY_MB,
+    MAX_TIMEOUT_S, MIN_EPHEMERAL_MB, MIN_MEMORY_MB, MIN_TIMEOUT_S,
 };
 
 /// Smallest `reserved_concurrency`.
@@ -65,8 +66,9 @@ pub struct FunctionConfig {
     pub ephemeral_storage_mb: u32,
     /// Its own files, seen read-only at `/var/task` (`code`); absolute.
     pub code: Option<PathBuf>,
-    /// The `[layer.NAME]`s it uses, in order (`layers`); later ones override earlier files.
-    pub layers: Vec<String>,
+    /// The `[layer.NAME]`s it uses (`layers`), resolved, in order: later ones override earlier
+    /// files in `/opt`.
+    pub layers: Vec<LayerConfig>,
     /// The functions it may invoke (`invoke`).
     pub invoke: Vec<String>,
 }
@@ -90,9 +92,10 @@ pub(crate) fn validate(
     table: Spanned<raw::Function>,
     dir: &Path,
     buckets: &BTreeMap<String, BucketConfig>,
+    layers: &BTreeMap<String, LayerConfig>,
     src: &Source<'_>,
 ) -> Result<FunctionConfig, ManifestError> {
-    let (table_span, table) = (table.span(), table.into_inner());
+    let (table_span, mut table) = (table.span(), table.into_inner());
     let name_text = name.get_ref().clone();
     if !is_valid_name(&name_text) {
         return Err(ManifestError::InvalidName {
@@ -100,6 +103,7 @@ pub(crate) fn validate(
             name: name_text,
         });
     }
+    let environment = crate::layer::validate_function(&name_text, &mut table, dir, layers, src)?;
     let source = table.source.ok_or_else(|| ManifestError::MissingField {
         at: src.at(table_span),
         what: format!("function `{name_text}`"),
@@ -143,6 +147,14 @@ pub(crate) fn validate(
     let async_config = crate::delivery::validate_async(&name_text, table.async_, src)?;
     let s3 = crate::s3::validate_triggers(&name_text, table.s3.0, buckets, src)?;
     let schedules = crate::schedule::validate_triggers(&name_text, table.schedule.0, src)?;
+    let ephemeral = MIN_EPHEMERAL_MB..=MAX_EPHEMERAL_MB;
+    let ephemeral_storage_mb = in_range(
+        &name_text,
+        "ephemeral_storage_mb",
+        table.ephemeral_storage_mb,
+        ephemeral,
+        src,
+    )?;
 
     Ok(FunctionConfig {
         source: dir.join(source.get_ref()),
@@ -159,10 +171,10 @@ pub(crate) fn validate(
         async_config,
         s3,
         schedules,
-        ephemeral_storage_mb: fnhost_core::limits::DEFAULT_EPHEMERAL_MB,
-        code: None,
-        layers: Vec::new(),
-        invoke: Vec::new(),
+        ephemeral_storage_mb: ephemeral_storage_mb.unwrap_or(DEFAULT_EPHEMERAL_MB),
+        code: environment.code,
+        layers: environment.layers,
+        invoke: environment.invoke,
     })
 }
 
@@ -248,6 +260,9 @@ fn range_fix(field: &str) -> String {
              (instances of this function running at once), or remove it to share the server's limit"
         ),
         "fuel" => "use a positive number, or remove `fuel` to run unmetered".to_owned(),
+        "ephemeral_storage_mb" => format!(
+            "use {MIN_EPHEMERAL_MB} to {MAX_EPHEMERAL_MB} (MB of /tmp per invocation, Lambda's limits)"
+        ),
         other => format!("`{other}` has no range here"),
     }
 }

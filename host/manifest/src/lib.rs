@@ -22,7 +22,10 @@
 //! ([`ScheduleTrigger`]): an EventBridge `rate(...)` or `cron(...)` expression parsed by
 //! `fnhost_schedule`, a rule name unique across the manifest, and optional constant JSON input.
 //! The top-level `[events]` table ([`EventsConfig`]) says how file events are detected and
-//! delivered.
+//! delivered. Layers are `[layer.NAME]` tables ([`LayerConfig`]: a directory or `.zip` of files
+//! merged into a function's read-only `/opt`); a function lists up to five in `layers`, names its
+//! own files for `/var/task` in `code`, sizes its `/tmp` with `ephemeral_storage_mb` and names
+//! the functions it may call in `invoke`.
 //!
 //! ```
 //! # use std::path::Path;
@@ -65,6 +68,7 @@ mod env;
 mod error;
 mod function;
 mod http;
+mod layer;
 mod manifest;
 mod raw;
 mod s3;
@@ -78,14 +82,15 @@ pub use delivery::{AsyncConfig, EventsConfig};
 pub use env::{ENV_MAX_BYTES, is_reserved_env};
 pub use error::{BucketOverlap, Location, ManifestError, S3Overlap};
 pub use function::{
-    BuildConfig, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, FunctionConfig, MAX_MEMORY_MB,
-    MAX_RESERVED_CONCURRENCY, MAX_TIMEOUT_S, MIN_MEMORY_MB, MIN_RESERVED_CONCURRENCY,
-    MIN_TIMEOUT_S,
+    BuildConfig, DEFAULT_EPHEMERAL_MB, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, FunctionConfig,
+    MAX_EPHEMERAL_MB, MAX_MEMORY_MB, MAX_RESERVED_CONCURRENCY, MAX_TIMEOUT_S, MIN_EPHEMERAL_MB,
+    MIN_MEMORY_MB, MIN_RESERVED_CONCURRENCY, MIN_TIMEOUT_S,
 };
 pub use http::{
     HttpRoute, HttpServerConfig, Methods, PayloadFormat, RESERVED_PREFIX, RouteError, RoutePattern,
     Segment,
 };
+pub use layer::LayerConfig;
 pub use manifest::{MANIFEST_FILE, Manifest, SUPPORTED_VERSIONS};
 pub use s3::{S3EventType, S3Trigger};
 pub use schedule::ScheduleTrigger;

@@ -14,6 +14,7 @@ use crate::delivery::{self, EventsConfig};
 use crate::error::ManifestError;
 use crate::function::{self, FunctionConfig};
 use crate::http::{self, HttpServerConfig};
+use crate::layer::{self, LayerConfig};
 use crate::source::Source;
 use crate::{raw, s3, schedule, spelling};
 
@@ -38,6 +39,8 @@ pub struct Manifest {
     pub buckets: BTreeMap<String, BucketConfig>,
     /// The `[events]` table, with defaults applied.
     pub events: EventsConfig,
+    /// Layers by name.
+    pub layers: BTreeMap<String, LayerConfig>,
 }
 
 impl Manifest {
@@ -96,9 +99,10 @@ impl Manifest {
         let http = http::validate_server(raw.http, src)?;
         let events = delivery::validate_events(raw.events, src)?;
         let buckets = bucket::validate(raw.bucket, &dir, src)?;
+        let layers = layer::validate(raw.layer, &dir, src)?;
         let mut functions = BTreeMap::new();
         for (name, table) in raw.function {
-            let function = function::validate(&name, table, &dir, &buckets, src)?;
+            let function = function::validate(&name, table, &dir, &buckets, &layers, src)?;
             functions.insert(function.name.clone(), function);
         }
         if functions.is_empty() {
@@ -114,6 +118,7 @@ impl Manifest {
             http,
             buckets,
             events,
+            layers,
         })
     }
 }

@@ -30,6 +30,9 @@ pub(crate) struct ManifestV1 {
     pub bucket: BTreeMap<Spanned<String>, Spanned<Table<Bucket>>>,
     /// The `[events]` table.
     pub events: Option<Table<Events>>,
+    /// `[layer.NAME]` tables.
+    #[serde(default)]
+    pub layer: BTreeMap<Spanned<String>, Spanned<Table<Layer>>>,
 }
 
 /// Only `manifest_version`, read first to pick the schema (other keys are ignored here).
@@ -59,6 +62,10 @@ pub(crate) struct Function {
     pub s3: Tables<S3>,
     #[serde(default)]
     pub schedule: Tables<Schedule>,
+    pub ephemeral_storage_mb: Option<Spanned<Integer>>,
+    pub code: Option<Spanned<String>>,
+    pub layers: Option<Spanned<Vec<Spanned<String>>>>,
+    pub invoke: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 /// A function's `[[function.NAME.KEY]]` tables (`http`, `s3`, `schedule`), in file order.
@@ -143,6 +150,16 @@ impl ArrayTable for Schedule {
 pub(crate) struct Bucket {
     pub path: Option<Spanned<String>>,
     pub ignore: Option<Vec<Spanned<String>>>,
+}
+
+/// One `[layer.NAME]` table: files a function sees under `/opt`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a table")]
+pub(crate) struct Layer {
+    pub path: Option<Spanned<String>>,
+    pub description: Option<String>,
+    #[serde(default)]
+    pub compatible_runtimes: Vec<String>,
 }
 
 /// The top-level `[events]` table.

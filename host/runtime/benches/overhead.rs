@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group};
 use fnhost_runtime::{FunctionSpec, InvokeRequest, Runtime, RuntimeConfig};
-use fnhost_test_programs::{CPU_BURN, HELLO, HOSTILE_LOOP};
+use fnhost_test_programs::{CPU_BURN, HELLO, HOSTILE_LOOP, TMP_PROBE};
 
 mod bare {
     wasmtime::component::bindgen!({ world: "handler", path: "../../wit" });
@@ -175,6 +175,31 @@ fn per_event(c: &mut Criterion) {
             done
         })
     });
+    // /tmp: a guest that only looks at it (no directory is created) and one that writes a
+    // small file (its directory is created, then removed before the answer).
+    let probe = runtime
+        .load(FunctionSpec::new("tmp-probe"), Path::new(TMP_PROBE))
+        .unwrap();
+    for (name, event) in [
+        ("tmp-probe-list", r#"{"list":"/tmp"}"#),
+        (
+            "tmp-probe-write-small",
+            r#"{"text":{"path":"/tmp/x","data":"hello"}}"#,
+        ),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let done = rt
+                    .block_on(runtime.invoke(
+                        &probe,
+                        InvokeRequest::new(event, fnhost_runtime::Trigger::Cli),
+                    ))
+                    .unwrap();
+                assert!(done.outcome.is_ok());
+                done
+            })
+        });
+    }
     group.finish();
 
     // Fuel's cost on a CPU-heavy function: same code, metered and not.

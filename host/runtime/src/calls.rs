@@ -53,6 +53,17 @@ pub struct Caller {
     pub deadline: Instant,
 }
 
+impl Caller {
+    /// Where an event this caller causes sits: the next hop of the caller's chain, or hop 1 of
+    /// a new chain named after the caller's request id (the loop guard counts along it).
+    pub fn next_lineage(&self) -> Lineage {
+        match &self.lineage {
+            Some(lineage) => lineage.next(),
+            None => Lineage::root(&self.request_id).next(),
+        }
+    }
+}
+
 /// What `Invoke` answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallResponse {
@@ -70,6 +81,7 @@ pub struct CallResponse {
 
 /// Why a call was refused, with Lambda's message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum CallFailure {
     /// No such function or qualifier.
     #[error("ResourceNotFoundException: {0}")]
@@ -125,5 +137,53 @@ impl FunctionCalls for NoCalls {
             self.function, request.function_name, request.function_name, self.function
         );
         Box::pin(async move { Err(CallFailure::AccessDenied(message)) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn caller(lineage: Option<Lineage>) -> Caller {
+        Caller {
+            function: "a".into(),
+            request_id: "req-1".into(),
+            lineage,
+            deadline: Instant::now(),
+        }
+    }
+
+    #[test]
+    fn a_call_is_the_next_hop_of_the_callers_chain() {
+        let root = caller(None).next_lineage();
+        assert_eq!((root.chain_id.as_str(), root.hop), ("req-1", 1));
+        let chained = caller(Some(Lineage {
+            chain_id: "c".into(),
+            hop: 4,
+        }))
+        .next_lineage();
+        assert_eq!((chained.chain_id.as_str(), chained.hop), ("c", 5));
+    }
+
+    #[tokio::test]
+    async fn without_grants_a_call_is_denied_naming_the_line_to_add() {
+        let request = CallRequest {
+            function_name: "b".into(),
+            qualifier: None,
+            invocation_type: InvocationType::RequestResponse,
+            payload: Bytes::from_static(b"{}"),
+            log_tail: false,
+        };
+        let err = NoCalls::new("a")
+            .invoke(caller(None), request)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err,
+            CallFailure::AccessDenied(
+                "function `a` may not invoke `b`; grant it with `invoke = [\"b\"]` in [function.a]"
+                    .into()
+            )
+        );
     }
 }

@@ -16,6 +16,7 @@ use crate::calls::{FunctionCalls, NoCalls};
 use crate::error::{Result, RuntimeError, one_line};
 use crate::host::{ComponentState, HandlerPre, ModuleState};
 use crate::objects::{NoBuckets, ObjectAccess};
+use crate::sandbox_fs::{FunctionFs, TmpRoot};
 
 pub use fnhost_core::limits::{ACCOUNT, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, REGION};
 pub use fnhost_core::limits::{DEFAULT_EPHEMERAL_MB, MAX_EPHEMERAL_MB, MIN_EPHEMERAL_MB};
@@ -126,6 +127,8 @@ pub struct Function {
     pub(crate) log_group: String,
     pub(crate) arn: String,
     pub(crate) base_env: Vec<(String, String)>,
+    /// `/var/task` and `/opt`, opened once.
+    pub(crate) fs: Arc<FunctionFs>,
 }
 
 impl fmt::Debug for Function {
@@ -189,6 +192,45 @@ pub(crate) fn wasm_bytes(path: &Path, raw: Vec<u8>) -> Result<Vec<u8>> {
         path: path.to_owned(),
         reason: "missing the `\\0asm` magic number; fnhost runs .wasm components, core modules and .wat text".into(),
     })
+}
+
+/// A WASI p1 core module that opens files (imports `path_open`), as a p2 command component
+/// made with wasmtime's p1 adapter: p1 has no seam for fnhost's `/tmp`, `/var/task` and
+/// `/opt`, so such modules run on the p2 file system like every component. Modules that cannot
+/// name a file stay on the faster p1 path. Anything else comes back unchanged.
+pub(crate) fn adapt_p1(path: &Path, bytes: Vec<u8>) -> Result<Vec<u8>> {
+    if is_component(&bytes) || !imports_path_open(&bytes) {
+        return Ok(bytes);
+    }
+    wit_component::ComponentEncoder::default()
+        .module(&bytes)
+        .and_then(|e| {
+            e.adapter(
+                "wasi_snapshot_preview1",
+                wasi_preview1_component_adapter_provider::WASI_SNAPSHOT_PREVIEW1_COMMAND_ADAPTER,
+            )
+        })
+        .and_then(|e| e.validate(true).encode())
+        .map_err(|e| RuntimeError::Unsupported {
+            path: path.to_owned(),
+            reason: format!("cannot adapt the WASI p1 module to a component: {e:#}"),
+        })
+}
+
+fn imports_path_open(bytes: &[u8]) -> bool {
+    for payload in wasmparser::Parser::new(0).parse_all(bytes) {
+        match payload {
+            Ok(wasmparser::Payload::ImportSection(reader)) => {
+                return reader
+                    .into_imports()
+                    .flatten()
+                    .any(|i| i.module == "wasi_snapshot_preview1" && i.name == "path_open");
+            }
+            Ok(wasmparser::Payload::CodeSectionStart { .. }) | Err(_) => return false,
+            Ok(_) => {}
+        }
+    }
+    false
 }
 
 /// Whether the binary is a component (layer 1) rather than a core module.
@@ -264,6 +306,9 @@ pub(crate) fn link_module(
     })
 }
 
+/// Variables fnhost sets that a function's own environment may replace (Lambda's list).
+const USER_OVERRIDABLE: &[&str] = &["LANG", "PATH", "LD_LIBRARY_PATH", "TZ"];
+
 /// Build the `Function` once its code is linked.
 pub(crate) fn finish(
     spec: FunctionSpec,
@@ -272,7 +317,10 @@ pub(crate) fn finish(
     sha256: String,
     cache: CacheStatus,
     started: Instant,
-) -> Function {
+    tmp: &TmpRoot,
+) -> Result<Function> {
+    let fs = FunctionFs::open(tmp, spec.task_dir.as_deref(), spec.opt_dir.as_deref())
+        .map_err(|(path, source)| RuntimeError::Read { path, source })?;
     let log_stream = format!(
         "{}/[{}]{}",
         chrono::Utc::now().format("%Y/%m/%d"),
@@ -303,9 +351,27 @@ pub(crate) fn finish(
         ("AWS_DEFAULT_REGION".into(), REGION.into()),
         ("TZ".into(), ":UTC".into()),
         ("LANG".into(), "en_US.UTF-8".into()),
+        ("LAMBDA_TASK_ROOT".into(), "/var/task".into()),
+        ("LAMBDA_RUNTIME_DIR".into(), "/var/runtime".into()),
+        (
+            "PATH".into(),
+            "/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin".into(),
+        ),
+        (
+            "LD_LIBRARY_PATH".into(),
+            "/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib".into(),
+        ),
     ];
-    base_env.extend(spec.env.iter().cloned());
-    Function {
+    // The user may replace what Lambda lets them replace; the other names are Lambda's.
+    for (key, value) in &spec.env {
+        match base_env.iter_mut().find(|(k, _)| k == key) {
+            Some(slot) if USER_OVERRIDABLE.contains(&key.as_str()) => slot.1 = value.clone(),
+            Some(_) => {}
+            None => base_env.push((key.clone(), value.clone())),
+        }
+    }
+    Ok(Function {
+        fs: Arc::new(fs),
         info: LoadInfo {
             sha256,
             kind: loaded.kind,
@@ -320,5 +386,5 @@ pub(crate) fn finish(
         log_group,
         arn,
         base_env,
-    }
+    })
 }

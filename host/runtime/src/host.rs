@@ -13,6 +13,7 @@ use crate::limits::Meter;
 use crate::objects::{
     NoSlot, ObjectAccess, ObjectFailure, ObjectMeta, WriteOrigin, check_put_size,
 };
+use crate::sandbox_fs::Sandbox;
 
 wasmtime::component::bindgen!({
     world: "handler",
@@ -38,6 +39,8 @@ pub struct ComponentState {
     pub(crate) origin: Arc<WriteOrigin>,
     /// Calls to other functions, under this function's grants.
     pub(crate) calls: Arc<dyn FunctionCalls>,
+    /// `/tmp`, `/var/task` and `/opt` as this invocation sees them.
+    pub(crate) sandbox: Sandbox,
 }
 
 /// State of a store running a WASI p1 core module (custom runtime).
@@ -83,6 +86,8 @@ pub(crate) fn component_linker(
     // guest's memory) before any host code runs. This one takes the list as a view into guest
     // memory, refuses it by its length, and only then copies it.
     linker.allow_shadowing(true);
+    // The guest's /tmp, /var/task and /opt (see `sandbox_fs`).
+    crate::sandbox_fs::add_to_linker(&mut linker)?;
     linker.instance(OBJECTS_INTERFACE)?.func_wrap_async(
         "put-object",
         |mut store: StoreContextMut<'_, ComponentState>,
@@ -243,8 +248,12 @@ impl fnhost::function::objects::Host for ComponentState {
         bucket: String,
         key: String,
     ) -> Result<ObjectInfo, ObjectError> {
-        let _ = (src_bucket, src_key, bucket, key);
-        Err(ObjectError::Io("not wired yet".into()))
+        let origin = Arc::clone(&self.origin);
+        blocking(self, move |a, deadline| {
+            a.copy(&src_bucket, &src_key, &bucket, &key, &origin, deadline)
+                .map(info)
+        })
+        .await
     }
 
     async fn list_objects(
@@ -267,14 +276,50 @@ impl fnhost::function::functions::Host for ComponentState {
         &mut self,
         function_name: String,
         qualifier: Option<String>,
-        invocation_type: fnhost::function::functions::InvocationType,
+        invocation_type: functions::InvocationType,
         payload: Vec<u8>,
         log_tail: bool,
-    ) -> Result<fnhost::function::functions::InvokeResponse, fnhost::function::functions::InvokeError>
-    {
-        let _ = (function_name, qualifier, invocation_type, payload, log_tail);
-        Err(fnhost::function::functions::InvokeError::Service(
-            "not wired yet".into(),
-        ))
+    ) -> Result<functions::InvokeResponse, functions::InvokeError> {
+        // Who calls, its chain and its deadline come from the host, never from the guest.
+        let caller = Caller {
+            function: self.origin.function.clone(),
+            request_id: self.origin.request_id.clone(),
+            lineage: self.origin.lineage.clone(),
+            deadline: self.deadline,
+        };
+        let request = CallRequest {
+            function_name,
+            qualifier,
+            invocation_type: match invocation_type {
+                functions::InvocationType::RequestResponse => InvocationType::RequestResponse,
+                functions::InvocationType::Event => InvocationType::Event,
+                functions::InvocationType::DryRun => InvocationType::DryRun,
+            },
+            payload: payload.into(),
+            log_tail,
+        };
+        match self.calls.invoke(caller, request).await {
+            Ok(r) => Ok(functions::InvokeResponse {
+                status_code: r.status_code,
+                function_error: r.function_error,
+                executed_version: r.executed_version,
+                payload: r.payload,
+                log_result: r.log_result,
+            }),
+            Err(failure) => Err(match failure {
+                CallFailure::ResourceNotFound(m) => functions::InvokeError::ResourceNotFound(m),
+                CallFailure::AccessDenied(m) => functions::InvokeError::AccessDenied(m),
+                CallFailure::TooManyRequests(m) => functions::InvokeError::TooManyRequests(m),
+                CallFailure::RequestTooLarge(m) => functions::InvokeError::RequestTooLarge(m),
+                CallFailure::InvalidParameter(m) => functions::InvokeError::InvalidParameter(m),
+                CallFailure::RecursiveInvocation(m) => {
+                    functions::InvokeError::RecursiveInvocation(m)
+                }
+                CallFailure::Service(m) => functions::InvokeError::Service(m),
+            }),
+        }
     }
 }
+
+use crate::calls::{CallFailure, CallRequest, Caller, InvocationType};
+use fnhost::function::functions;

@@ -23,6 +23,7 @@ use crate::objects::WriteOrigin;
 use crate::outcome::{MAX_RESPONSE_BYTES, Outcome};
 use crate::report::{Report, billed_ms};
 use crate::runtime::Runtime;
+use crate::sandbox_fs::{Sandbox, TmpArea, TmpRoot};
 
 pub use fnhost_core::limits::MAX_EVENT_BYTES;
 
@@ -185,6 +186,9 @@ struct Run<'a> {
     deadline_ms: u64,
     log: &'a CappedPipe,
     metered: bool,
+    /// This invocation's `/tmp` budget and directory.
+    tmp: &'a Arc<TmpArea>,
+    tmp_root: &'a Arc<TmpRoot>,
 }
 
 impl Run<'_> {
@@ -326,6 +330,11 @@ impl Run<'_> {
             objects: function.spec.objects.clone(),
             origin: Arc::new(origin),
             calls: function.spec.calls.clone(),
+            sandbox: Sandbox::new(
+                Arc::clone(self.tmp_root),
+                Arc::clone(&function.fs),
+                Arc::clone(self.tmp),
+            ),
         };
         let mut store = Store::new(&function.engine, state);
         configure(&mut store, function, self.deadline);
@@ -354,6 +363,7 @@ impl Runtime {
         let meter = Meter::new(u64::from(spec.memory_mb) << 20);
         let peak = meter.peak_handle();
         let log = CappedPipe::new(self.config().log_cap);
+        let tmp = Arc::new(TmpArea::new(Arc::clone(self.tmp_root()), spec.ephemeral_mb));
         let run = Run {
             function,
             request: &request,
@@ -362,6 +372,8 @@ impl Runtime {
             deadline_ms: unix_ms() + timeout.as_millis() as u64,
             log: &log,
             metered: spec.fuel.is_some(),
+            tmp: &tmp,
+            tmp_root: self.tmp_root(),
         };
         let ran = async {
             match &function.pre {
@@ -375,6 +387,8 @@ impl Runtime {
         let ended = tokio::time::timeout_at(run.deadline.into(), ran)
             .await
             .unwrap_or_else(|_| Ended::timed_out(function));
+        // The store is gone (a timeout dropped it too): free /tmp before anyone sees the answer.
+        tmp.release().await;
         let duration = started.elapsed();
         let (log, log_dropped) = log.take();
         let report = Report {

@@ -37,6 +37,7 @@ mod objects;
 mod outcome;
 mod report;
 mod runtime;
+mod sandbox_fs;
 
 pub use cache::{CacheStatus, Collected, DEFAULT_ARTIFACT_BUDGET, PendingArtifact};
 pub use calls::{

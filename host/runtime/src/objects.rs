@@ -199,6 +199,19 @@ pub trait ObjectAccess: Send + Sync + fmt::Debug {
     -> Result<ObjectMeta, ObjectFailure>;
     /// Remove an object on behalf of `origin` (missing keys succeed).
     fn delete(&self, bucket: &str, key: &str, origin: &WriteOrigin) -> Result<(), ObjectFailure>;
+    /// Copy `src_key` of `src_bucket` to `key` of `bucket` on behalf of `origin` (S3's
+    /// `CopyObject`): a read grant on the source and a write grant on the target, the target
+    /// written atomically; its file event is `s3:ObjectCreated:Copy`. `deadline` is the
+    /// invocation's: copying stops there at the latest.
+    fn copy(
+        &self,
+        src_bucket: &str,
+        src_key: &str,
+        bucket: &str,
+        key: &str,
+        origin: &WriteOrigin,
+        deadline: Instant,
+    ) -> Result<ObjectMeta, ObjectFailure>;
     /// Keys under `prefix` after `start_after`, sorted, at most `max_keys`. `deadline` is the
     /// invocation's: listing and hashing stop there at the latest.
     fn list(
@@ -255,6 +268,17 @@ impl ObjectAccess for NoBuckets {
     }
     fn delete(&self, bucket: &str, _: &str, _: &WriteOrigin) -> Result<(), ObjectFailure> {
         self.deny(bucket)
+    }
+    fn copy(
+        &self,
+        src_bucket: &str,
+        _: &str,
+        _: &str,
+        _: &str,
+        _: &WriteOrigin,
+        _: Instant,
+    ) -> Result<ObjectMeta, ObjectFailure> {
+        self.deny(src_bucket)
     }
     fn list(
         &self,

@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::{Instant, SystemTime};
 
 use wasmtime::Engine;
@@ -16,11 +16,12 @@ use crate::cache::{
 use crate::engine::{EngineClass, EngineSettings, create_engine};
 use crate::error::{Result, RuntimeError, one_line};
 use crate::function::{
-    Function, FunctionKind, FunctionSpec, finish, is_component, link_component, link_module,
-    wasm_bytes,
+    Function, FunctionKind, FunctionSpec, adapt_p1, finish, is_component, link_component,
+    link_module, wasm_bytes,
 };
 use crate::host::{ComponentState, ModuleState, component_linker, module_linker};
 use crate::logs::DEFAULT_LOG_CAP;
+use crate::sandbox_fs::TmpRoot;
 
 /// How to build a [`Runtime`].
 #[derive(Debug, Clone)]
@@ -35,13 +36,19 @@ pub struct RuntimeConfig {
     /// Most bytes of compiled artifacts kept in `<state_dir>/artifacts`; past it the least
     /// recently used are removed (default 2 GiB).
     pub artifact_budget: u64,
+    /// Where invocations' `/tmp` files live (default `<state_dir>/tmp`). Each invocation gets
+    /// a fresh directory there on its first write, removed when it ends; what a host that did
+    /// not stop cleanly left is removed when the next one starts.
+    pub tmp_dir: PathBuf,
 }
 
 impl RuntimeConfig {
     /// Defaults with artifacts under `state_dir`.
     pub fn new(state_dir: impl Into<PathBuf>) -> Self {
+        let state_dir = state_dir.into();
         Self {
-            state_dir: state_dir.into(),
+            tmp_dir: state_dir.join("tmp"),
+            state_dir,
             engine: EngineSettings::default(),
             log_cap: DEFAULT_LOG_CAP,
             artifact_budget: DEFAULT_ARTIFACT_BUDGET,
@@ -63,6 +70,7 @@ pub struct Runtime {
     sources: SourceIndex,
     plain: OnceLock<Class>,
     metered: OnceLock<Class>,
+    tmp: Arc<TmpRoot>,
 }
 
 impl std::fmt::Debug for Runtime {
@@ -75,8 +83,16 @@ impl std::fmt::Debug for Runtime {
 
 impl Runtime {
     /// A runtime; engines are created when the first function needs them.
+    ///
+    /// Removes what a host that did not stop cleanly left in `tmp_dir`. If `tmp_dir` cannot
+    /// be set up, the error is logged and guests get no `/tmp`.
     pub fn new(config: RuntimeConfig) -> Self {
+        let tmp = TmpRoot::open(&config.tmp_dir).unwrap_or_else(|e| {
+            tracing::error!(dir = %config.tmp_dir.display(), error = %e, "cannot set up the tmp dir; guests get no /tmp");
+            TmpRoot::disabled()
+        });
         Self {
+            tmp: Arc::new(tmp),
             sources: SourceIndex::new(&config.state_dir),
             config,
             plain: OnceLock::new(),
@@ -87,6 +103,23 @@ impl Runtime {
     /// The configuration.
     pub fn config(&self) -> &RuntimeConfig {
         &self.config
+    }
+
+    /// This host's area under `tmp_dir`, shared by every invocation.
+    pub(crate) fn tmp_root(&self) -> &Arc<TmpRoot> {
+        &self.tmp
+    }
+
+    /// The directory holding this host's invocation directories (inside `tmp_dir`), when
+    /// `tmp_dir` could be set up.
+    pub fn tmp_area(&self) -> Option<&Path> {
+        self.tmp.dir()
+    }
+
+    /// How many invocations have written to `/tmp` (each got its own directory) since the
+    /// runtime started; invocations that never write create none.
+    pub fn tmp_dirs_created(&self) -> u64 {
+        self.tmp.created()
     }
 
     pub(crate) fn class(&self, class: EngineClass) -> Result<&Class> {
@@ -179,7 +212,8 @@ impl Runtime {
             known.sha256.clone(),
             CacheStatus::Hit,
             started,
-        )))
+            &self.tmp,
+        )?))
     }
 
     /// Like [`Runtime::load`] for code already in memory; `origin` names it in errors.
@@ -229,7 +263,7 @@ impl Runtime {
         started: Instant,
         pending: bool,
     ) -> Result<(Function, Option<PendingArtifact>)> {
-        let bytes = wasm_bytes(origin, raw)?;
+        let bytes = adapt_p1(origin, wasm_bytes(origin, raw)?)?;
         let sha256 = sha256_hex(&bytes);
         let class = self.class(class_of(&spec))?;
         let engine = &class.engine;
@@ -281,7 +315,15 @@ impl Runtime {
             )
         };
         Ok((
-            finish(spec, engine.clone(), loaded, sha256, cache, started),
+            finish(
+                spec,
+                engine.clone(),
+                loaded,
+                sha256,
+                cache,
+                started,
+                &self.tmp,
+            )?,
             artifact,
         ))
     }

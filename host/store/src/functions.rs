@@ -7,6 +7,7 @@ use rusqlite::{Connection, Row, params};
 use serde::{Deserialize, Serialize};
 
 use crate::error::StoreError;
+use crate::layers::FunctionLayer;
 use crate::store::{Store, get_opt_u64, get_u64, sql_u64};
 
 /// The version name of the unpublished, mutable version.
@@ -41,6 +42,20 @@ pub struct FunctionRecord {
     pub revision_id: String,
     /// Last change, unix ms.
     pub last_modified_ms: u64,
+    /// Size of its `/tmp` in MB (`EphemeralStorage.Size`).
+    #[serde(default = "default_ephemeral_mb")]
+    pub ephemeral_storage_mb: u32,
+    /// The layer versions it uses, in `/opt` order (later ones override earlier files).
+    #[serde(default)]
+    pub layers: Vec<FunctionLayer>,
+    /// SHA-256 (hex) of the zip its `/var/task` files were unpacked from; `None` for a bare
+    /// `.wasm` upload.
+    #[serde(default)]
+    pub task_sha256: Option<String>,
+}
+
+fn default_ephemeral_mb() -> u32 {
+    fnhost_core::limits::DEFAULT_EPHEMERAL_MB
 }
 
 impl FunctionRecord {
@@ -56,6 +71,9 @@ impl FunctionRecord {
             && self.timeout_s == other.timeout_s
             && self.env == other.env
             && self.fuel == other.fuel
+            && self.ephemeral_storage_mb == other.ephemeral_storage_mb
+            && self.layers == other.layers
+            && self.task_sha256 == other.task_sha256
     }
 }
 
@@ -77,7 +95,7 @@ fn version_number(version: &str) -> Result<Option<u64>, StoreError> {
 }
 
 const COLUMNS: &str = "name, version, code_sha256, code_size, handler, runtime, description, \
-     memory_mb, timeout_s, env, fuel, revision_id, last_modified_ms";
+     memory_mb, timeout_s, env, fuel, revision_id, last_modified_ms, ephemeral_storage_mb, layers, task_sha256";
 
 /// Sorts `$LATEST` first, then published versions numerically.
 const VERSION_ORDER: &str = "CASE version WHEN '$LATEST' THEN -1 ELSE CAST(version AS INTEGER) END";
@@ -101,21 +119,37 @@ fn function_from_row(row: &Row<'_>) -> rusqlite::Result<FunctionRecord> {
         fuel: get_opt_u64(row, 10)?,
         revision_id: row.get(11)?,
         last_modified_ms: get_u64(row, 12)?,
+        ephemeral_storage_mb: row.get(13)?,
+        layers: {
+            let layers: String = row.get(14)?;
+            serde_json::from_str(&layers).map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    14,
+                    rusqlite::types::Type::Text,
+                    Box::new(e),
+                )
+            })?
+        },
+        task_sha256: row.get(15)?,
     })
 }
 
 fn upsert(conn: &Connection, f: &FunctionRecord) -> rusqlite::Result<()> {
     let env = serde_json::to_string(&f.env)
         .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    let layers = serde_json::to_string(&f.layers)
+        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
     conn.prepare_cached(&format!(
         "INSERT INTO functions ({COLUMNS}) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) \
          ON CONFLICT (name, version) DO UPDATE SET code_sha256 = excluded.code_sha256, \
          code_size = excluded.code_size, handler = excluded.handler, \
          runtime = excluded.runtime, description = excluded.description, \
          memory_mb = excluded.memory_mb, timeout_s = excluded.timeout_s, env = excluded.env, \
          fuel = excluded.fuel, revision_id = excluded.revision_id, \
-         last_modified_ms = excluded.last_modified_ms"
+         last_modified_ms = excluded.last_modified_ms, \
+         ephemeral_storage_mb = excluded.ephemeral_storage_mb, layers = excluded.layers, \
+         task_sha256 = excluded.task_sha256"
     ))?
     .execute(params![
         f.name,
@@ -131,6 +165,9 @@ fn upsert(conn: &Connection, f: &FunctionRecord) -> rusqlite::Result<()> {
         f.fuel.map(sql_u64),
         f.revision_id,
         sql_u64(f.last_modified_ms),
+        f.ephemeral_storage_mb,
+        layers,
+        f.task_sha256,
     ])?;
     Ok(())
 }

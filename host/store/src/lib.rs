@@ -41,11 +41,13 @@ mod checkpoints;
 mod error;
 mod functions;
 mod invocations;
+mod layers;
 mod queue;
 mod recorder;
 mod schema;
 mod state_dir;
 mod store;
+mod tags;
 
 pub use checkpoints::{Checkpoint, CheckpointChange};
 pub use error::StoreError;
@@ -53,6 +55,7 @@ pub use functions::{FunctionRecord, LATEST, code_storage};
 pub use invocations::{
     InvocationQuery, InvocationRecord, LINES_PER_INVOCATION, LogLine, LogQuery, Usage,
 };
+pub use layers::{FunctionLayer, LayerVersionRecord};
 pub use queue::{DeadLetter, DeadReason, Job, NewJob, UnknownDeadReason};
 pub use recorder::{RECORDER_BATCH, RECORDER_CAPACITY, RECORDER_INTERVAL, Recorder};
 pub use state_dir::{LOCK_FILE, StateLock, create_private_dir};

@@ -180,6 +180,44 @@ const MIGRATIONS: &[&str] = &[
     r#"
     UPDATE invocations SET trigger_type = 'http' WHERE trigger_type = 'unknown';
     "#,
+    // 4: the execution environment (issue 13): each function version's /tmp size, its package
+    // files and the layer versions it uses (JSON `[{"arn", "code_size", "unzipped_size"}]`,
+    // in /opt order), and published layer versions with their own never-reused numbering (as
+    // function_versions).
+    r#"
+    ALTER TABLE functions ADD COLUMN ephemeral_storage_mb INTEGER NOT NULL DEFAULT 512;
+    ALTER TABLE functions ADD COLUMN layers TEXT NOT NULL DEFAULT '[]';
+    -- The zip its /var/task was unpacked from (<state>/tasks/<sha256>/); NULL for a bare .wasm.
+    ALTER TABLE functions ADD COLUMN task_sha256 TEXT;
+
+    CREATE TABLE layer_versions (
+        name TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        description TEXT NOT NULL,
+        license_info TEXT,
+        compatible_runtimes TEXT NOT NULL,       -- JSON array
+        compatible_architectures TEXT NOT NULL,  -- JSON array
+        code_sha256 TEXT NOT NULL,
+        code_size INTEGER NOT NULL,
+        unzipped_size INTEGER NOT NULL,
+        created_ms INTEGER NOT NULL,
+        PRIMARY KEY (name, version)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE layers (
+        name TEXT PRIMARY KEY,
+        last_published INTEGER NOT NULL
+    ) WITHOUT ROWID;
+
+    -- The tags of each uploaded function (all its versions): Lambda's Tags, and the grants of
+    -- uploads (`fnhost:invoke`, `fnhost:objects-read`, `fnhost:objects-write`).
+    CREATE TABLE function_tags (
+        name TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (name, key)
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// The schema version this build writes and reads.

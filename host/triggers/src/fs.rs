@@ -609,16 +609,15 @@ impl State {
             Ok(Some(after)) if after == state => {}
             _ => return Examined::Busy,
         }
-        let origin = self.trigger.journal.take(
-            bucket.name(),
-            key,
-            &JournalChange::Put { etag: etag.clone() },
-        );
-        let change = if hint == Hint::Copy && origin.is_none() {
-            S3Change::Copy
-        } else {
-            S3Change::Put
+        // A function's write says what it was; an outside file renamed in is a copy.
+        let written = self.trigger.journal.take_written(bucket.name(), key, &etag);
+        let change = match &written {
+            Some((_, JournalChange::Copy { .. })) => S3Change::Copy,
+            Some(_) => S3Change::Put,
+            None if hint == Hint::Copy => S3Change::Copy,
+            None => S3Change::Put,
         };
+        let origin = written.map(|(origin, _)| origin);
         let object = S3Object {
             bucket: bucket.name().to_owned(),
             key: key.to_owned(),

@@ -1,5 +1,6 @@
 //! Integration tests of fnhost-buckets: one binary, one module per area.
 
+mod copy;
 mod grants;
 mod guest;
 mod journal;

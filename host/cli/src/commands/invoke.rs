@@ -76,11 +76,15 @@ pub async fn run(globals: &Globals, args: Args) -> Result<bool> {
     let runtime = std::sync::Arc::new(globals.runtime(&manifest));
     let loader = runtime.clone();
     let objects = Objects::open(&manifest)?;
-    let (spec, source) = (spec(config, &objects), config.source.clone());
-    let function = tokio::task::spawn_blocking(move || loader.load(spec, &source))
-        .await
-        .context("loading the function panicked")?
-        .with_context(|| format!("cannot load function `{}`", args.name))?;
+    let (mut spec, source) = (spec(config, &objects), config.source.clone());
+    let placed = config.clone();
+    let function = tokio::task::spawn_blocking(move || {
+        crate::layers::place(&mut spec, &placed, &loader.config().state_dir)?;
+        anyhow::Ok(loader.load(spec, &source)?)
+    })
+    .await
+    .context("loading the function panicked")?
+    .with_context(|| format!("cannot load function `{}`", args.name))?;
     tracing::info!(function = %args.name, cache = ?function.info().cache, "loaded");
 
     let done = runtime

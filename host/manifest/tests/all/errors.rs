@@ -79,8 +79,8 @@ fn unknown_function_field_with_suggestion() {
         with("memroy_mb = 256\n"),
         "fnhost.toml:5: unknown field `memroy_mb` in function `hello`; expected one of \
          `description`, `source`, `build`, `memory_mb`, `timeout_s`, `fuel`, \
-         `reserved_concurrency`, `env`, `http`, `objects`, `async`, `s3`, `schedule` \
-         (did you mean `memory_mb`?)"
+         `reserved_concurrency`, `env`, `http`, `objects`, `async`, `s3`, `schedule`, `ephemeral_storage_mb`, `code`, \
+         `layers`, `invoke` (did you mean `memory_mb`?)"
     );
 }
 
@@ -90,7 +90,8 @@ fn unknown_function_field_without_suggestion() {
         with("handler = \"main\"\n"),
         "fnhost.toml:5: unknown field `handler` in function `hello`; expected one of \
          `description`, `source`, `build`, `memory_mb`, `timeout_s`, `fuel`, \
-         `reserved_concurrency`, `env`, `http`, `objects`, `async`, `s3`, `schedule`"
+         `reserved_concurrency`, `env`, `http`, `objects`, `async`, `s3`, `schedule`, `ephemeral_storage_mb`, `code`, \
+         `layers`, `invoke`"
     );
 }
 
@@ -99,7 +100,7 @@ fn unknown_top_level_section() {
     assert_eq!(
         error("manifest_version = 1\n\n[functions.hello]\nsource = \"hello.wasm\"\n"),
         "fnhost.toml:3: unknown field `functions` at the top level; expected one of \
-         `manifest_version`, `function`, `http`, `bucket`, `events` \
+         `manifest_version`, `function`, `http`, `bucket`, `events`, `layer` \
          (did you mean `function`?)"
     );
 }

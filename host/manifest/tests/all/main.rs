@@ -7,6 +7,7 @@ mod events;
 mod example;
 mod find;
 mod http;
+mod layers;
 mod objects;
 mod parse;
 mod s3;

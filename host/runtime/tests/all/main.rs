@@ -4,8 +4,10 @@ mod support;
 
 mod bad_input;
 mod cache;
+mod calls;
 mod examples;
 mod hostile;
 mod languages;
 mod objects;
 mod sandbox;
+mod tmp;

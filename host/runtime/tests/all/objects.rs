@@ -87,6 +87,18 @@ impl ObjectAccess for Held {
         Ok(())
     }
 
+    fn copy(
+        &self,
+        _: &str,
+        _: &str,
+        _: &str,
+        key: &str,
+        _: &WriteOrigin,
+        _: Instant,
+    ) -> Result<ObjectMeta, ObjectFailure> {
+        Err(ObjectFailure::NoSuchKey(key.to_owned()))
+    }
+
     fn list(
         &self,
         _: &str,

@@ -21,6 +21,9 @@ fn function(name: &str, sha: &str, size: u64) -> FunctionRecord {
         fuel: Some(1_000_000),
         revision_id: format!("rev-{sha}"),
         last_modified_ms: 1,
+        ephemeral_storage_mb: 512,
+        layers: Vec::new(),
+        task_sha256: None,
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod crash;
 mod functions;
+mod layers;
 mod limits;
 mod logs;
 mod migrate;

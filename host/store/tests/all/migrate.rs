@@ -194,7 +194,7 @@ fn a_version_1_database_keeps_its_logs() {
     }
 
     let store = Store::open_with(&path, Durability::Normal).unwrap();
-    assert_eq!(SCHEMA_VERSION, 3);
+    assert_eq!(SCHEMA_VERSION, 4);
     let conn = rusqlite::Connection::open(&path).unwrap();
     let version: i64 = conn
         .pragma_query_value(None, "user_version", |r| r.get(0))
@@ -300,6 +300,14 @@ fn a_version_2_database_gets_its_http_records_named() {
              error_type, log_line_count, log) \
              VALUES ('web-1', 'a', '$LATEST', 'unknown', 20, 1.0, 1, 128, 1, NULL, NULL, 1, 'x\n')",
             [],
+        )
+        .unwrap();
+        // Undo migration 4 (the execution environment), which version 2 did not have.
+        conn.execute_batch(
+            "ALTER TABLE functions DROP COLUMN ephemeral_storage_mb; \
+             ALTER TABLE functions DROP COLUMN layers; \
+             ALTER TABLE functions DROP COLUMN task_sha256; \
+             DROP TABLE layer_versions; DROP TABLE layers; DROP TABLE function_tags;",
         )
         .unwrap();
         conn.pragma_update(None, "user_version", 2).unwrap();

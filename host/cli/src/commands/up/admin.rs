@@ -11,6 +11,7 @@ use std::time::Duration;
 use anyhow::{Context as _, Result, bail};
 use clap::ArgAction;
 use clap::builder::BoolishValueParser;
+use fnhost_api::grants::Uploads;
 use fnhost_api::{
     Api, ApiConfig, Credentials, DEFAULT_BODY_BUDGET, DEFAULT_CODE_STORAGE_LIMIT,
     DEFAULT_MAX_CONNECTIONS, Metrics, RecordSink,
@@ -199,14 +200,16 @@ impl Admin {
         self.sink.clone()
     }
 
-    /// Deploy the stored uploads, bind, print `admin: http://ADDR` and serve until SIGINT or
-    /// SIGTERM (then drain like the HTTP listener).
+    /// Deploy the stored uploads (their grant tags applied to `uploads`), bind, print
+    /// `admin: http://ADDR` and serve until SIGINT or SIGTERM (then drain like the HTTP
+    /// listener).
     pub async fn start(
         self,
         dispatcher: Arc<Dispatcher>,
         state_dir: PathBuf,
         wake: Arc<Notify>,
         drain_timeout: Duration,
+        uploads: Uploads,
     ) -> Result<AdminServer> {
         // Bound first: the API answers to the address it got (port 0 picks one).
         let listener = fnhost_edge::bind(self.args.admin).with_context(|| {
@@ -231,6 +234,7 @@ impl Admin {
         config.event_queue_limit = self.args.event_queue_limit;
         config.auth = self.credentials.clone();
         config.drain_timeout = drain_timeout;
+        config.uploads = uploads;
         let api = Arc::new(Api::new(
             dispatcher,
             self.store.clone(),

@@ -19,11 +19,16 @@ pub async fn load(
     config: &FunctionConfig,
 ) -> Result<Function> {
     let loader = runtime.clone();
-    let (spec, source) = (spec(config, objects), config.source.clone());
-    tokio::task::spawn_blocking(move || loader.load(spec, &source))
-        .await
-        .context("loading the function panicked")?
-        .with_context(|| format!("cannot load function `{}`", config.name))
+    let (mut spec, source) = (spec(config, objects), config.source.clone());
+    let placed = config.clone();
+    tokio::task::spawn_blocking(move || {
+        // /opt (layers merged) and /var/task (`code`, unzipped): directory work, off the workers.
+        crate::layers::place(&mut spec, &placed, &loader.config().state_dir)?;
+        anyhow::Ok(loader.load(spec, &source)?)
+    })
+    .await
+    .context("loading the function panicked")?
+    .with_context(|| format!("cannot load function `{}`", config.name))
 }
 
 /// Load every function of `manifest`, with a progress bar on a terminal. The first error

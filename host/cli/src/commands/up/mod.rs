@@ -12,6 +12,7 @@ mod watch;
 use std::sync::Arc;
 
 use anyhow::{Context as _, Result};
+use fnhost_api::grants::Uploads;
 use fnhost_dispatch::{Admission, Console, Dispatcher, LogSink, NoLogs, Registry};
 use fnhost_edge::serve;
 use fnhost_http::{App, HEALTH_PATH, Router};
@@ -49,12 +50,23 @@ pub async fn run(globals: &Globals, args: Args) -> Result<bool> {
         admin.sink(),
     ));
     let wake = Arc::new(tokio::sync::Notify::new());
+    // The functions were loaded before the dispatcher existed; their calls route to it now.
+    host.objects.calls.connect(
+        &dispatcher,
+        host.store.clone(),
+        wake.clone(),
+        args.admin.event_queue_limit,
+    );
     let admin_server = admin
         .start(
             dispatcher.clone(),
             globals.state_dir(&manifest),
             wake.clone(),
             settings.server.drain_timeout,
+            Uploads {
+                calls: host.objects.calls.clone(),
+                buckets: Some((host.objects.buckets.clone(), host.objects.journal.clone())),
+            },
         )
         .await?;
     let router = Router::from_manifest(&manifest, |name| host.registry.get(name).is_some());
@@ -135,6 +147,9 @@ impl Host {
             ..EngineSettings::default()
         };
         runtime_config.artifact_budget = state.artifact_cache_limit;
+        if let Some(dir) = &state.tmp_dir {
+            runtime_config.tmp_dir = dir.clone();
+        }
         let runtime = Arc::new(Runtime::new(runtime_config));
         let admission = Arc::new(Admission::new(settings.admission, reserved));
         let registry = Arc::new(Registry::new());

@@ -2,7 +2,7 @@
 //! artifacts, dead letters, the total size of invocation logs), enforced at start and every
 //! 10 minutes alongside `--log-retention`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Result;
@@ -24,6 +24,11 @@ pub struct StateArgs {
     /// start and every 10 minutes.
     #[arg(long, env = "FNHOST_LOG_SIZE_LIMIT", default_value_t = DEFAULT_LOG_SIZE_LIMIT)]
     pub log_size_limit: u64,
+    /// Where invocations' `/tmp` files live (default `<state>/tmp`). Each invocation that
+    /// writes `/tmp` gets a fresh directory there, removed when it ends; what a killed host
+    /// left is removed at the next start.
+    #[arg(long, env = "FNHOST_TMP_DIR")]
+    pub tmp_dir: Option<PathBuf>,
 }
 
 /// `--log-size-limit` unless given: 1 GiB.

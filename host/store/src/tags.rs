@@ -1,0 +1,101 @@
+//! The tags of uploaded functions (Lambda's `Tags`, on the function rather than a version).
+//! Some of them are grants: see `fnhost_api::calls` and `fnhost_api::grants`.
+
+use std::collections::BTreeMap;
+
+use crate::error::StoreError;
+use crate::store::Store;
+
+impl Store {
+    /// The tags of function `name` (empty when it has none).
+    pub fn function_tags(&self, name: &str) -> Result<BTreeMap<String, String>, StoreError> {
+        self.read("reading function tags", |conn| {
+            let mut statement =
+                conn.prepare_cached("SELECT key, value FROM function_tags WHERE name = ?1")?;
+            let rows = statement.query_map([name], |row| Ok((row.get(0)?, row.get(1)?)))?;
+            rows.collect()
+        })
+    }
+
+    /// Add `tags` to function `name`, replacing the values of keys it already has.
+    pub fn tag_function(
+        &self,
+        name: &str,
+        tags: &BTreeMap<String, String>,
+    ) -> Result<(), StoreError> {
+        self.write("tagging a function", |tx| {
+            let mut statement = tx.prepare_cached(
+                "INSERT INTO function_tags (name, key, value) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (name, key) DO UPDATE SET value = excluded.value",
+            )?;
+            for (key, value) in tags {
+                statement.execute([name, key, value])?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Remove `keys` from function `name` (missing keys are ignored).
+    pub fn untag_function(&self, name: &str, keys: &[String]) -> Result<(), StoreError> {
+        self.write("untagging a function", |tx| {
+            let mut statement =
+                tx.prepare_cached("DELETE FROM function_tags WHERE name = ?1 AND key = ?2")?;
+            for key in keys {
+                statement.execute([name, key])?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Remove every tag of function `name` (it was deleted).
+    pub fn clear_function_tags(&self, name: &str) -> Result<(), StoreError> {
+        self.write("clearing function tags", |tx| {
+            tx.prepare_cached("DELETE FROM function_tags WHERE name = ?1")?
+                .execute([name])?;
+            Ok(())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_are_merged_removed_and_cleared_per_function() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("fnhost.db")).unwrap();
+        let tags = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        store
+            .tag_function("a", &tags(&[("fnhost:invoke", "b c"), ("team", "x")]))
+            .unwrap();
+        store
+            .tag_function("other", &tags(&[("team", "y")]))
+            .unwrap();
+        store
+            .tag_function("a", &tags(&[("fnhost:invoke", "b")]))
+            .unwrap();
+        assert_eq!(
+            store.function_tags("a").unwrap(),
+            tags(&[("fnhost:invoke", "b"), ("team", "x")])
+        );
+        store
+            .untag_function("a", &["team".to_owned(), "missing".to_owned()])
+            .unwrap();
+        assert_eq!(
+            store.function_tags("a").unwrap(),
+            tags(&[("fnhost:invoke", "b")])
+        );
+        store.clear_function_tags("a").unwrap();
+        assert!(store.function_tags("a").unwrap().is_empty());
+        assert_eq!(
+            store.function_tags("other").unwrap(),
+            tags(&[("team", "y")])
+        );
+    }
+}
