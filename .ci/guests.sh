@@ -55,7 +55,7 @@ python_guest() {
 js_guest() {
   local name=$1 handler=${2:-index.handler}
   if stale "$out/$name.wasm" "functions/$name" guest-sdk/js/runtime.js guest-sdk/js/objects.js \
-      guest-sdk/js/package.mjs guest-sdk/js/package-lock.json guest-sdk/js/wit wit; then
+      guest-sdk/js/aws guest-sdk/js/package.mjs guest-sdk/js/package-lock.json guest-sdk/js/wit wit; then
     bash guest-sdk/js/package.sh "functions/$name" "$out/$name.wasm" --handler "$handler"
     built=$((built + 1))
   fi
@@ -76,6 +76,11 @@ python_guest python-hostile
 js_guest js-hello
 js_guest js-throw
 c_guest c-hello
+c_guest c-tmp
 # issue 13 (execution environment): python-s3-read python-aws js-s3-read js-aws c-tmp
+python_guest python-s3-read
+python_guest python-aws
+js_guest js-s3-read
+js_guest js-aws
 
 echo "guests: $built rebuilt, all in $out/" >&2

@@ -7,6 +7,12 @@
 // runtime.js (esbuild: ES module or CommonJS, async functions lowered to generators so
 // runtime.js can drive them), then snapshot QuickJS with the bundle (componentize-qjs, non-async
 // ABI) against the js-handler world.
+//
+// `@aws-sdk/client-s3` and `@aws-sdk/client-lambda` resolve to fnhost's own modules (aws/, over
+// host calls), even when node_modules holds the real SDK; any other AWS SDK package, or a
+// command those modules lack, fails the build naming what is supported. With layers, the builder
+// sets FNHOST_OPT_DIR to the merged /opt and packages resolve from its nodejs/node22/node_modules,
+// nodejs/node20/node_modules and nodejs/node_modules, as Lambda's NODE_PATH does.
 
 import { createRequire } from "node:module";
 import fs from "node:fs";
@@ -77,6 +83,69 @@ function stageWit(stage) {
   return wit;
 }
 
+/// The AWS SDK v3 packages fnhost implements over host calls (guest-sdk/js/aws/).
+const AWS_MODULES = {
+  "@aws-sdk/client-s3": path.join(here, "aws", "client-s3.js"),
+  "@aws-sdk/client-lambda": path.join(here, "aws", "client-lambda.js"),
+};
+
+/// The names `file` exports (`export class|const|function NAME`, `export { a as NAME }`).
+function exportedNames(file) {
+  const text = fs.readFileSync(file, "utf8");
+  const names = [...text.matchAll(/^export (?:class|const|function|let) ([A-Za-z_$][\w$]*)/gm)].map((m) => m[1]);
+  for (const m of text.matchAll(/^export \{([^}]*)\}/gm)) {
+    for (const part of m[1].split(",")) names.push(part.trim().split(/\s+as\s+/).pop());
+  }
+  return [...new Set(names.filter(Boolean))].sort();
+}
+
+/// What fnhost's module for `pkg` offers, for error messages.
+function awsSupported(pkg) {
+  return `${pkg} in fnhost exports ${exportedNames(AWS_MODULES[pkg]).join(", ")}`;
+}
+
+/// esbuild's "No matching export" for one of fnhost's AWS modules, said in SDK terms.
+function awsMessage(text) {
+  const m = /No matching export in "([^"]+)" for import "([^"]+)"/.exec(text);
+  if (!m) return text;
+  const pkg = Object.keys(AWS_MODULES).find((p) => path.resolve(m[1]) === AWS_MODULES[p] || m[1].endsWith(path.relative(repo, AWS_MODULES[p])));
+  if (!pkg) return text;
+  return `\`${m[2]}\` from ${pkg} is not supported by fnhost; ${awsSupported(pkg)}`;
+}
+
+/// Any other AWS SDK package (or v2's `aws-sdk`) fails the build naming what is supported,
+/// instead of bundling a client that would need sockets.
+const awsSdkGuard = {
+  name: "fnhost-aws-sdk",
+  setup(build) {
+    build.onResolve({ filter: /^(@aws-sdk\/|aws-sdk($|\/))/ }, (args) => {
+      if (AWS_MODULES[args.path]) return undefined;
+      return {
+        errors: [
+          {
+            text:
+              `\`${args.path}\` is not supported by fnhost (no network inside functions); ` +
+              `supported: ${Object.keys(AWS_MODULES).map(awsSupported).join("; ")}`,
+          },
+        ],
+      };
+    });
+  },
+};
+
+/// Where bare imports resolve besides the handler's own node_modules: the function's layers,
+/// merged by the builder into $FNHOST_OPT_DIR, in Lambda's Node.js layout.
+function nodePaths(src) {
+  const paths = [path.join(src, "node_modules")];
+  const opt = process.env.FNHOST_OPT_DIR;
+  if (opt) {
+    for (const sub of ["nodejs/node22/node_modules", "nodejs/node20/node_modules", "nodejs/node_modules"]) {
+      paths.push(path.join(path.resolve(opt), sub));
+    }
+  }
+  return paths;
+}
+
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   const [srcArg, outArg] = opts.positional;
@@ -111,9 +180,11 @@ async function main() {
       platform: "neutral",
       mainFields: ["module", "main"],
       absWorkingDir: src,
-      nodePaths: [path.join(src, "node_modules")],
+      nodePaths: nodePaths(src),
       external: ["wasi:*", "fnhost:*"],
-      alias: { "fnhost-objects": path.join(here, "objects.js") },
+      // fnhost's AWS SDK modules win over a real copy in node_modules (it needs sockets).
+      alias: { "fnhost-objects": path.join(here, "objects.js"), ...AWS_MODULES },
+      plugins: [awsSdkGuard],
       // QuickJS runs async functions on its own job queue, which nothing drains during a call:
       // lower them to generators over runtime.js's Promise instead.
       supported: { "async-await": false, "async-generator": false, "for-await": false },
@@ -122,11 +193,12 @@ async function main() {
       logLevel: "silent",
     }).catch((e) => {
       const lines = (e.errors ?? []).map(
-        (m) => `${m.location ? `${m.location.file}:${m.location.line}: ` : ""}${m.text}`,
+        (m) => `${m.location ? `${m.location.file}:${m.location.line}: ` : ""}${awsMessage(m.text)}`,
       );
       throw new Error(
         `bundling ${path.relative(process.cwd(), file)} failed:\n  ${lines.join("\n  ") || e.message}\n` +
-          "  (fnhost runs JavaScript in QuickJS: Node's built-in modules such as fs, http or the AWS SDK are not available)",
+          "  (fnhost runs JavaScript in QuickJS: Node's built-in modules such as fs or http are not available; " +
+          `of the AWS SDK, fnhost provides ${Object.keys(AWS_MODULES).join(" and ")})`,
       );
     });
     const code = bundled.outputFiles[0].text;

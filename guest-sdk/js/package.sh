@@ -8,6 +8,10 @@
 #                        default index.handler
 # --opt-size             QuickJS built for size (smaller component, slightly slower)
 #
+# `@aws-sdk/client-s3` and `@aws-sdk/client-lambda` resolve to fnhost's modules in aws/. When
+# FNHOST_OPT_DIR is set (the builder sets it to a function's merged layers), packages also resolve
+# from its nodejs/node22/node_modules, nodejs/node20/node_modules and nodejs/node_modules.
+#
 # The tools (componentize-qjs and esbuild, pinned by package-lock.json) are installed with
 # `npm ci` on first use into $FNHOST_TOOLS_DIR (default: target/guest-tools of this repository).
 set -euo pipefail

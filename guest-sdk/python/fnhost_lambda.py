@@ -19,6 +19,7 @@ import sys
 import time
 import traceback
 
+import fnhost_snapshot
 import wit_world
 from componentize_py_types import Err
 from wit_world.imports import runtime, types
@@ -27,11 +28,25 @@ try:
     from fnhost_handler_config import HANDLER
 except ImportError:  # packaged by hand, without package.sh
     HANDLER = "lambda_function.lambda_handler"
+try:
+    # Where each build mount's files are at run time, and the mount of fnhost's boto3.
+    from fnhost_handler_config import MOUNTS, SHIMS
+except ImportError:
+    MOUNTS, SHIMS = {"/0": "/var/task"}, None
 
-# Where componentize-py mounts the function's directory (the first `-p` path), and where
-# Lambda keeps it: stack traces name the file as Lambda would.
-_SOURCE_ROOT = "/0/"
-_TASK_ROOT = "/var/task/"
+# `import boto3` / `import botocore` give fnhost's own, even when the package bundles the real
+# ones (which fail in WebAssembly: "cannot import name 'ssl' from 'urllib3.util.ssl_'").
+if SHIMS is not None:
+    fnhost_snapshot.prefer_shims(SHIMS)
+
+# Where componentize-py mounted each directory while packaging, and where Lambda keeps those
+# files (the function's at /var/task, layers' under /opt, the runtime's SDK at /var/runtime):
+# stack traces name files as Lambda would.
+_TRACE_ROOTS = {f"{mount}/": f"{target}/" for mount, target in MOUNTS.items() if target}
+if SHIMS is not None:
+    _TRACE_ROOTS[f"{SHIMS}/"] = "/var/runtime/"
+# The function's own files and its layers' (their source lines go into traces).
+_SOURCE_ROOTS = tuple(root for root, target in _TRACE_ROOTS.items() if target != "/var/runtime/")
 
 # print() goes straight to the log, line by line, so output written before a timeout or a
 # trap is not lost in a buffer.
@@ -195,7 +210,7 @@ def _read_sources():
     sources = {}
     for module in list(sys.modules.values()):
         name = getattr(module, "__file__", None) or ""
-        if name.startswith(_SOURCE_ROOT) and name.endswith(".py"):
+        if name.startswith(_SOURCE_ROOTS) and name.endswith(".py"):
             try:
                 with open(name, encoding="utf-8") as f:
                     sources[name] = f.read().splitlines()
@@ -207,6 +222,28 @@ def _read_sources():
 _sources = _read_sources()
 
 
+def _finish_snapshot():
+    """Leave the interpreter as the function will find it at run time: the whole SDK loaded
+    when the function uses it (nothing can be imported from the build mounts later; a function
+    that does not import boto3 keeps its snapshot small), paths pointing at /var/task and /opt,
+    and no temporary directory remembered from packaging."""
+    if SHIMS is not None and ("boto3" in sys.modules or "botocore" in sys.modules):
+        try:
+            import boto3  # noqa: F401
+            import boto3.s3.transfer  # noqa: F401
+            import botocore.client  # noqa: F401
+            import botocore.config  # noqa: F401
+            import botocore.exceptions  # noqa: F401
+            import botocore.response  # noqa: F401
+        except Exception:  # a broken shim must not hide the user's own error
+            pass
+    fnhost_snapshot.remap_paths(MOUNTS)
+    fnhost_snapshot.reset_tempdir()
+
+
+_finish_snapshot()
+
+
 def _trace(tb):
     """Stack lines like Lambda's: the handler's frames, files named under /var/task/."""
     frames = []
@@ -214,11 +251,13 @@ def _trace(tb):
         if not frames and frame.filename == __file__:
             continue
         name, line = frame.filename, frame.line
-        if name.startswith(_SOURCE_ROOT):
-            lines = _sources.get(name, ())
-            if not line and frame.lineno and 0 < frame.lineno <= len(lines):
-                line = lines[frame.lineno - 1].strip()
-            name = _TASK_ROOT + name[len(_SOURCE_ROOT) :]
+        for root, target in _TRACE_ROOTS.items():
+            if name.startswith(root):
+                lines = _sources.get(name, ())
+                if not line and frame.lineno and 0 < frame.lineno <= len(lines):
+                    line = lines[frame.lineno - 1].strip()
+                name = target + name[len(root) :]
+                break
         frames.append(traceback.FrameSummary(name, frame.lineno, frame.name, lookup_line=False, line=line))
     return traceback.format_list(frames)
 

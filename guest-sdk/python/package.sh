@@ -11,6 +11,9 @@
 # installed too (pure-Python wheels only; cached by its hash). Native extensions do not work:
 # the code runs in componentize-py's CPython 3.14 built for WASI.
 #
+# FNHOST_OPT_DIR, when set, is the function's layers merged as they would be under /opt: its
+# python/ and python/lib/python3.x/site-packages/ are importable after SRC_DIR, as on Lambda.
+#
 # componentize-py (pinned below) is installed on first use into a venv under $FNHOST_TOOLS_DIR
 # (default: target/guest-tools of this repository).
 set -euo pipefail
@@ -71,7 +74,10 @@ if [ ! -f "$venv/.installed" ]; then
   exec 9>&-
 fi
 
+# Each `-p` directory is mounted at /0, /1, ... while packaging; `mounts` says where its files
+# are at run time ("" = nowhere), for fnhost_lambda to point sys.path and __file__ there.
 paths=(-p "$src")
+mounts=("/var/task")
 if [ -f "$src/requirements.txt" ]; then
   req_hash=$(sha256sum "$src/requirements.txt" | cut -c1-16)
   deps=$tools/python-deps/$req_hash
@@ -85,18 +91,46 @@ if [ -f "$src/requirements.txt" ]; then
     touch "$deps/.installed"
   fi
   paths+=(-p "$deps")
+  mounts+=("")
 fi
+
+# Layers (FNHOST_OPT_DIR, the function's layers merged as Lambda extracts them to /opt): after
+# the function's own files, python/lib/python3.x/site-packages then python, Lambda's order.
+# Like requirements.txt, only pure-Python packages run.
+if [ -n "${FNHOST_OPT_DIR:-}" ]; then
+  [ -d "$FNHOST_OPT_DIR" ] || usage "FNHOST_OPT_DIR \`$FNHOST_OPT_DIR\` is not a directory"
+  # Newest Python first, should a layer carry several.
+  mapfile -t sites < <(compgen -G "$FNHOST_OPT_DIR/python/lib/python3.*/site-packages" | sort -rV)
+  for site in "${sites[@]}"; do
+    [ -d "$site" ] || continue
+    paths+=(-p "$site")
+    mounts+=("/opt/${site#"$FNHOST_OPT_DIR"/}")
+  done
+  if [ -d "$FNHOST_OPT_DIR/python" ]; then
+    paths+=(-p "$FNHOST_OPT_DIR/python")
+    mounts+=("/opt/python")
+  fi
+fi
+# fnhost's boto3/botocore; fnhost_lambda serves them ahead of any real copy in the package.
+# Then this directory, the shims and the generated handler setting: none exist at run time.
+shims_index=$((${#mounts[@]} + 1))
+mounts+=("" "" "")
 
 stage=$(mktemp -d "${TMPDIR:-/tmp}/fnhost-py-XXXXXX")
 trap 'rm -rf "$stage"' EXIT
-printf 'HANDLER = %s\n' "$(python3 -c 'import json,sys; print(json.dumps(sys.argv[1]))' "$handler")" \
-  >"$stage/fnhost_handler_config.py"
+python3 - "$handler" "$shims_index" "${mounts[@]}" >"$stage/fnhost_handler_config.py" <<'PY'
+import sys
+handler, shims, mounts = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+print("HANDLER =", repr(handler))
+print("MOUNTS =", repr({f"/{i}": m or None for i, m in enumerate(mounts)}))
+print("SHIMS =", repr(f"/{shims}"))
+PY
 
 mkdir -p "$(dirname "$out")"
 tmp_out=$out.$$.tmp
 # The function's directory must be the first path: fnhost_lambda maps it to /var/task/ in traces.
 if ! "$venv/bin/componentize-py" -d "$repo/wit" -w handler componentize fnhost_lambda \
-    "${paths[@]}" -p "$here" -p "$stage" -o "$tmp_out" >"$stage/log" 2>&1; then
+    "${paths[@]}" -p "$here" -p "$here/aws" -p "$stage" -o "$tmp_out" >"$stage/log" 2>&1; then
   cat "$stage/log" >&2
   rm -f "$tmp_out"
   echo "error: componentize-py failed for \`$src\` (see above)" >&2
