@@ -197,6 +197,10 @@ def lambda_handler(event, context):
         return log(event, context)
     if op == "recurse":
         return recurse(event, context)
+    if op == "get-size":
+        # The bench's Python side: one whole get_object through boto3, as the tutorial reads.
+        body = s3.get_object(Bucket=event["bucket"], Key=event["key"])["Body"].read()
+        return {"size": len(body)}
     ops = {
         "errors": errors,
         "objects": objects,

@@ -4,6 +4,7 @@
 //! |---|---|
 //! | `{"op":"put","bucket":B,"key":K,"body":"text"}` (or `"fill":N`: a body of N bytes `x`) | object info |
 //! | `{"op":"get","bucket":B,"key":K}` (optional `"range":[start,end]`, inclusive) | `{"body":"text","size":N}` |
+//! | `{"op":"size","bucket":B,"key":K}` | `{"size":N}` (a whole get; the bench's Rust side) |
 //! | `{"op":"head","bucket":B,"key":K}` | object info |
 //! | `{"op":"delete","bucket":B,"key":K}` | `{"deleted":true}` |
 //! | `{"op":"list","bucket":B,"prefix":P,"startAfter":S?,"maxKeys":N?}` | `{"objects":[info…]}` |
@@ -32,6 +33,10 @@ enum Op {
         bucket: String,
         key: String,
         range: Option<(u64, u64)>,
+    },
+    Size {
+        bucket: String,
+        key: String,
     },
     Head {
         bucket: String,
@@ -82,6 +87,7 @@ fn call(op: Op) -> Result<Value, ObjectError> {
             };
             json!({"body": String::from_utf8_lossy(&body), "size": body.len()})
         }
+        Op::Size { bucket, key } => json!({"size": objects::get_object(&bucket, &key)?.len()}),
         Op::Head { bucket, key } => info(&objects::head_object(&bucket, &key)?),
         Op::Delete { bucket, key } => {
             objects::delete_object(&bucket, &key)?;
