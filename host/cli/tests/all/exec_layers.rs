@@ -205,3 +205,15 @@ fn fixture_layer_is_read_only_opt() {
             .exists()
     );
 }
+
+/// A Python function imports a module that only its layer has: packaging put the layer's
+/// `python/` on the import path, and at run time the module's `__file__` is under `/opt`.
+#[test]
+fn a_python_function_imports_from_its_layer() {
+    let state = tempfile::tempdir().unwrap();
+    let out = crate::invoke("python-layer", "{}", state.path(), &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let got: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(got["greeting"], "hello from the example layer", "{got}");
+    assert_eq!(got["file"], "/opt/python/example_layer.py", "{got}");
+}
