@@ -8,12 +8,14 @@
 #![allow(clippy::too_many_arguments)]
 
 wit_bindgen::generate!({
-    world: "handler",
+    world: "guest",
     path: "../wit",
     pub_export_macro: true,
     export_macro_name: "export",
     default_bindings_module: "::fnhost_sdk::bindings",
     runtime_path: "::fnhost_sdk::bindings::rt",
+    // wasi:http and what it uses (io, clocks), for `crate::http`.
+    generate_all,
 });
 
 #[doc(hidden)]

@@ -5,7 +5,8 @@
 //! [`events::S3Event`], or [`serde_json::Value`]), the response is encoded back to JSON, and an
 //! error becomes Lambda's `{"errorType","errorMessage","stackTrace"}` payload through
 //! [`Diagnostic`]. [`Context`] carries what Lambda's `context` object does, [`objects`] reads and
-//! writes the host's buckets, [`functions`] invokes other functions (Lambda's `Invoke`), and
+//! writes the host's buckets, [`functions`] invokes other functions (Lambda's `Invoke`),
+//! [`http`] sends HTTP requests to the hosts in the function's `allowed_outbound_hosts`, and
 //! anything printed to stdout or stderr is the function's log.
 //!
 //! Build with `cargo build --profile guest --target wasm32-wasip2 -p NAME` (`crate-type =
@@ -49,6 +50,7 @@ mod diagnostic;
 pub mod events;
 pub mod functions;
 mod handler;
+pub mod http;
 mod key;
 pub mod objects;
 

@@ -59,7 +59,13 @@ fn discover(root: &Path, target_dir: &Path) -> Vec<Guest> {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(&functions)
         .expect("read functions/")
         .map(|entry| entry.expect("read functions/").path())
-        .filter(|path| path.is_dir())
+        // Not `.fnhost/`, where `fnhost build` over the fixtures merges layers.
+        .filter(|path| {
+            path.is_dir()
+                && !path
+                    .file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        })
         .collect();
     dirs.sort();
     // Besides each Rust guest's own files (below); a new non-Rust guest is added to

@@ -416,12 +416,20 @@ impl Api {
     async fn metrics_text(&self) -> Result<Response<Full<Bytes>>, ApiError> {
         let store = self.store.clone();
         let records_dropped = self.recorder.as_ref().map_or(0, |r| r.dropped());
+        let outbound = self
+            .dispatcher
+            .runtime()
+            .config()
+            .outbound
+            .stats()
+            .snapshot();
         let gauges = blocking(move || {
             let err = |e| ApiError::internal("reading the event queue", e);
             Ok(StoreGauges {
                 queue_depth: store.queue_depth_by_function().map_err(err)?,
                 dead_letters: store.dead_letter_count().map_err(err)?,
                 records_dropped,
+                outbound,
             })
         })
         .await?;

@@ -4,7 +4,10 @@
 //!
 //! * `fnhost:invoke`: the functions it may call (the manifest's `invoke = [...]`);
 //! * `fnhost:objects-read` / `fnhost:objects-write`: the buckets it may read / write (the
-//!   manifest's `objects = { read = [...], write = [...] }`).
+//!   manifest's `objects = { read = [...], write = [...] }`);
+//! * `fnhost:allowed-outbound-hosts`: where its outbound HTTP requests may go (the manifest's
+//!   `allowed_outbound_hosts`, Spin's grammar). fnhost accepts `*` in this value although
+//!   AWS's tag rules would not; boto3 and the aws CLI do not check tag values.
 //!
 //! [`Uploads`] applies them to the function's spec with the host's buckets and call router.
 
@@ -22,6 +25,8 @@ use crate::name;
 pub const OBJECTS_READ_TAG: &str = "fnhost:objects-read";
 /// The tag listing the buckets an uploaded function may write.
 pub const OBJECTS_WRITE_TAG: &str = "fnhost:objects-write";
+/// The tag listing where an uploaded function's outbound HTTP requests may go.
+pub const OUTBOUND_TAG: &str = "fnhost:allowed-outbound-hosts";
 /// Most tags on one function (Lambda's limit).
 pub const MAX_TAGS: usize = 50;
 
@@ -55,6 +60,15 @@ pub fn check_tags(tags: &BTreeMap<String, String>) -> Result<(), ApiError> {
             "tag `{INVOKE_TAG}` names `{bad}`, which is not a function name; list function names (1 to 64 letters, digits, `-` or `_`) separated by spaces"
         )));
     }
+    let entries: Vec<&str> = tags
+        .get(OUTBOUND_TAG)
+        .map(|v| v.split_whitespace().collect())
+        .unwrap_or_default();
+    if let Err(e) = fnhost_runtime::AllowedHosts::parse(&entries) {
+        return Err(ApiError::InvalidParameter(format!(
+            "tag `{OUTBOUND_TAG}`: {e}; list entries separated by spaces"
+        )));
+    }
     Ok(())
 }
 
@@ -83,6 +97,18 @@ impl Uploads {
         spec.calls = self
             .calls
             .uploaded_calls(&spec.name, listed(tags, INVOKE_TAG));
+        // Checked by `check_tags` when the tags were set; a stored value that no longer parses
+        // (an older fnhost's) denies everything rather than guessing.
+        let entries: Vec<&str> = tags
+            .get(OUTBOUND_TAG)
+            .map(|v| v.split_whitespace().collect())
+            .unwrap_or_default();
+        spec.allowed_outbound_hosts = Arc::new(
+            fnhost_runtime::AllowedHosts::parse(&entries).unwrap_or_else(|e| {
+                tracing::warn!(function = %spec.name, error = %e, "ignoring tag {OUTBOUND_TAG}");
+                fnhost_runtime::AllowedHosts::default()
+            }),
+        );
         if let Some((buckets, journal)) = &self.buckets {
             let grants = Grants {
                 read: listed(tags, OBJECTS_READ_TAG),
@@ -122,5 +148,22 @@ mod tests {
         let err = check_tags(&tags(&[(INVOKE_TAG, "b ../x")])).unwrap_err();
         assert_eq!(err.code(), "InvalidParameterValueException");
         assert!(err.to_string().contains("`../x`"), "{err}");
+    }
+
+    #[test]
+    fn the_outbound_tag_is_checked_and_applied() {
+        let t = tags(&[(OUTBOUND_TAG, "https://api.example.com  http://127.0.0.1:*")]);
+        check_tags(&t).unwrap();
+        let mut spec = FunctionSpec::new("f");
+        Uploads::default().apply(&mut spec, &t);
+        assert_eq!(spec.allowed_outbound_hosts.entries().len(), 2);
+        Uploads::default().apply(&mut spec, &tags(&[]));
+        assert!(spec.allowed_outbound_hosts.is_empty());
+        let err = check_tags(&tags(&[(OUTBOUND_TAG, "https://example.com/api")])).unwrap_err();
+        assert_eq!(err.code(), "InvalidParameterValueException");
+        assert!(
+            err.to_string().contains("write \"https://example.com\""),
+            "{err}"
+        );
     }
 }

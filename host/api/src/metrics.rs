@@ -4,7 +4,8 @@
 //! Per function (label `function`, the name without a version): invocations (also by
 //! `trigger`), errors by `error_type`, throttles, a duration histogram, invocations running now, GB-seconds (billed
 //! seconds × configured GB, Lambda's billing unit) and fuel. The event queue's depth and the
-//! dead letters are read from the store at scrape time and handed to [`Metrics::render`].
+//! dead letters are read from the store at scrape time and handed to [`Metrics::render`], with
+//! the runtime's outbound HTTP counters (`function`, `host`, `outcome`).
 //!
 //! `error_type` is what a function reports, so its values are bounded: Lambda's own types
 //! ([`LAMBDA_ERROR_TYPES`]) always keep their names, the first
@@ -17,7 +18,7 @@ use std::fmt::Write as _;
 use std::sync::Mutex;
 
 use fnhost_dispatch::LogSink;
-use fnhost_runtime::{Invocation, LAMBDA_ERROR_TYPES, Trigger};
+use fnhost_runtime::{Invocation, LAMBDA_ERROR_TYPES, OutboundOutcome, Trigger};
 
 /// Error types of its own a function keeps as `error_type` labels, besides Lambda's.
 pub const MAX_ERROR_TYPES_PER_FUNCTION: usize = 20;
@@ -74,6 +75,8 @@ pub struct StoreGauges {
     pub dead_letters: u64,
     /// Invocation records the recorder had to drop.
     pub records_dropped: u64,
+    /// Outbound HTTP requests by (function, host, outcome), from the runtime.
+    pub outbound: Vec<(String, String, OutboundOutcome, u64)>,
 }
 
 /// The counters; share it in an `Arc` as a sink and for rendering.
@@ -265,6 +268,21 @@ fn render_store(out: &mut String, store: &StoreGauges) {
         "fnhost_invocation_records_dropped_total {}",
         store.records_dropped
     );
+    family(
+        out,
+        "fnhost_outbound_requests_total",
+        "counter",
+        "Outbound HTTP requests by function, host and outcome (ok, denied, blocked, limited, timeout, too_large, error).",
+    );
+    for (f, host, outcome, n) in &store.outbound {
+        let _ = writeln!(
+            out,
+            "fnhost_outbound_requests_total{{function=\"{}\",host=\"{}\",outcome=\"{}\"}} {n}",
+            escape(f),
+            escape(host),
+            outcome.as_str()
+        );
+    }
 }
 
 /// A bucket bound as Prometheus clients write it (`1.0`, `0.005`).
@@ -335,6 +353,12 @@ mod tests {
             queue_depth: vec![("f".into(), 3)],
             dead_letters: 2,
             records_dropped: 0,
+            outbound: vec![(
+                "f".into(),
+                "api.example.com".into(),
+                OutboundOutcome::Denied,
+                4,
+            )],
         });
         assert!(
             text.contains("fnhost_throttles_total{function=\"f\"} 2\n"),
@@ -349,6 +373,12 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("fnhost_dead_letters 2\n"), "{text}");
+        assert!(
+            text.contains(
+                "fnhost_outbound_requests_total{function=\"f\",host=\"api.example.com\",outcome=\"denied\"} 4\n"
+            ),
+            "{text}"
+        );
         assert_eq!(escape("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
     }
 

@@ -50,10 +50,19 @@ impl Globals {
         self.state_dir(manifest).join("fnhost.db")
     }
 
-    /// A runtime over this project's state directory.
-    pub fn runtime(&self, manifest: &Manifest) -> Runtime {
-        Runtime::new(RuntimeConfig::new(self.state_dir(manifest)))
+    /// A runtime over this project's state directory, with the manifest's `[network]`.
+    pub fn runtime(&self, manifest: &Manifest) -> anyhow::Result<Runtime> {
+        let mut config = RuntimeConfig::new(self.state_dir(manifest));
+        config.outbound = outbound(manifest)?;
+        Ok(Runtime::new(config))
     }
+}
+
+/// Outbound HTTP as the manifest's `[network]` table sets it up (its CA files read now).
+pub fn outbound(manifest: &Manifest) -> anyhow::Result<Arc<fnhost_runtime::Outbound>> {
+    let outbound = fnhost_runtime::Outbound::new(manifest.network.clone())
+        .with_context(|| format!("{}: [network]", manifest.path.display()))?;
+    Ok(Arc::new(outbound))
 }
 
 /// The manifest's buckets (directories created if missing), the journal of what functions
@@ -117,6 +126,7 @@ pub fn spec(config: &FunctionConfig, objects: &Objects) -> FunctionSpec {
     spec.memory_mb = config.memory_mb;
     spec.fuel = config.fuel;
     spec.ephemeral_mb = config.ephemeral_storage_mb;
+    spec.allowed_outbound_hosts = Arc::new(config.allowed_outbound_hosts.clone());
     spec.task_dir = config.code.clone();
     spec.env = config
         .env

@@ -5,11 +5,13 @@
 //! [`Lineage`] places an event in a chain of events that cause one another (the loop guard's
 //! input). [`limits`] holds Lambda's numbers (memory, timeout, payloads, environment size) and
 //! the identity fnhost reports in ARNs; [`env`] is Lambda's rule for environment variable
-//! names, used by the manifest and the API alike. [`unix_ms`] and [`blocking`] are the clock
+//! names, used by the manifest and the API alike; [`outbound`] the allow-list grammar and the
+//! blocked networks of outbound HTTP. [`unix_ms`] and [`blocking`] are the clock
 //! and the off-the-workers helper every crate shares.
 
 pub mod env;
 pub mod limits;
+pub mod outbound;
 mod task;
 mod trigger;
 

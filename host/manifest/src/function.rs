@@ -1,6 +1,7 @@
 //! [`FunctionConfig`]: one validated `[function.NAME]` table, with defaults applied and paths
 //! made absolute.
 
+use fnhost_core::outbound::AllowedHosts;
 use std::collections::BTreeMap;
 use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
@@ -71,6 +72,8 @@ pub struct FunctionConfig {
     pub layers: Vec<LayerConfig>,
     /// The functions it may invoke (`invoke`).
     pub invoke: Vec<String>,
+    /// Where its outbound HTTP requests may go (`allowed_outbound_hosts`); empty denies all.
+    pub allowed_outbound_hosts: AllowedHosts,
 }
 
 /// How to build a function's `source`.
@@ -147,6 +150,8 @@ pub(crate) fn validate(
     let async_config = crate::delivery::validate_async(&name_text, table.async_, src)?;
     let s3 = crate::s3::validate_triggers(&name_text, table.s3.0, buckets, src)?;
     let schedules = crate::schedule::validate_triggers(&name_text, table.schedule.0, src)?;
+    let allowed_outbound_hosts =
+        crate::network::validate_allowed_hosts(&name_text, table.allowed_outbound_hosts, src)?;
     let ephemeral = MIN_EPHEMERAL_MB..=MAX_EPHEMERAL_MB;
     let ephemeral_storage_mb = in_range(
         &name_text,
@@ -175,6 +180,7 @@ pub(crate) fn validate(
         code: environment.code,
         layers: environment.layers,
         invoke: environment.invoke,
+        allowed_outbound_hosts,
     })
 }
 

@@ -70,6 +70,7 @@ mod function;
 mod http;
 mod layer;
 mod manifest;
+mod network;
 mod raw;
 mod s3;
 mod schedule;
@@ -81,6 +82,7 @@ pub use delivery::{AsyncConfig, EventsConfig};
 
 pub use env::{ENV_MAX_BYTES, is_reserved_env};
 pub use error::{BucketOverlap, Location, ManifestError, S3Overlap};
+pub use fnhost_core::outbound::{AllowedHosts, NetworkSettings};
 pub use function::{
     BuildConfig, DEFAULT_EPHEMERAL_MB, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, FunctionConfig,
     MAX_EPHEMERAL_MB, MAX_MEMORY_MB, MAX_RESERVED_CONCURRENCY, MAX_TIMEOUT_S, MIN_EPHEMERAL_MB,

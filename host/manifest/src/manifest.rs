@@ -1,6 +1,7 @@
 //! [`Manifest`]: finding and loading `fnhost.toml`; the version is read first, then that
 //! version's schema.
 
+use fnhost_core::outbound::NetworkSettings;
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -41,6 +42,8 @@ pub struct Manifest {
     pub events: EventsConfig,
     /// Layers by name.
     pub layers: BTreeMap<String, LayerConfig>,
+    /// The `[network]` table (outbound HTTP), with defaults applied.
+    pub network: NetworkSettings,
 }
 
 impl Manifest {
@@ -100,6 +103,7 @@ impl Manifest {
         let events = delivery::validate_events(raw.events, src)?;
         let buckets = bucket::validate(raw.bucket, &dir, src)?;
         let layers = layer::validate(raw.layer, &dir, src)?;
+        let network = crate::network::validate_network(raw.network, &dir, src)?;
         let mut functions = BTreeMap::new();
         for (name, table) in raw.function {
             let function = function::validate(&name, table, &dir, &buckets, &layers, src)?;
@@ -119,6 +123,7 @@ impl Manifest {
             buckets,
             events,
             layers,
+            network,
         })
     }
 }

@@ -33,6 +33,8 @@ pub(crate) struct ManifestV1 {
     /// `[layer.NAME]` tables.
     #[serde(default)]
     pub layer: BTreeMap<Spanned<String>, Spanned<Table<Layer>>>,
+    /// The `[network]` table: the operator's outbound HTTP settings.
+    pub network: Option<Table<Network>>,
 }
 
 /// Only `manifest_version`, read first to pick the schema (other keys are ignored here).
@@ -66,6 +68,7 @@ pub(crate) struct Function {
     pub code: Option<Spanned<String>>,
     pub layers: Option<Spanned<Vec<Spanned<String>>>>,
     pub invoke: Option<Spanned<Vec<Spanned<String>>>>,
+    pub allowed_outbound_hosts: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 /// A function's `[[function.NAME.KEY]]` tables (`http`, `s3`, `schedule`), in file order.
@@ -170,6 +173,21 @@ pub(crate) struct Events {
     pub workers: Option<Spanned<Integer>>,
     pub loop_hops: Option<Spanned<Integer>>,
     pub retry_delay_ms: Option<Spanned<Integer>>,
+}
+
+/// The top-level `[network]` table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a table")]
+pub(crate) struct Network {
+    pub block_networks: Option<Vec<Spanned<String>>>,
+    pub allow_listed_ips: Option<bool>,
+    #[serde(default)]
+    pub ca_certificates: Vec<Spanned<String>>,
+    pub connect_timeout_ms: Option<Spanned<Integer>>,
+    pub first_byte_timeout_ms: Option<Spanned<Integer>>,
+    pub between_bytes_timeout_ms: Option<Spanned<Integer>>,
+    pub max_response_bytes: Option<Spanned<Integer>>,
+    pub max_connections: Option<Spanned<Integer>>,
 }
 
 /// The top-level `[http]` table.

@@ -20,6 +20,7 @@ use crate::sandbox_fs::{FunctionFs, TmpRoot};
 
 pub use fnhost_core::limits::{ACCOUNT, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, REGION};
 pub use fnhost_core::limits::{DEFAULT_EPHEMERAL_MB, MAX_EPHEMERAL_MB, MIN_EPHEMERAL_MB};
+pub use fnhost_core::outbound::AllowedHosts;
 
 /// What a function is allowed and given: the validated configuration the runtime needs.
 #[derive(Debug, Clone)]
@@ -46,11 +47,13 @@ pub struct FunctionSpec {
     pub task_dir: Option<PathBuf>,
     /// The function's layers merged in order, seen read-only at `/opt`; no `/opt` when `None`.
     pub opt_dir: Option<PathBuf>,
+    /// Where its outbound HTTP requests may go (`allowed_outbound_hosts`); empty denies all.
+    pub allowed_outbound_hosts: Arc<AllowedHosts>,
 }
 
 impl FunctionSpec {
     /// A spec with Lambda's defaults (128 MB, 3 s, 512 MB of `/tmp`, no fuel, no env, no
-    /// buckets, no calls, no files at `/var/task`, no layers).
+    /// buckets, no calls, no files at `/var/task`, no layers, no outbound HTTP).
     pub fn new(name: impl Into<String>) -> Self {
         let name = name.into();
         Self {
@@ -59,6 +62,7 @@ impl FunctionSpec {
             ephemeral_mb: DEFAULT_EPHEMERAL_MB,
             task_dir: None,
             opt_dir: None,
+            allowed_outbound_hosts: Arc::default(),
             name,
             version: "$LATEST".into(),
             memory_mb: DEFAULT_MEMORY_MB,

@@ -8,6 +8,9 @@ use wasmtime::component::{HasSelf, Linker, ResourceTable, WasmList};
 use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
+use fnhost_outbound::OutboundHooks;
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
+
 use crate::calls::FunctionCalls;
 use crate::limits::Meter;
 use crate::objects::{
@@ -41,6 +44,9 @@ pub struct ComponentState {
     pub(crate) calls: Arc<dyn FunctionCalls>,
     /// `/tmp`, `/var/task` and `/opt` as this invocation sees them.
     pub(crate) sandbox: Sandbox,
+    /// `wasi:http`'s context and fnhost's hooks: every outbound request is checked there.
+    pub(crate) http: WasiHttpCtx,
+    pub(crate) http_hooks: OutboundHooks,
 }
 
 /// State of a store running a WASI p1 core module (custom runtime).
@@ -75,12 +81,24 @@ impl WasiView for ComponentState {
     }
 }
 
-/// A linker with WASI p2 and the fnhost imports.
+impl WasiHttpView for ComponentState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: &mut self.http_hooks,
+        }
+    }
+}
+
+/// A linker with WASI p2, `wasi:http`'s outgoing handler and the fnhost imports.
 pub(crate) fn component_linker(
     engine: &wasmtime::Engine,
 ) -> wasmtime::Result<Linker<ComponentState>> {
     let mut linker = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+    // Outbound HTTP for components that import it; requests go through `OutboundHooks`.
+    wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
     Handler::add_to_linker::<ComponentState, HasSelf<ComponentState>>(&mut linker, |s| s)?;
     // The generated `put-object` lifts the body into a `Vec` (a copy of up to all of the
     // guest's memory) before any host code runs. This one takes the list as a view into guest

@@ -189,6 +189,7 @@ struct Run<'a> {
     /// This invocation's `/tmp` budget and directory.
     tmp: &'a Arc<TmpArea>,
     tmp_root: &'a Arc<TmpRoot>,
+    outbound: &'a Arc<fnhost_outbound::Outbound>,
 }
 
 impl Run<'_> {
@@ -335,6 +336,14 @@ impl Run<'_> {
                 Arc::clone(&function.fs),
                 Arc::clone(self.tmp),
             ),
+            http: fnhost_outbound::http_ctx(),
+            http_hooks: fnhost_outbound::OutboundHooks::new(
+                Arc::clone(self.outbound),
+                &function.spec.name,
+                Arc::clone(&function.spec.allowed_outbound_hosts),
+                self.deadline,
+                self.request_id,
+            ),
         };
         let mut store = Store::new(&function.engine, state);
         configure(&mut store, function, self.deadline);
@@ -374,6 +383,7 @@ impl Runtime {
             metered: spec.fuel.is_some(),
             tmp: &tmp,
             tmp_root: self.tmp_root(),
+            outbound: &self.config().outbound,
         };
         let ran = async {
             match &function.pre {

@@ -46,7 +46,9 @@ pub use calls::{
 };
 pub use engine::{EPOCH_TICK, EngineClass, EngineSettings};
 pub use error::{Result, RuntimeError};
+pub use fnhost_core::outbound::{AllowedHosts, NetworkSettings};
 pub use fnhost_core::{Lineage, Trigger};
+pub use fnhost_outbound::{Outbound, OutboundError, OutboundStats, Outcome as OutboundOutcome};
 pub use function::{
     ACCOUNT, DEFAULT_EPHEMERAL_MB, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, Function, FunctionKind,
     FunctionSpec, LoadInfo, MAX_EPHEMERAL_MB, MIN_EPHEMERAL_MB, REGION,

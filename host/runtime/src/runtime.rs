@@ -22,6 +22,7 @@ use crate::function::{
 use crate::host::{ComponentState, ModuleState, component_linker, module_linker};
 use crate::logs::DEFAULT_LOG_CAP;
 use crate::sandbox_fs::TmpRoot;
+use fnhost_outbound::Outbound;
 
 /// How to build a [`Runtime`].
 #[derive(Debug, Clone)]
@@ -40,6 +41,8 @@ pub struct RuntimeConfig {
     /// a fresh directory there on its first write, removed when it ends; what a host that did
     /// not stop cleanly left is removed when the next one starts.
     pub tmp_dir: PathBuf,
+    /// Outbound HTTP: the operator's `[network]` settings, TLS roots, caps and counters.
+    pub outbound: Arc<Outbound>,
 }
 
 impl RuntimeConfig {
@@ -52,6 +55,7 @@ impl RuntimeConfig {
             engine: EngineSettings::default(),
             log_cap: DEFAULT_LOG_CAP,
             artifact_budget: DEFAULT_ARTIFACT_BUDGET,
+            outbound: Arc::new(Outbound::default()),
         }
     }
 }

@@ -73,7 +73,7 @@ pub async fn run(globals: &Globals, args: Args) -> Result<bool> {
         builder::build(&manifest, &[config], false).await?;
     }
 
-    let runtime = std::sync::Arc::new(globals.runtime(&manifest));
+    let runtime = std::sync::Arc::new(globals.runtime(&manifest)?);
     let loader = runtime.clone();
     let objects = Objects::open(&manifest)?;
     let (mut spec, source) = (spec(config, &objects), config.source.clone());

@@ -84,6 +84,7 @@ fn function(name: &str) -> FunctionConfig {
         code: None,
         layers: vec![],
         invoke: vec![],
+        allowed_outbound_hosts: Default::default(),
     }
 }
 

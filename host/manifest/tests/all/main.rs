@@ -8,6 +8,7 @@ mod example;
 mod find;
 mod http;
 mod layers;
+mod network;
 mod objects;
 mod parse;
 mod s3;

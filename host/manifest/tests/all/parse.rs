@@ -65,6 +65,7 @@ build = { command = "make", workdir = "functions/greet", watch = ["functions/gre
         code: None,
         layers: vec![],
         invoke: vec![],
+        allowed_outbound_hosts: Default::default(),
     };
     let greet = FunctionConfig {
         name: "greet-query".to_owned(),
@@ -92,6 +93,7 @@ build = { command = "make", workdir = "functions/greet", watch = ["functions/gre
         code: None,
         layers: vec![],
         invoke: vec![],
+        allowed_outbound_hosts: Default::default(),
     };
     let expected = BTreeMap::from([
         ("greet-query".to_owned(), greet),

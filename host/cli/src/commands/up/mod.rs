@@ -150,6 +150,7 @@ impl Host {
         if let Some(dir) = &state.tmp_dir {
             runtime_config.tmp_dir = dir.clone();
         }
+        runtime_config.outbound = crate::project::outbound(manifest)?;
         let runtime = Arc::new(Runtime::new(runtime_config));
         let admission = Arc::new(Admission::new(settings.admission, reserved));
         let registry = Arc::new(Registry::new());

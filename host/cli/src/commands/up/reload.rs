@@ -159,6 +159,12 @@ impl Reloader {
         if new.http != self.manifest.http {
             eprintln!("fnhost: changes to [http] take effect after a restart");
         }
+        if new.network != self.manifest.network {
+            eprintln!(
+                "fnhost: changes to [network] take effect after a restart \
+                 (functions' allowed_outbound_hosts apply now)"
+            );
+        }
         if triggers_changed(&self.manifest, &new) {
             eprintln!(
                 "fnhost: changes to buckets, [events], s3 triggers, schedules and async settings \
