@@ -1,4 +1,5 @@
-"""fnhost's Python runtime: runs a Lambda-style `handler(event, context)` as the `handler` world.
+"""fnhost's Python runtime: runs a Lambda-style `handler(event, context)` as a component of the
+`guest` world (the `handler` world plus outbound HTTP through wasi:http).
 
 componentize-py imports this module at build time and snapshots the interpreter, so the user's
 module (and everything it imports at top level) is loaded once, at build time, not per event.
@@ -19,10 +20,14 @@ import sys
 import time
 import traceback
 
+import fnhost_http
 import fnhost_snapshot
 import wit_world
 from componentize_py_types import Err
-from wit_world.imports import runtime, types
+
+# fnhost's `types` interface; the world also imports wasi:http's (`wasi_http_types`).
+from wit_world.imports import fnhost_function_types as types
+from wit_world.imports import runtime
 
 try:
     from fnhost_handler_config import HANDLER
@@ -38,6 +43,10 @@ except ImportError:
 # ones (which fail in WebAssembly: "cannot import name 'ssl' from 'urllib3.util.ssl_'").
 if SHIMS is not None:
     fnhost_snapshot.prefer_shims(SHIMS)
+
+# `urllib.request.urlopen` (http and https) goes through wasi:http: installed before the
+# function's module is loaded, so that openers it builds at module level use it too.
+fnhost_http.install()
 
 # Where componentize-py mounted each directory while packaging, and where Lambda keeps those
 # files (the function's at /var/task, layers' under /opt, the runtime's SDK at /var/runtime):
@@ -236,6 +245,11 @@ def _finish_snapshot():
             import botocore.exceptions  # noqa: F401
             import botocore.response  # noqa: F401
         except Exception:  # a broken shim must not hide the user's own error
+            pass
+    if SHIMS is not None and "urllib3" in sys.modules:
+        try:
+            import urllib3  # noqa: F401  (its __init__ loads every module of the shim)
+        except Exception:
             pass
     fnhost_snapshot.remap_paths(MOUNTS)
     fnhost_snapshot.reset_tempdir()

@@ -4,8 +4,8 @@ componentize-py loads the function while packaging, with each `-p` directory mou
 `/1`, ... and snapshots the result; at run time those mounts are gone and the function's files
 are at `/var/task` (layers at `/opt`). So, before the snapshot:
 
-- `prefer_shims` puts fnhost's boto3/botocore ahead of any real copy bundled in the package
-  (real boto3 cannot run in WebAssembly: no sockets, no ssl);
+- `prefer_shims` puts fnhost's boto3/botocore and urllib3 ahead of any real copy bundled in the
+  package (the real ones cannot run in WebAssembly: no sockets, no ssl);
 - `remap_paths` points `sys.path`, `__file__`, `__path__` from the build mounts to where the
   files are at run time, so `os.path.dirname(__file__)` and later imports of the function's own
   modules work;
@@ -18,11 +18,11 @@ import importlib.machinery
 import sys
 
 # Top-level packages fnhost provides itself; their submodules follow the package's __path__.
-SHIMMED = ("boto3", "botocore", "s3transfer")
+SHIMMED = ("boto3", "botocore", "s3transfer", "urllib3")
 
 
 class ShimFinder(importlib.abc.MetaPathFinder):
-    """Serves `boto3`, `botocore` (and refuses `s3transfer`) from fnhost's shim directory,
+    """Serves `boto3`, `botocore`, `urllib3` (and refuses `s3transfer`) from fnhost's shim directory,
     whatever else is on sys.path."""
 
     def __init__(self, shim_dir):

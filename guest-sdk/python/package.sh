@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Package a Lambda-style Python function directory as an fnhost handler component.
+# Package a Lambda-style Python function directory as an fnhost component (world `guest`:
+# the handler plus outbound HTTP through wasi:http).
 #
 #   bash guest-sdk/python/package.sh SRC_DIR OUT.wasm [--handler lambda_function.lambda_handler]
 #
@@ -111,7 +112,8 @@ if [ -n "${FNHOST_OPT_DIR:-}" ]; then
     mounts+=("/opt/python")
   fi
 fi
-# fnhost's boto3/botocore; fnhost_lambda serves them ahead of any real copy in the package.
+# fnhost's boto3/botocore and urllib3; fnhost_lambda serves them ahead of any real copy in the
+# package.
 # Then this directory, the shims and the generated handler setting: none exist at run time.
 shims_index=$((${#mounts[@]} + 1))
 mounts+=("" "" "")
@@ -129,7 +131,7 @@ PY
 mkdir -p "$(dirname "$out")"
 tmp_out=$out.$$.tmp
 # The function's directory must be the first path: fnhost_lambda maps it to /var/task/ in traces.
-if ! "$venv/bin/componentize-py" -d "$repo/wit" -w handler componentize fnhost_lambda \
+if ! "$venv/bin/componentize-py" -d "$repo/wit" -w guest componentize fnhost_lambda \
     "${paths[@]}" -p "$here" -p "$here/aws" -p "$stage" -o "$tmp_out" >"$stage/log" 2>&1; then
   cat "$stage/log" >&2
   rm -f "$tmp_out"
