@@ -55,7 +55,7 @@ python_guest() {
 js_guest() {
   local name=$1 handler=${2:-index.handler}
   if stale "$out/$name.wasm" "functions/$name" guest-sdk/js/runtime.js guest-sdk/js/objects.js \
-      guest-sdk/js/aws guest-sdk/js/package.mjs guest-sdk/js/package-lock.json guest-sdk/js/wit wit; then
+      guest-sdk/js/fetch.js guest-sdk/js/url.js guest-sdk/js/aws guest-sdk/js/package.mjs guest-sdk/js/package-lock.json guest-sdk/js/wit wit; then
     bash guest-sdk/js/package.sh "functions/$name" "$out/$name.wasm" --handler "$handler"
     built=$((built + 1))
   fi
@@ -80,7 +80,11 @@ c_guest c-tmp
 # issue 13 (execution environment): python-s3-read python-aws js-s3-read js-aws c-tmp
 python_guest python-s3-read
 python_guest python-aws
+# issue 14 (outbound HTTP)
+python_guest python-http
 js_guest js-s3-read
 js_guest js-aws
+# issue 14 (outbound HTTP): js-fetch
+js_guest js-fetch
 
 echo "guests: $built rebuilt, all in $out/" >&2

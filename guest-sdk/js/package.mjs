@@ -6,7 +6,8 @@
 // Steps: find the handler's file as Lambda does, bundle it with its node_modules and
 // runtime.js (esbuild: ES module or CommonJS, async functions lowered to generators so
 // runtime.js can drive them), then snapshot QuickJS with the bundle (componentize-qjs, non-async
-// ABI) against the js-handler world.
+// ABI) against the js-handler world (fnhost's `guest` world: the ABI plus wasi:http for fetch),
+// and set the wasi:http import names staged for that build back (see `stageWit`).
 //
 // `@aws-sdk/client-s3` and `@aws-sdk/client-lambda` resolve to fnhost's own modules (aws/, over
 // host calls), even when node_modules holds the real SDK; any other AWS SDK package, or a
@@ -71,16 +72,96 @@ function findModule(src, module) {
   );
 }
 
-/// The WIT for componentize-qjs: js-handler (this directory) with fnhost's ABI as a dependency.
+// componentize-qjs instantiates the component at build time (Wizer) in a linker that has WASI
+// p2 but not wasi:http, and stubs what it lacks with traps. Its stubs give every resource a type
+// of its own, so wasi:http/types' `input-stream` (wasi:io's, in the linker) no longer matches and
+// the build fails. So wasi:http and the wasi:io it uses are staged under a version the build-time
+// linker does not know (0.9.12: everything of it is stubbed alike, and consistent), and the
+// finished component's import names are set back (`finalImportNames`): wasi:http to 0.2.12, the
+// staged wasi:io to 0.2.11. The host resolves 0.2.11 to its wasi:io 0.2.12 (semver-compatible),
+// so the component imports the two wasi:io families that the QuickJS runtime (0.2.12) and
+// `fetch` (0.2.11) use, both served by the host's one wasi:io.
+const STAGED = "0.9.12";
+const FINAL = { http: "0.2.12", io: "0.2.11" };
+
+/// A wasi:http specifier (fetch.js imports `wasi:http/types@0.2.12`), as staged for componentize-qjs.
+function stagedSpecifier(specifier) {
+  return specifier.replace(/^(wasi:http\/[a-z-]+)@0\.2\.12$/, `$1@${STAGED}`);
+}
+
+/// The WIT for componentize-qjs: js-handler (this directory) with fnhost's ABI and WASI 0.2.12
+/// (the repository's wit/ and wit/deps/) as dependencies, wasi:http and a copy of wasi:io
+/// staged under version STAGED.
 function stageWit(stage) {
   const wit = path.join(stage, "wit");
-  fs.cpSync(path.join(here, "wit"), wit, { recursive: true });
-  const abi = path.join(wit, "deps", "fnhost-function");
+  const deps = path.join(wit, "deps");
+  fs.mkdirSync(wit, { recursive: true });
+  fs.copyFileSync(path.join(here, "wit", "js.wit"), path.join(wit, "js.wit"));
+  for (const pkg of fs.readdirSync(path.join(repo, "wit", "deps"))) {
+    if (pkg === "http") continue;
+    fs.cpSync(path.join(repo, "wit", "deps", pkg), path.join(deps, pkg), { recursive: true });
+  }
+  const stagedVersion = (text) =>
+    text.replace(/\b(wasi:(?:http|io)(?:\/[a-z-]+)?)@0\.2\.12\b/g, `$1@${STAGED}`);
+  for (const [pkg, dir] of [["http", "http"], ["io", "io-staged"]]) {
+    fs.mkdirSync(path.join(deps, dir), { recursive: true });
+    for (const f of fs.readdirSync(path.join(repo, "wit", "deps", pkg))) {
+      const text = fs.readFileSync(path.join(repo, "wit", "deps", pkg, f), "utf8");
+      fs.writeFileSync(path.join(deps, dir, f), stagedVersion(text));
+    }
+  }
+  const abi = path.join(deps, "fnhost-function");
   fs.mkdirSync(abi, { recursive: true });
   for (const f of fs.readdirSync(path.join(repo, "wit"))) {
-    if (f.endsWith(".wit")) fs.copyFileSync(path.join(repo, "wit", f), path.join(abi, f));
+    if (!f.endsWith(".wit")) continue;
+    const text = fs.readFileSync(path.join(repo, "wit", f), "utf8");
+    fs.writeFileSync(path.join(abi, f), text.replace(/\b(wasi:http\/[a-z-]+)@0\.2\.12\b/g, `$1@${STAGED}`));
   }
   return wit;
+}
+
+/// Read an unsigned LEB128 at `at`: [value, next offset].
+function leb128(bytes, at) {
+  let value = 0;
+  let shift = 0;
+  for (;;) {
+    const b = bytes[at++];
+    value += (b & 0x7f) * 2 ** shift;
+    if (b < 0x80) return [value, at];
+    shift += 7;
+  }
+}
+
+/// Set the staged import names of a finished component back to the ones the host serves
+/// (`wasi:http/*@0.9.12` → `@0.2.12`, `wasi:io/*@0.9.12` → `@0.2.11`), in place: only the
+/// component's top-level import sections are touched, and the names keep their lengths.
+function finalImportNames(component) {
+  const bytes = Uint8Array.from(component);
+  const view = Buffer.from(bytes.buffer);
+  if (view.readUInt32LE(0) !== 0x6d736100 || view.readUInt32LE(4) !== 0x0001000d) {
+    throw new Error("componentize-qjs did not return a component");
+  }
+  const staged = new RegExp(`^wasi:(http|io)/[a-z-]+@${STAGED.replace(/\./g, "\\.")}$`);
+  let renamed = 0;
+  for (let at = 8; at < bytes.length; ) {
+    const id = bytes[at];
+    const [size, start] = leb128(bytes, at + 1);
+    const end = start + size;
+    if (id === 10) {
+      // An import section: names are a LEB128 length and UTF-8 bytes; look for each staged
+      // name with its length byte, which nothing else in the section can look like.
+      const text = view.toString("latin1", start, end);
+      for (const m of text.matchAll(/wasi:(?:http|io)\/[a-z-]+@[0-9.]+/g)) {
+        if (!staged.test(m[0]) || bytes[start + m.index - 1] !== m[0].length) continue;
+        const final = m[0].replace(`@${STAGED}`, `@${FINAL[m[0].startsWith("wasi:http/") ? "http" : "io"]}`);
+        view.write(final, start + m.index, "latin1");
+        renamed++;
+      }
+    }
+    at = end;
+  }
+  if (renamed === 0) throw new Error(`the component imports no wasi:http@${STAGED} interfaces to rename`);
+  return bytes;
 }
 
 /// The AWS SDK v3 packages fnhost implements over host calls (guest-sdk/js/aws/).
@@ -124,12 +205,20 @@ const awsSdkGuard = {
         errors: [
           {
             text:
-              `\`${args.path}\` is not supported by fnhost (no network inside functions); ` +
+              `\`${args.path}\` is not supported by fnhost (its clients need Node's sockets; use fetch for other HTTP APIs); ` +
               `supported: ${Object.keys(AWS_MODULES).map(awsSupported).join("; ")}`,
           },
         ],
       };
     });
+  },
+};
+
+/// `import ... from "wasi:http/types@0.2.12"` (fetch.js) names the staged package.
+const stagedWasiHttp = {
+  name: "fnhost-wasi-http",
+  setup(build) {
+    build.onResolve({ filter: /^wasi:http\// }, (args) => ({ path: stagedSpecifier(args.path), external: true }));
   },
 };
 
@@ -184,7 +273,7 @@ async function main() {
       external: ["wasi:*", "fnhost:*"],
       // fnhost's AWS SDK modules win over a real copy in node_modules (it needs sockets).
       alias: { "fnhost-objects": path.join(here, "objects.js"), ...AWS_MODULES },
-      plugins: [awsSdkGuard],
+      plugins: [awsSdkGuard, stagedWasiHttp],
       // QuickJS runs async functions on its own job queue, which nothing drains during a call:
       // lower them to generators over runtime.js's Promise instead.
       supported: { "async-await": false, "async-generator": false, "for-await": false },
@@ -197,7 +286,7 @@ async function main() {
       );
       throw new Error(
         `bundling ${path.relative(process.cwd(), file)} failed:\n  ${lines.join("\n  ") || e.message}\n` +
-          "  (fnhost runs JavaScript in QuickJS: Node's built-in modules such as fs or http are not available; " +
+          "  (fnhost runs JavaScript in QuickJS: Node's built-in modules such as fs or http are not available, use fetch for HTTP; " +
           `of the AWS SDK, fnhost provides ${Object.keys(AWS_MODULES).join(" and ")})`,
       );
     });
@@ -216,7 +305,7 @@ async function main() {
     });
     fs.mkdirSync(path.dirname(out), { recursive: true });
     const tmp = `${out}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, component);
+    fs.writeFileSync(tmp, finalImportNames(component));
     fs.renameSync(tmp, out);
     console.error(
       `fnhost: packaged ${path.relative(process.cwd(), file) || file} (handler ${opts.handler}) -> ${path.relative(process.cwd(), out) || out} (${(component.length / 1e6).toFixed(2)} MB)`,
