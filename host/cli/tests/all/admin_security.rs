@@ -313,7 +313,7 @@ async fn a_slow_body_times_out() {
 }
 
 /// A CA, and a certificate it signed for 127.0.0.1 and localhost: (CA PEM, chain PEM, key PEM).
-fn certificates() -> (String, String, String) {
+pub(crate) fn certificates() -> (String, String, String) {
     use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair, KeyUsagePurpose};
     let ca_key = KeyPair::generate().unwrap();
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();

@@ -10,22 +10,12 @@ use base64::Engine as _;
 use serde_json::{Value, json};
 
 use crate::fs_events::probes;
-use crate::up::{Server, client, function, metrics};
+use crate::up::{Server, client, create_function as create, function, metrics};
 
 /// `POST /2015-03-31/functions/NAME/invocations` on the admin listener: the status and the
 /// body as JSON.
 async fn invoke(admin: SocketAddr, name: &str, event: &Value) -> (u16, Value) {
-    let r = client()
-        .post(format!(
-            "http://{admin}/2015-03-31/functions/{name}/invocations"
-        ))
-        .body(event.to_string())
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    let text = r.text().await.unwrap();
-    let body = serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"));
+    let (status, _, body) = crate::up::invoke_api(admin, name, event).await;
     (status, body)
 }
 
@@ -364,32 +354,10 @@ async fn a_copy_needs_both_grants_and_fires_object_created_copy() {
     assert_eq!(seen[0].etag, r["etag"].as_str().unwrap());
 }
 
-/// `POST /2015-03-31/functions` with `body`: the status and the answer.
-async fn create(admin: SocketAddr, body: &Value) -> (u16, Value) {
-    let r = client()
-        .post(format!("http://{admin}/2015-03-31/functions"))
-        .header("content-type", "application/json")
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap())
-}
-
 #[tokio::test]
 async fn an_uploaded_function_calls_with_its_tag_grants() {
     let server = Server::start(&function("hello", "hello", ""), &["-q"]);
-    let wasm = std::fs::read(fnhost_test_programs::guest("invoke-probe")).unwrap();
-    let code = base64::engine::general_purpose::STANDARD.encode(wasm);
-    let upload = |name: &str, tags: Value| {
-        json!({
-            "FunctionName": name,
-            "Role": "arn:aws:iam::000000000000:role/x",
-            "Code": {"ZipFile": code},
-            "Tags": tags,
-        })
-    };
+    let upload = crate::up::uploader("invoke-probe");
     let (status, r) = create(
         server.admin,
         &upload(

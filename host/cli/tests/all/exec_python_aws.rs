@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::up::{Server, client, function};
+use crate::up::{Server, function};
 
 /// Buckets `uploads` (triggers), `data` (granted) and `secret` (never granted), quick events.
 const BUCKETS: &str = "[bucket.uploads]\npath = \"uploads\"\n\n[bucket.data]\npath = \"data\"\n\n\
@@ -70,23 +70,7 @@ fn server(functions: &str) -> Server {
 /// Invoke `name` through the Lambda API of the admin listener: the status, the
 /// `X-Amz-Function-Error` header and the JSON response.
 async fn invoke(server: &Server, name: &str, event: Value) -> (u16, Option<String>, Value) {
-    let r = client()
-        .post(format!(
-            "http://{}/2015-03-31/functions/{name}/invocations",
-            server.admin
-        ))
-        .body(event.to_string())
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    let error = r
-        .headers()
-        .get("x-amz-function-error")
-        .map(|v| v.to_str().unwrap().to_owned());
-    let text = r.text().await.unwrap();
-    let value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"));
-    (status, error, value)
+    crate::up::invoke_api(server.admin, name, &event).await
 }
 
 /// Invoke and expect success: the response.

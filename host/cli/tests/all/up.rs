@@ -451,3 +451,60 @@ fn reserved_concurrency_over_the_global_limit_is_refused() {
         "{err}"
     );
 }
+
+/// Invoke `name` through the Lambda API of the admin listener `admin`: the status, the
+/// `X-Amz-Function-Error` header and the JSON response.
+pub async fn invoke_api(
+    admin: SocketAddr,
+    name: &str,
+    event: &Value,
+) -> (u16, Option<String>, Value) {
+    let r = client()
+        .post(format!(
+            "http://{admin}/2015-03-31/functions/{name}/invocations"
+        ))
+        .body(event.to_string())
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let error = r
+        .headers()
+        .get("x-amz-function-error")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let text = r.text().await.unwrap();
+    let value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"));
+    (status, error, value)
+}
+
+/// `POST /2015-03-31/functions` with `body`: the status and the answer.
+pub async fn create_function(admin: SocketAddr, body: &Value) -> (u16, Value) {
+    let r = client()
+        .post(format!("http://{admin}/2015-03-31/functions"))
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap())
+}
+
+/// The tag that carries an uploaded function's `allowed_outbound_hosts`.
+pub const OUTBOUND_TAG: &str = "fnhost:allowed-outbound-hosts";
+
+/// A CreateFunction body maker for the guest in `functions/<guest>` (its `.wasm` as the
+/// `ZipFile`): call it with the function's name and its `Tags`.
+pub fn uploader(guest: &str) -> impl Fn(&str, Value) -> Value {
+    use base64::Engine as _;
+    let wasm = std::fs::read(fnhost_test_programs::guest(guest)).unwrap();
+    let code = base64::engine::general_purpose::STANDARD.encode(wasm);
+    move |name, tags| {
+        serde_json::json!({
+            "FunctionName": name,
+            "Role": "arn:aws:iam::000000000000:role/x",
+            "Code": {"ZipFile": code},
+            "Tags": tags,
+        })
+    }
+}
