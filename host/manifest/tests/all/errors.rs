@@ -80,7 +80,7 @@ fn unknown_function_field_with_suggestion() {
         "fnhost.toml:5: unknown field `memroy_mb` in function `hello`; expected one of \
          `description`, `source`, `build`, `memory_mb`, `timeout_s`, `fuel`, \
          `reserved_concurrency`, `env`, `http`, `objects`, `async`, `s3`, `schedule`, `ephemeral_storage_mb`, `code`, \
-         `layers`, `invoke` (did you mean `memory_mb`?)"
+         `layers`, `invoke`, `allowed_outbound_hosts` (did you mean `memory_mb`?)"
     );
 }
 
@@ -91,7 +91,7 @@ fn unknown_function_field_without_suggestion() {
         "fnhost.toml:5: unknown field `handler` in function `hello`; expected one of \
          `description`, `source`, `build`, `memory_mb`, `timeout_s`, `fuel`, \
          `reserved_concurrency`, `env`, `http`, `objects`, `async`, `s3`, `schedule`, `ephemeral_storage_mb`, `code`, \
-         `layers`, `invoke`"
+         `layers`, `invoke`, `allowed_outbound_hosts`"
     );
 }
 
@@ -100,7 +100,7 @@ fn unknown_top_level_section() {
     assert_eq!(
         error("manifest_version = 1\n\n[functions.hello]\nsource = \"hello.wasm\"\n"),
         "fnhost.toml:3: unknown field `functions` at the top level; expected one of \
-         `manifest_version`, `function`, `http`, `bucket`, `events`, `layer` \
+         `manifest_version`, `function`, `http`, `bucket`, `events`, `layer`, `network` \
          (did you mean `function`?)"
     );
 }
