@@ -55,7 +55,7 @@ python_guest() {
 js_guest() {
   local name=$1 handler=${2:-index.handler}
   if stale "$out/$name.wasm" "functions/$name" guest-sdk/js/runtime.js guest-sdk/js/objects.js \
-      guest-sdk/js/fetch.js guest-sdk/js/url.js guest-sdk/js/aws guest-sdk/js/package.mjs guest-sdk/js/package-lock.json guest-sdk/js/wit wit; then
+      guest-sdk/js/fetch.js guest-sdk/js/url.js guest-sdk/js/web.js guest-sdk/js/aws guest-sdk/js/package.mjs guest-sdk/js/package-lock.json guest-sdk/js/wit wit; then
     bash guest-sdk/js/package.sh "functions/$name" "$out/$name.wasm" --handler "$handler"
     built=$((built + 1))
   fi

@@ -222,6 +222,32 @@ const stagedWasiHttp = {
   },
 };
 
+/// The globals of web.js; a function whose code (with its packages) names none of them is
+/// packaged without web.js, so it does not pay for them per event.
+const WEB_GLOBALS = /\b(?:fetch|Headers|Request|Response|URL|URLSearchParams)\b/;
+
+/// Whether the handler's module, bundled with what it imports, names one of WEB_GLOBALS. A
+/// bundling failure answers true: the real bundle that follows reports it.
+async function usesWebGlobals(esbuild, file, src) {
+  try {
+    const alone = await esbuild.build({
+      entryPoints: [file],
+      bundle: true,
+      write: false,
+      format: "esm",
+      platform: "neutral",
+      mainFields: ["module", "main"],
+      absWorkingDir: src,
+      nodePaths: nodePaths(src),
+      external: ["wasi:*", "fnhost:*", "fnhost-objects", ...Object.keys(AWS_MODULES)],
+      logLevel: "silent",
+    });
+    return WEB_GLOBALS.test(alone.outputFiles[0].text);
+  } catch {
+    return true;
+  }
+}
+
 /// Where bare imports resolve besides the handler's own node_modules: the function's layers,
 /// merged by the builder into $FNHOST_OPT_DIR, in Lambda's Node.js layout.
 function nodePaths(src) {
@@ -252,10 +278,14 @@ async function main() {
   const stage = fs.mkdtempSync(path.join(os.tmpdir(), "fnhost-js-"));
   try {
     const entry = path.join(stage, "entry.js");
+    const web = (await usesWebGlobals(esbuild, file, src))
+      ? `import ${JSON.stringify(path.join(here, "web.js"))};`
+      : "";
     fs.writeFileSync(
       entry,
       [
         `import { makeHandle } from ${JSON.stringify(path.join(here, "runtime.js"))};`,
+        web,
         `import * as user from ${JSON.stringify(file)};`,
         `export const handle = makeHandle(user, ${JSON.stringify(opts.handler)}, ${JSON.stringify(name)});`,
         "",

@@ -1,5 +1,6 @@
 // fnhost's JavaScript runtime: runs a Lambda-style Node.js handler inside QuickJS as fnhost's
-// `guest` world (see guest-sdk/js/README.md), with `fetch` over wasi:http (fetch.js).
+// `guest` world (see guest-sdk/js/README.md). `fetch` and `URL` come from web.js, bundled only
+// into functions that use them (package.mjs).
 //
 // QuickJS's own job queue only runs when its embedder asks, and componentize-qjs's non-async
 // runtime never does during a call. So package.mjs compiles async functions down to generators
@@ -15,9 +16,6 @@ import stderrApi from "wasi:cli/stderr@0.2.12";
 import environment from "wasi:cli/environment@0.2.12";
 import monotonicClock from "wasi:clocks/monotonic-clock@0.2.12";
 import runtime from "fnhost:function/runtime";
-
-import { fetch, Headers, Request, Response } from "./fetch.js";
-import { URL, URLSearchParams } from "./url.js";
 
 // ---------------------------------------------------------------------------------------------
 // Output: console.* and process.stdout/stderr write to WASI stdout/stderr, which are the log.
@@ -542,13 +540,6 @@ Object.assign(globalThis, {
   clearTimeout: clearTimer,
   clearInterval: clearTimer,
   clearImmediate: clearTimer,
-  // Outbound HTTP over wasi:http (fetch.js), and the URL Standard's classes QuickJS lacks.
-  fetch,
-  Headers,
-  Request,
-  Response,
-  URL: globalThis.URL ?? URL,
-  URLSearchParams: globalThis.URLSearchParams ?? URLSearchParams,
 });
 
 // ---------------------------------------------------------------------------------------------

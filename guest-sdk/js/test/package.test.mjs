@@ -86,3 +86,22 @@ test("packages of layers resolve from $FNHOST_OPT_DIR/nodejs/node_modules and no
   assert.equal(r.status, 0, r.stderr);
   assert.ok(r.built);
 });
+
+test("web.js (fetch, URL) is packaged only into functions whose code names its globals", () => {
+  // fetch.js's refusal text is in a component only when web.js was bundled in.
+  const marker = "fetch failed";
+  const without = fixture({ "fn/index.mjs": 'export const handler = async (e) => ({ hi: e.name });\n' });
+  const r = pack(without);
+  assert.equal(r.status, 0, r.stderr);
+  assert.ok(!fs.readFileSync(path.join(without, "out.wasm")).includes(marker));
+
+  // A dependency that uses URL counts too, and the global is there at top level.
+  const withUrl = fixture({
+    "fn/index.mjs": 'import { host } from "dep";\nexport const handler = async () => host;\n',
+    "fn/node_modules/dep/package.json": '{"name": "dep", "main": "index.js"}',
+    "fn/node_modules/dep/index.js": 'exports.host = new URL("https://example.com/x").host;\n',
+  });
+  const r2 = pack(withUrl);
+  assert.equal(r2.status, 0, r2.stderr);
+  assert.ok(fs.readFileSync(path.join(withUrl, "out.wasm")).includes(marker));
+});

@@ -15,17 +15,27 @@ use criterion::{Criterion, criterion_group};
 use fnhost_runtime::{CacheStatus, FunctionSpec, InvokeRequest, Runtime, RuntimeConfig};
 use fnhost_test_programs::{C_HELLO, HELLO, JS_HELLO, PYTHON_HELLO, built};
 
-/// (label, wasm) of each hello; a missing one fails with how to build it.
-fn hellos() -> Vec<(&'static str, PathBuf)> {
-    [
+/// (label, wasm) of each hello; a missing one fails with how to build it. Baselines for a
+/// same-run comparison come from `FNHOST_BENCH_BASELINES="python-before=/tmp/old.wasm,..."`
+/// (the same function packaged at an older revision).
+fn hellos() -> Vec<(String, PathBuf)> {
+    let mut hellos: Vec<(String, PathBuf)> = [
         ("rust", HELLO),
         ("c", C_HELLO),
         ("js-quickjs", JS_HELLO),
         ("python", PYTHON_HELLO),
     ]
     .into_iter()
-    .map(|(label, wasm)| (label, built(wasm).to_path_buf()))
-    .collect()
+    .map(|(label, wasm)| (label.to_owned(), built(wasm).to_path_buf()))
+    .collect();
+    let baselines = std::env::var("FNHOST_BENCH_BASELINES").unwrap_or_default();
+    for pair in baselines.split(',').filter(|p| !p.is_empty()) {
+        let (label, path) = pair
+            .split_once('=')
+            .expect("FNHOST_BENCH_BASELINES: label=path,label=path");
+        hellos.push((label.to_owned(), PathBuf::from(path)));
+    }
+    hellos
 }
 
 const EVENT: &str = r#"{"name":"bench"}"#;
@@ -49,7 +59,9 @@ fn one_shots(state: &Path) {
         let runtime = Runtime::new(RuntimeConfig::new(state));
         let size = std::fs::metadata(&wasm).unwrap().len();
         let started = Instant::now();
-        let f = runtime.load(FunctionSpec::new(label), &wasm).unwrap();
+        let f = runtime
+            .load(FunctionSpec::new(label.as_str()), &wasm)
+            .unwrap();
         let load = started.elapsed();
         let artifact = std::fs::read_dir(state.join("artifacts"))
             .unwrap()
@@ -119,12 +131,14 @@ fn per_event(c: &mut Criterion) {
     let tokio = rt();
     let mut group = c.benchmark_group("hello-per-event");
     for (label, wasm) in hellos() {
-        let f = runtime.load(FunctionSpec::new(label), &wasm).unwrap();
+        let f = runtime
+            .load(FunctionSpec::new(label.as_str()), &wasm)
+            .unwrap();
         // The first call per function pays page faults of its memory image; steady state after.
         tokio
             .block_on(runtime.invoke(&f, InvokeRequest::new(EVENT, fnhost_runtime::Trigger::Cli)))
             .unwrap();
-        group.bench_function(label, |b| {
+        group.bench_function(label.as_str(), |b| {
             b.iter(|| {
                 let done = tokio
                     .block_on(
