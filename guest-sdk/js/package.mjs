@@ -278,9 +278,9 @@ async function main() {
   const stage = fs.mkdtempSync(path.join(os.tmpdir(), "fnhost-js-"));
   try {
     const entry = path.join(stage, "entry.js");
-    const web = (await usesWebGlobals(esbuild, file, src))
-      ? `import ${JSON.stringify(path.join(here, "web.js"))};`
-      : "";
+    // Functions that never name fetch or URL get neither web.js nor wasi:http's imports.
+    const usesWeb = await usesWebGlobals(esbuild, file, src);
+    const web = usesWeb ? `import ${JSON.stringify(path.join(here, "web.js"))};` : "";
     fs.writeFileSync(
       entry,
       [
@@ -326,7 +326,7 @@ async function main() {
 
     const { component } = await componentize({
       witPath: stageWit(stage),
-      world: "js-handler",
+      world: usesWeb ? "js-handler" : "js-handler-plain",
       jsSource: code,
       jsPath: bundlePath,
       moduleRoot: stage,
@@ -335,7 +335,7 @@ async function main() {
     });
     fs.mkdirSync(path.dirname(out), { recursive: true });
     const tmp = `${out}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, finalImportNames(component));
+    fs.writeFileSync(tmp, usesWeb ? finalImportNames(component) : component);
     fs.renameSync(tmp, out);
     console.error(
       `fnhost: packaged ${path.relative(process.cwd(), file) || file} (handler ${opts.handler}) -> ${path.relative(process.cwd(), out) || out} (${(component.length / 1e6).toFixed(2)} MB)`,

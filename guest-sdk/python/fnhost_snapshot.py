@@ -9,7 +9,9 @@ are at `/var/task` (layers at `/opt`). So, before the snapshot:
 - `remap_paths` points `sys.path`, `__file__`, `__path__` from the build mounts to where the
   files are at run time, so `os.path.dirname(__file__)` and later imports of the function's own
   modules work;
-- `reset_tempdir` forgets a temporary directory picked while packaging.
+- `reset_tempdir` forgets a temporary directory picked while packaging;
+- `after_import` runs a set-up step when (and only if) the function imports a module, so
+  functions that never import it do not carry what the step loads in their snapshot.
 """
 
 import importlib
@@ -51,6 +53,57 @@ class ShimFinder(importlib.abc.MetaPathFinder):
 
     def __repr__(self):
         return f"ShimFinder({self.shim_dir!r})"
+
+
+class _ThenLoader(importlib.abc.Loader):
+    """A module's own loader, then `after()`."""
+
+    def __init__(self, loader, after):
+        self.loader = loader
+        self.after = after
+
+    def create_module(self, spec):
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module):
+        self.loader.exec_module(module)
+        # The import system binds a submodule to its package only after this returns; `after`
+        # may already need `package.submodule`.
+        parent, _, child = module.__name__.rpartition(".")
+        if parent in sys.modules:
+            setattr(sys.modules[parent], child, module)
+        self.after()
+
+
+class _AfterImport(importlib.abc.MetaPathFinder):
+    """Finds `name` with the other finders once, and runs `after()` when it has loaded."""
+
+    def __init__(self, name, after):
+        self.name = name
+        self.after = after
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != self.name:
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is None:
+            for finder in sys.meta_path:
+                find = getattr(finder, "find_spec", None)
+                spec = find(fullname, path, target) if find else None
+                if spec is not None:
+                    break
+        if spec is not None and spec.loader is not None:
+            spec.loader = _ThenLoader(spec.loader, self.after)
+        return spec
+
+
+def after_import(name, after):
+    """Run `after()` once `name` is imported: now if it already is, else right after it loads."""
+    if name in sys.modules:
+        after()
+    else:
+        sys.meta_path.insert(0, _AfterImport(name, after))
 
 
 def prefer_shims(shim_dir):

@@ -87,13 +87,16 @@ test("packages of layers resolve from $FNHOST_OPT_DIR/nodejs/node_modules and no
   assert.ok(r.built);
 });
 
-test("web.js (fetch, URL) is packaged only into functions whose code names its globals", () => {
+test("web.js (fetch, URL) and wasi:http are packaged only into functions whose code names its globals", () => {
   // fetch.js's refusal text is in a component only when web.js was bundled in.
   const marker = "fetch failed";
   const without = fixture({ "fn/index.mjs": 'export const handler = async (e) => ({ hi: e.name });\n' });
   const r = pack(without);
   assert.equal(r.status, 0, r.stderr);
-  assert.ok(!fs.readFileSync(path.join(without, "out.wasm")).includes(marker));
+  const plain = fs.readFileSync(path.join(without, "out.wasm"));
+  assert.ok(!plain.includes(marker));
+  // Nor does it import wasi:http (its imports would cost every event).
+  assert.ok(!plain.includes("wasi:http/"));
 
   // A dependency that uses URL counts too, and the global is there at top level.
   const withUrl = fixture({
