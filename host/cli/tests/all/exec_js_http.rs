@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::outbound_server::TestServer;
-use crate::up::{Server, client, function};
+use crate::up::{Server, function};
 
 /// A host serving `js-fetch` as `js`, allowed to reach `allowed` (origins), with `network` (a
 /// `[network]` table, or "") before it.
@@ -36,21 +36,8 @@ fn host_with_timeout(allowed: &[String], network: &str, timeout_s: u32) -> Serve
 
 /// Invoke `js` through the Lambda API: the `X-Amz-Function-Error` header and the response.
 async fn invoke(admin: SocketAddr, event: Value) -> (Option<String>, Value) {
-    let r = client()
-        .post(format!(
-            "http://{admin}/2015-03-31/functions/js/invocations"
-        ))
-        .body(event.to_string())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 200);
-    let error = r
-        .headers()
-        .get("x-amz-function-error")
-        .map(|v| v.to_str().unwrap().to_owned());
-    let text = r.text().await.unwrap();
-    let value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"));
+    let (status, error, value) = crate::up::invoke_api(admin, "js", &event).await;
+    assert_eq!(status, 200, "{value}");
     (error, value)
 }
 

@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 use serde_json::{Value, json};
 
 use crate::outbound_server::TestServer;
-use crate::up::{Server, client, function};
+use crate::up::{Server, function};
 
 /// Compile the Python guest into the shared artifact cache once, before any server starts (a
 /// Python component takes minutes to compile in a debug build, longer than a server may take
@@ -66,22 +66,10 @@ fn host(allowed: &[String], network: &str) -> Server {
 
 /// Invoke `py` through the Lambda API and expect no function error: its response.
 async fn call(admin: SocketAddr, event: Value) -> Value {
-    let r = client()
-        .post(format!(
-            "http://{admin}/2015-03-31/functions/py/invocations"
-        ))
-        .body(event.to_string())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 200);
-    let error = r
-        .headers()
-        .get("x-amz-function-error")
-        .map(|v| v.to_str().unwrap().to_owned());
-    let text = r.text().await.unwrap();
-    assert_eq!(error, None, "function error: {text}");
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+    let (status, error, value) = crate::up::invoke_api(admin, "py", &event).await;
+    assert_eq!(status, 200, "{value}");
+    assert_eq!(error, None, "function error: {value}");
+    value
 }
 
 /// The `/echo` answer inside a fixture result.
