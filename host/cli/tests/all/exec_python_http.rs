@@ -80,11 +80,7 @@ fn echoed(result: &Value) -> Value {
 
 /// The allow-list denial for `origin`, as the host words it for function `py`.
 fn assert_denied(text: &str, origin: &str) {
-    assert!(text.contains("function \"py\""), "{text}");
-    assert!(
-        text.contains(&format!("add \"{origin}\" to its allowed_outbound_hosts")),
-        "{text}"
-    );
+    crate::outbound_server::assert_denial(text, "py", origin);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

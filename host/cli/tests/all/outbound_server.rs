@@ -311,3 +311,12 @@ fn percent_decode(s: &str) -> String {
     }
     String::from_utf8_lossy(&out).into_owned()
 }
+
+/// `text` is the host's allow-list refusal for `function`, naming the entry `origin` to add.
+pub fn assert_denial(text: &str, function: &str, origin: &str) {
+    assert!(text.contains(&format!("function \"{function}\"")), "{text}");
+    assert!(
+        text.contains(&format!("add \"{origin}\" to its allowed_outbound_hosts")),
+        "{text}"
+    );
+}
