@@ -52,6 +52,102 @@ pub struct FunctionRecord {
     /// `.wasm` upload.
     #[serde(default)]
     pub task_sha256: Option<String>,
+    /// Lambda's `State`: Pending until its code is packaged and compiled, then Active, or
+    /// Failed.
+    #[serde(default)]
+    pub state: FunctionState,
+    /// Why it is Pending or Failed (`StateReasonCode`, `StateReason`).
+    #[serde(default)]
+    pub state_reason: Option<Reason>,
+    /// Lambda's `LastUpdateStatus`.
+    #[serde(default)]
+    pub last_update: UpdateStatus,
+    /// Why the last update is in progress or failed (`LastUpdateStatusReasonCode`,
+    /// `LastUpdateStatusReason`).
+    #[serde(default)]
+    pub last_update_reason: Option<Reason>,
+    /// SHA-256 (hex) of the source zip a `python3.x` / `nodejsN.x` function is packaged from
+    /// (unpacked at `<state>/tasks/<sha256>/`): the code of an update in progress, else the
+    /// code that runs. `None` for prebuilt wasm.
+    #[serde(default)]
+    pub source_sha256: Option<String>,
+}
+
+/// Lambda's `State` of a function version.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum FunctionState {
+    /// Being packaged and compiled; it cannot be invoked or changed yet.
+    Pending,
+    /// Ready.
+    #[default]
+    Active,
+    /// Packaging or compiling failed; see its reason.
+    Failed,
+}
+
+/// Lambda's `LastUpdateStatus`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum UpdateStatus {
+    /// The last update took effect.
+    #[default]
+    Successful,
+    /// An update is being packaged and compiled; the previous code keeps running.
+    InProgress,
+    /// The last update failed; the previous code keeps running.
+    Failed,
+}
+
+/// A reason code and text, as Lambda's `StateReasonCode` / `StateReason` pairs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reason {
+    /// E.g. `Creating`, `InvalidConfiguration`, `InternalError`.
+    pub code: String,
+    /// The sentence.
+    pub message: String,
+}
+
+impl Reason {
+    /// A reason of `code` with `message`.
+    pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl FunctionState {
+    /// The name Lambda uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "Pending",
+            Self::Active => "Active",
+            Self::Failed => "Failed",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        [Self::Pending, Self::Active, Self::Failed]
+            .into_iter()
+            .find(|s| s.as_str() == text)
+    }
+}
+
+impl UpdateStatus {
+    /// The name Lambda uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Successful => "Successful",
+            Self::InProgress => "InProgress",
+            Self::Failed => "Failed",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        [Self::Successful, Self::InProgress, Self::Failed]
+            .into_iter()
+            .find(|s| s.as_str() == text)
+    }
 }
 
 fn default_ephemeral_mb() -> u32 {
@@ -74,6 +170,7 @@ impl FunctionRecord {
             && self.ephemeral_storage_mb == other.ephemeral_storage_mb
             && self.layers == other.layers
             && self.task_sha256 == other.task_sha256
+            && self.source_sha256 == other.source_sha256
     }
 }
 
@@ -95,7 +192,9 @@ fn version_number(version: &str) -> Result<Option<u64>, StoreError> {
 }
 
 const COLUMNS: &str = "name, version, code_sha256, code_size, handler, runtime, description, \
-     memory_mb, timeout_s, env, fuel, revision_id, last_modified_ms, ephemeral_storage_mb, layers, task_sha256";
+     memory_mb, timeout_s, env, fuel, revision_id, last_modified_ms, ephemeral_storage_mb, layers, task_sha256, \
+     state, state_reason_code, state_reason, last_update_status, last_update_reason_code, \
+     last_update_reason, source_sha256";
 
 /// Sorts `$LATEST` first, then published versions numerically.
 const VERSION_ORDER: &str = "CASE version WHEN '$LATEST' THEN -1 ELSE CAST(version AS INTEGER) END";
@@ -131,7 +230,35 @@ fn function_from_row(row: &Row<'_>) -> rusqlite::Result<FunctionRecord> {
             })?
         },
         task_sha256: row.get(15)?,
+        state: {
+            let text: String = row.get(16)?;
+            FunctionState::parse(&text).ok_or_else(|| bad_text(16, &text))?
+        },
+        state_reason: reason(row, 17, 18)?,
+        last_update: {
+            let text: String = row.get(19)?;
+            UpdateStatus::parse(&text).ok_or_else(|| bad_text(19, &text))?
+        },
+        last_update_reason: reason(row, 20, 21)?,
+        source_sha256: row.get(22)?,
     })
+}
+
+fn bad_text(column: usize, text: &str) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(
+        column,
+        rusqlite::types::Type::Text,
+        format!("unknown state `{text}`").into(),
+    )
+}
+
+fn reason(row: &Row<'_>, code: usize, message: usize) -> rusqlite::Result<Option<Reason>> {
+    let code: Option<String> = row.get(code)?;
+    let message: Option<String> = row.get(message)?;
+    Ok(code.map(|code| Reason {
+        code,
+        message: message.unwrap_or_default(),
+    }))
 }
 
 fn upsert(conn: &Connection, f: &FunctionRecord) -> rusqlite::Result<()> {
@@ -141,7 +268,8 @@ fn upsert(conn: &Connection, f: &FunctionRecord) -> rusqlite::Result<()> {
         .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
     conn.prepare_cached(&format!(
         "INSERT INTO functions ({COLUMNS}) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, \
+         ?17, ?18, ?19, ?20, ?21, ?22, ?23) \
          ON CONFLICT (name, version) DO UPDATE SET code_sha256 = excluded.code_sha256, \
          code_size = excluded.code_size, handler = excluded.handler, \
          runtime = excluded.runtime, description = excluded.description, \
@@ -149,7 +277,12 @@ fn upsert(conn: &Connection, f: &FunctionRecord) -> rusqlite::Result<()> {
          fuel = excluded.fuel, revision_id = excluded.revision_id, \
          last_modified_ms = excluded.last_modified_ms, \
          ephemeral_storage_mb = excluded.ephemeral_storage_mb, layers = excluded.layers, \
-         task_sha256 = excluded.task_sha256"
+         task_sha256 = excluded.task_sha256, state = excluded.state, \
+         state_reason_code = excluded.state_reason_code, state_reason = excluded.state_reason, \
+         last_update_status = excluded.last_update_status, \
+         last_update_reason_code = excluded.last_update_reason_code, \
+         last_update_reason = excluded.last_update_reason, \
+         source_sha256 = excluded.source_sha256"
     ))?
     .execute(params![
         f.name,
@@ -168,6 +301,13 @@ fn upsert(conn: &Connection, f: &FunctionRecord) -> rusqlite::Result<()> {
         f.ephemeral_storage_mb,
         layers,
         f.task_sha256,
+        f.state.as_str(),
+        f.state_reason.as_ref().map(|r| &r.code),
+        f.state_reason.as_ref().map(|r| &r.message),
+        f.last_update.as_str(),
+        f.last_update_reason.as_ref().map(|r| &r.code),
+        f.last_update_reason.as_ref().map(|r| &r.message),
+        f.source_sha256,
     ])?;
     Ok(())
 }

@@ -37,6 +37,7 @@
 //! Every call blocks; async callers wrap calls in `tokio::task::spawn_blocking`. Invocation
 //! records are best written through a [`Recorder`], which batches them off the hot path.
 
+mod aliases;
 mod checkpoints;
 mod error;
 mod functions;
@@ -48,10 +49,12 @@ mod schema;
 mod state_dir;
 mod store;
 mod tags;
+mod urls;
 
+pub use aliases::AliasRecord;
 pub use checkpoints::{Checkpoint, CheckpointChange};
 pub use error::StoreError;
-pub use functions::{FunctionRecord, LATEST, code_storage};
+pub use functions::{FunctionRecord, FunctionState, LATEST, Reason, UpdateStatus, code_storage};
 pub use invocations::{
     InvocationQuery, InvocationRecord, LINES_PER_INVOCATION, LogLine, LogQuery, Usage,
 };
@@ -60,6 +63,7 @@ pub use queue::{DeadLetter, DeadReason, Job, NewJob, UnknownDeadReason};
 pub use recorder::{RECORDER_BATCH, RECORDER_CAPACITY, RECORDER_INTERVAL, Recorder};
 pub use state_dir::{LOCK_FILE, StateLock, create_private_dir};
 pub use store::{Durability, Store};
+pub use urls::FunctionUrlRecord;
 
 /// The schema version this build reads and writes (`PRAGMA user_version`).
 pub const SCHEMA_VERSION: i64 = schema::SCHEMA_VERSION;

@@ -218,6 +218,45 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (name, key)
     ) WITHOUT ROWID;
     "#,
+    // 5: Lambda's deployment model (issue 15): each version's state (Pending / Active / Failed
+    // with Lambda's reason code and text) and the status of its last update, the source zip a
+    // runtime function was packaged from; aliases (one version, or two with a weight) and
+    // function URLs (one per function and per alias).
+    r#"
+    ALTER TABLE functions ADD COLUMN state TEXT NOT NULL DEFAULT 'Active';
+    ALTER TABLE functions ADD COLUMN state_reason TEXT;
+    ALTER TABLE functions ADD COLUMN state_reason_code TEXT;
+    ALTER TABLE functions ADD COLUMN last_update_status TEXT NOT NULL DEFAULT 'Successful';
+    ALTER TABLE functions ADD COLUMN last_update_reason TEXT;
+    ALTER TABLE functions ADD COLUMN last_update_reason_code TEXT;
+    -- SHA-256 of the source zip a python3.x / nodejsN.x function was packaged from
+    -- (<state>/sources/<sha256>.zip); NULL for prebuilt wasm.
+    ALTER TABLE functions ADD COLUMN source_sha256 TEXT;
+
+    CREATE TABLE aliases (
+        function TEXT NOT NULL,
+        name TEXT NOT NULL,
+        function_version TEXT NOT NULL,
+        description TEXT NOT NULL,
+        -- JSON object {"<version>": weight}: AdditionalVersionWeights, at most one entry.
+        routing TEXT NOT NULL DEFAULT '{}',
+        revision_id TEXT NOT NULL,
+        PRIMARY KEY (function, name)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE function_urls (
+        function TEXT NOT NULL,
+        -- '' for the unqualified function, else an alias name.
+        qualifier TEXT NOT NULL,
+        url_id TEXT NOT NULL UNIQUE,
+        auth_type TEXT NOT NULL,
+        cors TEXT,                            -- JSON object, Lambda's Cors shape
+        invoke_mode TEXT NOT NULL,
+        created_ms INTEGER NOT NULL,
+        modified_ms INTEGER NOT NULL,
+        PRIMARY KEY (function, qualifier)
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// The schema version this build writes and reads.

@@ -24,6 +24,11 @@ fn function(name: &str, sha: &str, size: u64) -> FunctionRecord {
         ephemeral_storage_mb: 512,
         layers: Vec::new(),
         task_sha256: None,
+        state: Default::default(),
+        state_reason: None,
+        last_update: Default::default(),
+        last_update_reason: None,
+        source_sha256: None,
     }
 }
 

@@ -102,6 +102,11 @@ fn a_function_keeps_its_layers_and_tmp_size() {
             unzipped_size: 400,
         }],
         task_sha256: Some("bb".into()),
+        state: Default::default(),
+        state_reason: None,
+        last_update: Default::default(),
+        last_update_reason: None,
+        source_sha256: None,
     };
     store.put_function(&record).unwrap();
     assert_eq!(store.function("f", LATEST).unwrap(), Some(record.clone()));

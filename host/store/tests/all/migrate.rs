@@ -194,7 +194,7 @@ fn a_version_1_database_keeps_its_logs() {
     }
 
     let store = Store::open_with(&path, Durability::Normal).unwrap();
-    assert_eq!(SCHEMA_VERSION, 4);
+    assert_eq!(SCHEMA_VERSION, 5);
     let conn = rusqlite::Connection::open(&path).unwrap();
     let version: i64 = conn
         .pragma_query_value(None, "user_version", |r| r.get(0))
@@ -302,12 +302,21 @@ fn a_version_2_database_gets_its_http_records_named() {
             [],
         )
         .unwrap();
-        // Undo migration 4 (the execution environment), which version 2 did not have.
+        // Undo migrations 4 (the execution environment) and 5 (the deployment model), which
+        // version 2 did not have.
         conn.execute_batch(
             "ALTER TABLE functions DROP COLUMN ephemeral_storage_mb; \
              ALTER TABLE functions DROP COLUMN layers; \
              ALTER TABLE functions DROP COLUMN task_sha256; \
-             DROP TABLE layer_versions; DROP TABLE layers; DROP TABLE function_tags;",
+             DROP TABLE layer_versions; DROP TABLE layers; DROP TABLE function_tags; \
+             ALTER TABLE functions DROP COLUMN state; \
+             ALTER TABLE functions DROP COLUMN state_reason; \
+             ALTER TABLE functions DROP COLUMN state_reason_code; \
+             ALTER TABLE functions DROP COLUMN last_update_status; \
+             ALTER TABLE functions DROP COLUMN last_update_reason; \
+             ALTER TABLE functions DROP COLUMN last_update_reason_code; \
+             ALTER TABLE functions DROP COLUMN source_sha256; \
+             DROP TABLE aliases; DROP TABLE function_urls;",
         )
         .unwrap();
         conn.pragma_update(None, "user_version", 2).unwrap();
