@@ -130,8 +130,13 @@ PY
 
 mkdir -p "$(dirname "$out")"
 tmp_out=$out.$$.tmp
+# Without VIRTUAL_ENV, componentize-py asks `python3` for its site-packages and adds them to the
+# build's path: whatever the build machine's Python has installed would be importable while the
+# handler is loaded (and then missing at run time), and walking it takes a few tenths of a second. An
+# empty one keeps the build to the directories above.
+mkdir -p "$stage/no-venv/lib/site-packages"
 # The function's directory must be the first path: fnhost_lambda maps it to /var/task/ in traces.
-if ! "$venv/bin/componentize-py" -d "$repo/wit" -w guest componentize fnhost_lambda \
+if ! VIRTUAL_ENV=$stage/no-venv "$venv/bin/componentize-py" -d "$repo/wit" -w guest componentize fnhost_lambda \
     "${paths[@]}" -p "$here" -p "$here/aws" -p "$stage" -o "$tmp_out" >"$stage/log" 2>&1; then
   cat "$stage/log" >&2
   rm -f "$tmp_out"

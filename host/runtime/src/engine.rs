@@ -5,10 +5,12 @@
 //! limit, so a full pool is never a request error) with copy-on-write memory images, and epoch
 //! interruption driven by one ticker thread for the whole process.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use wasmtime::{
-    Config, Enabled, Engine, EngineWeak, InstanceAllocationStrategy, PoolingAllocationConfig,
+    CacheStore, Config, Enabled, Engine, EngineWeak, InstanceAllocationStrategy,
+    PoolingAllocationConfig,
 };
 
 use crate::error::{Result, RuntimeError};
@@ -44,15 +46,27 @@ impl Default for EngineSettings {
     }
 }
 
-/// Create the engine of `class` and start its epoch ticker.
-pub fn create_engine(settings: &EngineSettings, class: EngineClass) -> Result<Engine> {
-    let engine = build(settings, class)?;
+/// Create the engine of `class` and start its epoch ticker. With `cache`, Cranelift reuses the
+/// code of every function it compiled before (see `crate::incremental`).
+pub(crate) fn create_engine(
+    settings: &EngineSettings,
+    class: EngineClass,
+    cache: Option<Arc<dyn CacheStore>>,
+) -> Result<Engine> {
+    let engine = build(settings, class, cache)?;
     start_ticker(engine.weak());
     Ok(engine)
 }
 
-fn config(class: EngineClass) -> Config {
+fn config(class: EngineClass, cache: Option<&Arc<dyn CacheStore>>) -> Config {
     let mut config = Config::new();
+    if let Some(cache) = cache {
+        // Only the compiler changes: the same code comes out, so artifacts and their engine
+        // compatibility hash are unaffected.
+        if let Err(err) = config.enable_incremental_compilation(cache.clone()) {
+            tracing::warn!(error = %crate::error::one_line(&err), "incremental compilation cache unavailable");
+        }
+    }
     config.wasm_component_model(true);
     config.epoch_interruption(true);
     config.consume_fuel(class == EngineClass::Metered);
@@ -91,9 +105,13 @@ fn pool(max_instances: u32) -> PoolingAllocationConfig {
     pool
 }
 
-fn build(settings: &EngineSettings, class: EngineClass) -> Result<Engine> {
+fn build(
+    settings: &EngineSettings,
+    class: EngineClass,
+    cache: Option<Arc<dyn CacheStore>>,
+) -> Result<Engine> {
     if settings.pooling {
-        let mut config = config(class);
+        let mut config = config(class, cache.as_ref());
         config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool(
             settings.max_instances,
         )));
@@ -106,7 +124,8 @@ fn build(settings: &EngineSettings, class: EngineClass) -> Result<Engine> {
             ),
         }
     }
-    Engine::new(&config(class)).map_err(|e| RuntimeError::Engine(crate::error::one_line(&e)))
+    Engine::new(&config(class, cache.as_ref()))
+        .map_err(|e| RuntimeError::Engine(crate::error::one_line(&e)))
 }
 
 fn start_ticker(weak: EngineWeak) {

@@ -30,6 +30,7 @@ mod engine;
 mod error;
 mod function;
 mod host;
+mod incremental;
 mod invoke;
 mod limits;
 mod logs;
@@ -53,6 +54,7 @@ pub use function::{
     ACCOUNT, DEFAULT_EPHEMERAL_MB, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, Function, FunctionKind,
     FunctionSpec, LoadInfo, MAX_EPHEMERAL_MB, MIN_EPHEMERAL_MB, REGION,
 };
+pub use incremental::DEFAULT_INCREMENTAL_BUDGET;
 pub use invoke::{Invocation, InvokeRequest, MAX_EVENT_BYTES, new_request_id};
 pub use limits::{MemoryLimitExceeded, WASM32_MAX_BYTES};
 pub use logs::DEFAULT_LOG_CAP;

@@ -20,6 +20,7 @@ use crate::function::{
     link_module, wasm_bytes,
 };
 use crate::host::{ComponentState, ModuleState, component_linker, module_linker};
+use crate::incremental::{DEFAULT_INCREMENTAL_BUDGET, IncrementalCache};
 use crate::logs::DEFAULT_LOG_CAP;
 use crate::sandbox_fs::TmpRoot;
 use fnhost_outbound::Outbound;
@@ -43,6 +44,14 @@ pub struct RuntimeConfig {
     pub tmp_dir: PathBuf,
     /// Outbound HTTP: the operator's `[network]` settings, TLS roots, caps and counters.
     pub outbound: Arc<Outbound>,
+    /// Where Cranelift's incremental compilation cache lives (default
+    /// `<state_dir>/cache/incremental`; `None` turns it off): a function body compiled once,
+    /// such as CPython's in every Python function or QuickJS's in every JavaScript function, is
+    /// not compiled again by the next function that carries it.
+    pub incremental_cache_dir: Option<PathBuf>,
+    /// Most bytes kept in the incremental cache; past it the least recently used entries are
+    /// removed (default 1 GiB).
+    pub incremental_budget: u64,
 }
 
 impl RuntimeConfig {
@@ -51,6 +60,8 @@ impl RuntimeConfig {
         let state_dir = state_dir.into();
         Self {
             tmp_dir: state_dir.join("tmp"),
+            incremental_cache_dir: Some(state_dir.join("cache").join("incremental")),
+            incremental_budget: DEFAULT_INCREMENTAL_BUDGET,
             state_dir,
             engine: EngineSettings::default(),
             log_cap: DEFAULT_LOG_CAP,
@@ -75,6 +86,8 @@ pub struct Runtime {
     plain: OnceLock<Class>,
     metered: OnceLock<Class>,
     tmp: Arc<TmpRoot>,
+    /// Shared by both engines: their code differs only where fuel metering changes it.
+    incremental: Option<Arc<IncrementalCache>>,
 }
 
 impl std::fmt::Debug for Runtime {
@@ -95,8 +108,13 @@ impl Runtime {
             tracing::error!(dir = %config.tmp_dir.display(), error = %e, "cannot set up the tmp dir; guests get no /tmp");
             TmpRoot::disabled()
         });
+        let incremental = config
+            .incremental_cache_dir
+            .clone()
+            .map(|dir| Arc::new(IncrementalCache::new(dir, config.incremental_budget)));
         Self {
             tmp: Arc::new(tmp),
+            incremental,
             sources: SourceIndex::new(&config.state_dir),
             config,
             plain: OnceLock::new(),
@@ -134,7 +152,11 @@ impl Runtime {
         if let Some(c) = cell.get() {
             return Ok(c);
         }
-        let engine = create_engine(&self.config.engine, class)?;
+        let cache = self
+            .incremental
+            .clone()
+            .map(|c| c as Arc<dyn wasmtime::CacheStore>);
+        let engine = create_engine(&self.config.engine, class, cache)?;
         let link_err = |e: wasmtime::Error| RuntimeError::Engine(one_line(&e));
         let built = Class {
             cache: ArtifactCache::new(&self.config.state_dir, &engine)

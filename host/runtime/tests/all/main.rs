@@ -7,6 +7,7 @@ mod cache;
 mod calls;
 mod examples;
 mod hostile;
+mod incremental;
 mod languages;
 mod objects;
 mod sandbox;
