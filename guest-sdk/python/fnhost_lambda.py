@@ -286,10 +286,20 @@ def _fail(error_type, message, stack):
     raise Err(types.FunctionError(error_type, message, stack))
 
 
+def _forget_missing_paths():
+    """Directories that did not exist while packaging (/var/task, /opt/python, ... are mounted
+    only at run time) were cached as having no finder; forget that, so modules imported
+    inside the handler are found there. A handful of dict entries per event."""
+    cache = sys.path_importer_cache
+    for entry in [e for e, finder in cache.items() if finder is None]:
+        del cache[entry]
+
+
 class WitWorld(wit_world.WitWorld):
     def handle(self, event: str, ctx: types.Context) -> str:
         global _request_id
         _request_id = ctx.request_id
+        _forget_missing_paths()
         try:
             if _handler is None:
                 error_type, message, stack = _init_error

@@ -1,4 +1,8 @@
-//! Building functions: which are stale, running their build commands, showing progress.
+//! Building functions: which are stale, running their build commands or packaging their
+//! source (`runtime = "python3.x"` / `"nodejs…"`, with the packager embedded in fnhost),
+//! showing progress.
+
+mod packaging;
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -9,8 +13,13 @@ use fnhost_manifest::{FunctionConfig, Manifest};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
-/// Why a function needs building, or `None` if its output is current.
+pub use packaging::{package_if_stale, place_packages, watched_files};
+
+/// Why a function needs building or packaging, or `None` if its output is current.
 pub fn stale_reason(manifest: &Manifest, function: &FunctionConfig) -> Option<String> {
+    if function.runtime.language().is_some() {
+        return packaging::stale_reason(function);
+    }
     let build = function.build.as_ref()?;
     let built = match std::fs::metadata(&function.source).and_then(|m| m.modified()) {
         Ok(t) => t,
@@ -74,7 +83,8 @@ fn modified(path: &Path) -> Option<SystemTime> {
 pub struct Built {
     /// The function.
     pub name: String,
-    /// `built`, `fresh` (nothing to do) or `no-build` (no build command).
+    /// `built`, `packaged` (source packaged by fnhost), `fresh` (nothing to do) or `no-build`
+    /// (no build command).
     pub status: &'static str,
     /// Why it was built.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -93,7 +103,20 @@ pub async fn build(
 ) -> Result<Vec<Built>> {
     let mut results = Vec::new();
     let mut todo = Vec::new();
+    let mut packages = Vec::new();
     for f in functions {
+        if f.runtime.language().is_some() {
+            match stale_reason(manifest, f) {
+                None if !force => results.push(Built {
+                    name: f.name.clone(),
+                    status: "fresh",
+                    reason: None,
+                    seconds: None,
+                }),
+                reason => packages.push((*f, reason.unwrap_or_else(|| "forced".into()))),
+            }
+            continue;
+        }
         match (&f.build, stale_reason(manifest, f)) {
             (None, _) => results.push(Built {
                 name: f.name.clone(),
@@ -110,10 +133,10 @@ pub async fn build(
             (Some(b), reason) => todo.push((*f, b, reason.unwrap_or_else(|| "forced".into()))),
         }
     }
-    if todo.is_empty() {
+    if todo.is_empty() && packages.is_empty() {
         return Ok(results);
     }
-    let bar = ProgressBar::new(todo.len() as u64);
+    let bar = ProgressBar::new((todo.len() + packages.len()) as u64);
     bar.set_style(
         ProgressStyle::with_template("{spinner} [{bar:24}] {pos}/{len} building {msg} ({elapsed})")
             .unwrap_or_else(|_| ProgressStyle::default_bar())
@@ -165,6 +188,25 @@ pub async fn build(
         results.push(Built {
             name: f.name.clone(),
             status: "built",
+            reason: Some(reason),
+            seconds: Some(seconds),
+        });
+    }
+    for (f, reason) in packages {
+        bar.set_message(format!("{} (packaging)", f.name));
+        let started = Instant::now();
+        if let Err(err) = packaging::package(f, &bar).await {
+            bar.abandon();
+            return Err(err);
+        }
+        let seconds = started.elapsed().as_secs_f64();
+        bar.inc(1);
+        if bar.is_hidden() {
+            eprintln!("packaged {} in {seconds:.1}s ({reason})", f.name);
+        }
+        results.push(Built {
+            name: f.name.clone(),
+            status: "packaged",
             reason: Some(reason),
             seconds: Some(seconds),
         });

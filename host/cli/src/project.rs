@@ -20,8 +20,16 @@ pub struct Globals {
 }
 
 impl Globals {
-    /// Find and load the manifest.
+    /// Find and load the manifest, its source-runtime functions packaged under the state
+    /// directory.
     pub fn manifest(&self) -> Result<Manifest> {
+        let mut manifest = self.find_manifest()?;
+        let state_dir = self.state_dir(&manifest);
+        crate::builder::place_packages(&mut manifest, &state_dir);
+        Ok(manifest)
+    }
+
+    fn find_manifest(&self) -> Result<Manifest> {
         let path = match &self.manifest {
             Some(path) => path.clone(),
             None => {
@@ -36,6 +44,24 @@ impl Globals {
             }
         };
         Ok(Manifest::load(&path)?)
+    }
+
+    /// The manifest, or — when there is none and none was named — the empty manifest of a
+    /// host that only runs uploads, anchored at the current directory (`None` says so).
+    pub fn manifest_or_empty(&self) -> Result<(Manifest, bool)> {
+        if self.manifest.is_some() {
+            return Ok((self.manifest()?, true));
+        }
+        let cwd = std::env::current_dir().context("cannot read the current directory")?;
+        match Manifest::find(&cwd) {
+            Some(path) => {
+                let mut manifest = Manifest::load(&path)?;
+                let state_dir = self.state_dir(&manifest);
+                crate::builder::place_packages(&mut manifest, &state_dir);
+                Ok((manifest, true))
+            }
+            None => Ok((Manifest::empty(&cwd), false)),
+        }
     }
 
     /// The state directory: `--state-dir`, else `.fnhost/` beside the manifest.

@@ -6,12 +6,14 @@
 //! input). [`limits`] holds Lambda's numbers (memory, timeout, payloads, environment size) and
 //! the identity fnhost reports in ARNs; [`env`] is Lambda's rule for environment variable
 //! names, used by the manifest and the API alike; [`outbound`] the allow-list grammar and the
-//! blocked networks of outbound HTTP. [`unix_ms`] and [`blocking`] are the clock
-//! and the off-the-workers helper every crate shares.
+//! blocked networks of outbound HTTP; [`runtimes`] Lambda's runtime names and what fnhost runs
+//! for each. [`unix_ms`] and [`blocking`] are the clock and the off-the-workers helper every
+//! crate shares.
 
 pub mod env;
 pub mod limits;
 pub mod outbound;
+pub mod runtimes;
 mod task;
 mod trigger;
 

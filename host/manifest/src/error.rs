@@ -137,15 +137,6 @@ pub enum ManifestError {
         example: String,
     },
 
-    /// The manifest declares no functions.
-    #[error(
-        "{at}: no functions; add one: `[function.hello]` followed by `source = \"hello.wasm\"`"
-    )]
-    NoFunctions {
-        /// The file.
-        at: Location,
-    },
-
     /// A function name breaks Lambda's naming rule.
     #[error("{at}: invalid function name `{name}`; use 1 to 64 letters, digits, `-` or `_`")]
     InvalidName {
@@ -153,6 +144,17 @@ pub enum ManifestError {
         at: Location,
         /// The name as written.
         name: String,
+    },
+
+    /// A function's `url` is not valid (an unknown `auth`, `cors` past Lambda's limits).
+    #[error("{at}: function `{function}`: url: {reason}")]
+    InvalidUrl {
+        /// The `url` key's (or the bad value's) line.
+        at: Location,
+        /// The function.
+        function: String,
+        /// What is wrong and how to fix it.
+        reason: String,
     },
 
     /// A number outside its allowed range.
@@ -635,6 +637,64 @@ pub enum ManifestError {
         at: Location,
         /// The function.
         function: String,
+    },
+
+    /// A function's `runtime` is not one of Lambda's runtime names (or `wasm`).
+    #[error("{at}: function `{function}`: {message}")]
+    UnknownRuntime {
+        /// The `runtime` line.
+        at: Location,
+        /// The function.
+        function: String,
+        /// What is wrong, with the accepted names.
+        message: String,
+    },
+
+    /// `source` or `build` on a function whose runtime fnhost packages from `code`.
+    #[error(
+        "{at}: function `{function}`: runtime `{runtime}` is packaged by fnhost from `code`, so `{field}` does not apply; remove `{field}` (or set `runtime = \"wasm\"` to run a prebuilt component)"
+    )]
+    PrebuiltFieldWithSourceRuntime {
+        /// The offending key's line.
+        at: Location,
+        /// The function.
+        function: String,
+        /// The runtime, as Lambda names it.
+        runtime: String,
+        /// `source` or `build`.
+        field: &'static str,
+    },
+
+    /// `handler` on a function that runs a prebuilt component.
+    #[error(
+        "{at}: function `{function}`: `handler` applies to the python3.x and nodejs runtimes, not `{runtime}`; remove it, or set `runtime` (e.g. `runtime = \"python3.14\"`) and `code` to have fnhost package the source"
+    )]
+    HandlerWithoutSourceRuntime {
+        /// The `handler` line.
+        at: Location,
+        /// The function.
+        function: String,
+        /// The runtime, as written or defaulted (`wasm`).
+        runtime: String,
+    },
+
+    /// A `handler` that Lambda's runtime cannot split into a module and a function.
+    ///
+    /// The texts are boxed to keep `ManifestError` small.
+    #[error(
+        "{at}: function `{function}`: handler `{handler}` is malformed ({reason}); write MODULE.FUNCTION, e.g. `{example}`"
+    )]
+    InvalidHandler {
+        /// The `handler` line.
+        at: Location,
+        /// The function.
+        function: Box<str>,
+        /// The handler as written.
+        handler: Box<str>,
+        /// Lambda's words for it.
+        reason: Box<str>,
+        /// The runtime's default handler.
+        example: &'static str,
     },
 
     /// A function's `layers` names a layer that no `[layer.NAME]` declares.

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
 
+use fnhost_core::runtimes::Runtime;
 use toml::Spanned;
 
 use crate::bucket::{BucketConfig, ObjectGrants};
@@ -14,6 +15,7 @@ use crate::error::ManifestError;
 use crate::http::HttpRoute;
 use crate::layer::LayerConfig;
 use crate::raw;
+use crate::runtime::packaged_source;
 use crate::s3::S3Trigger;
 use crate::schedule::ScheduleTrigger;
 use crate::source::Source;
@@ -38,10 +40,20 @@ pub struct FunctionConfig {
     pub name: String,
     /// Free text for listings.
     pub description: Option<String>,
-    /// The `.wasm` (core module or component) or `.wat` file; absolute.
+    /// The `.wasm` (core module or component) or `.wat` file; absolute. For a source runtime,
+    /// where fnhost packages `code`: [`packaged_source`](crate::packaged_source) in the default
+    /// state directory (`.fnhost/` beside the manifest), which the CLI moves under
+    /// `--state-dir`.
     pub source: PathBuf,
-    /// How to produce `source`, if fnhost should build it.
+    /// How to produce `source`, if fnhost should build it (never for a source runtime).
     pub build: Option<BuildConfig>,
+    /// The runtime (`runtime`, default `wasm`: a prebuilt component). For `python3.x` and
+    /// `nodejs…` fnhost packages `code` itself (every `python3.x` runs its embedded CPython
+    /// 3.14, every `nodejs…` QuickJS).
+    pub runtime: Runtime,
+    /// Lambda's handler setting for a source runtime (`handler`, default
+    /// `lambda_function.lambda_handler` or `index.handler`); `None` for a prebuilt component.
+    pub handler: Option<String>,
     /// Memory limit in MB, `MIN_MEMORY_MB..=MAX_MEMORY_MB`.
     pub memory_mb: u32,
     /// Wall-clock limit per invocation in seconds, `MIN_TIMEOUT_S..=MAX_TIMEOUT_S`.
@@ -74,6 +86,8 @@ pub struct FunctionConfig {
     pub invoke: Vec<String>,
     /// Where its outbound HTTP requests may go (`allowed_outbound_hosts`); empty denies all.
     pub allowed_outbound_hosts: AllowedHosts,
+    /// Its function URL on the HTTP listener (`url`), when it has one.
+    pub url: Option<crate::url::FunctionUrlConfig>,
 }
 
 /// How to build a function's `source`.
@@ -107,25 +121,40 @@ pub(crate) fn validate(
         });
     }
     let environment = crate::layer::validate_function(&name_text, &mut table, dir, layers, src)?;
-    let source = table.source.ok_or_else(|| ManifestError::MissingField {
-        at: src.at(table_span),
-        what: format!("function `{name_text}`"),
-        field: "source",
-        example: format!("source = \"path/to/{name_text}.wasm\""),
-    })?;
-    let is_wasm = matches!(
-        Path::new(source.get_ref())
-            .extension()
-            .and_then(|e| e.to_str()),
-        Some("wasm" | "wat")
-    );
-    if !is_wasm {
-        return Err(ManifestError::InvalidSource {
-            at: src.at(source.span()),
-            function: name_text,
-            path: source.into_inner(),
-        });
-    }
+    let (runtime, handler) = crate::runtime::validate(&name_text, &mut table, src)?;
+    let source = if runtime.language().is_some() {
+        // fnhost packages `code`: it is required, and the component goes to the state dir.
+        if environment.code.is_none() {
+            return Err(ManifestError::MissingField {
+                at: src.at(table_span),
+                what: format!("function `{name_text}` (runtime `{runtime}`)"),
+                field: "code",
+                example: format!("code = \"functions/{name_text}\""),
+            });
+        }
+        packaged_source(&dir.join(".fnhost"), &name_text)
+    } else {
+        let source = table.source.ok_or_else(|| ManifestError::MissingField {
+            at: src.at(table_span),
+            what: format!("function `{name_text}`"),
+            field: "source",
+            example: format!("source = \"path/to/{name_text}.wasm\""),
+        })?;
+        let is_wasm = matches!(
+            Path::new(source.get_ref())
+                .extension()
+                .and_then(|e| e.to_str()),
+            Some("wasm" | "wat")
+        );
+        if !is_wasm {
+            return Err(ManifestError::InvalidSource {
+                at: src.at(source.span()),
+                function: name_text,
+                path: source.into_inner(),
+            });
+        }
+        dir.join(source.get_ref())
+    };
 
     let build = table
         .build
@@ -152,6 +181,7 @@ pub(crate) fn validate(
     let schedules = crate::schedule::validate_triggers(&name_text, table.schedule.0, src)?;
     let allowed_outbound_hosts =
         crate::network::validate_allowed_hosts(&name_text, table.allowed_outbound_hosts, src)?;
+    let url = crate::url::validate(&name_text, table.url, src)?;
     let ephemeral = MIN_EPHEMERAL_MB..=MAX_EPHEMERAL_MB;
     let ephemeral_storage_mb = in_range(
         &name_text,
@@ -162,10 +192,12 @@ pub(crate) fn validate(
     )?;
 
     Ok(FunctionConfig {
-        source: dir.join(source.get_ref()),
+        source,
         name: name_text,
         description: table.description,
         build,
+        runtime,
+        handler,
         memory_mb: memory_mb.unwrap_or(DEFAULT_MEMORY_MB),
         timeout_s: timeout_s.unwrap_or(DEFAULT_TIMEOUT_S),
         fuel,
@@ -181,6 +213,7 @@ pub(crate) fn validate(
         layers: environment.layers,
         invoke: environment.invoke,
         allowed_outbound_hosts,
+        url,
     })
 }
 

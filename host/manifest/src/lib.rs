@@ -25,7 +25,9 @@
 //! delivered. Layers are `[layer.NAME]` tables ([`LayerConfig`]: a directory or `.zip` of files
 //! merged into a function's read-only `/opt`); a function lists up to five in `layers`, names its
 //! own files for `/var/task` in `code`, sizes its `/tmp` with `ephemeral_storage_mb` and names
-//! the functions it may call in `invoke`.
+//! the functions it may call in `invoke`. A function's `runtime` ([`Runtime`], default `wasm`)
+//! is one of Lambda's names: for `python3.x` and `nodejs…` fnhost packages `code` itself with
+//! `handler`, so such a function has no `source` or `build`.
 //!
 //! ```
 //! # use std::path::Path;
@@ -72,10 +74,12 @@ mod layer;
 mod manifest;
 mod network;
 mod raw;
+mod runtime;
 mod s3;
 mod schedule;
 mod source;
 mod spelling;
+mod url;
 
 pub use bucket::{BucketConfig, ObjectGrants};
 pub use delivery::{AsyncConfig, EventsConfig};
@@ -83,6 +87,7 @@ pub use delivery::{AsyncConfig, EventsConfig};
 pub use env::{ENV_MAX_BYTES, is_reserved_env};
 pub use error::{BucketOverlap, Location, ManifestError, S3Overlap};
 pub use fnhost_core::outbound::{AllowedHosts, NetworkSettings};
+pub use fnhost_core::runtimes::{Runtime, SourceLanguage};
 pub use function::{
     BuildConfig, DEFAULT_EPHEMERAL_MB, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, FunctionConfig,
     MAX_EPHEMERAL_MB, MAX_MEMORY_MB, MAX_RESERVED_CONCURRENCY, MAX_TIMEOUT_S, MIN_EPHEMERAL_MB,
@@ -94,5 +99,11 @@ pub use http::{
 };
 pub use layer::LayerConfig;
 pub use manifest::{MANIFEST_FILE, Manifest, SUPPORTED_VERSIONS};
+pub use runtime::packaged_source;
 pub use s3::{S3EventType, S3Trigger};
 pub use schedule::ScheduleTrigger;
+pub use url::{
+    FunctionUrlConfig, MAX_CORS_HEADER_LEN, MAX_CORS_ITEMS, MAX_CORS_MAX_AGE, MAX_CORS_METHOD_LEN,
+    MAX_CORS_METHODS, MAX_CORS_ORIGIN_LEN, URL_ID_LEN, UnknownAuthType, UrlAuthType, UrlCors,
+    is_url_id, url_id_for,
+};

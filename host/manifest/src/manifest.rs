@@ -69,6 +69,16 @@ impl Manifest {
         }
     }
 
+    /// The manifest of a host with no `fnhost.toml`: no functions, buckets or layers, every
+    /// table at its defaults, relative paths anchored at `dir`. Such a host runs what is
+    /// uploaded through the API.
+    pub fn empty(dir: &Path) -> Manifest {
+        let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_owned());
+        let path = dir.join(MANIFEST_FILE);
+        Self::parse("manifest_version = 1\n", &path)
+            .unwrap_or_else(|err| unreachable!("the empty manifest is valid: {err}"))
+    }
+
     /// The `fnhost.toml` in `start` or the nearest parent directory that has one.
     pub fn find(start: &Path) -> Option<PathBuf> {
         let start = std::path::absolute(start).unwrap_or_else(|_| start.to_owned());
@@ -108,9 +118,6 @@ impl Manifest {
         for (name, table) in raw.function {
             let function = function::validate(&name, table, &dir, &buckets, &layers, src)?;
             functions.insert(function.name.clone(), function);
-        }
-        if functions.is_empty() {
-            return Err(ManifestError::NoFunctions { at: src.file() });
         }
         http::check_conflicts(functions.values(), src)?;
         s3::check_overlaps(functions.values(), src)?;

@@ -50,6 +50,8 @@ pub(crate) struct Function {
     pub description: Option<String>,
     pub source: Option<Spanned<String>>,
     pub build: Option<Spanned<Build>>,
+    pub runtime: Option<Spanned<String>>,
+    pub handler: Option<Spanned<String>>,
     pub memory_mb: Option<Spanned<Integer>>,
     pub timeout_s: Option<Spanned<Integer>>,
     pub fuel: Option<Spanned<Integer>>,
@@ -69,6 +71,7 @@ pub(crate) struct Function {
     pub layers: Option<Spanned<Vec<Spanned<String>>>>,
     pub invoke: Option<Spanned<Vec<Spanned<String>>>>,
     pub allowed_outbound_hosts: Option<Spanned<Vec<Spanned<String>>>>,
+    pub url: Option<Spanned<crate::url::RawUrl>>,
 }
 
 /// A function's `[[function.NAME.KEY]]` tables (`http`, `s3`, `schedule`), in file order.

@@ -1,5 +1,7 @@
 //! The exact text users read when a manifest cannot be read or does not fit the schema.
 
+use std::path::Path;
+
 use fnhost_manifest::Manifest;
 
 use crate::{error, with};
@@ -78,20 +80,20 @@ fn unknown_function_field_with_suggestion() {
     assert_eq!(
         with("memroy_mb = 256\n"),
         "fnhost.toml:5: unknown field `memroy_mb` in function `hello`; expected one of \
-         `description`, `source`, `build`, `memory_mb`, `timeout_s`, `fuel`, \
+         `description`, `source`, `build`, `runtime`, `handler`, `memory_mb`, `timeout_s`, `fuel`, \
          `reserved_concurrency`, `env`, `http`, `objects`, `async`, `s3`, `schedule`, `ephemeral_storage_mb`, `code`, \
-         `layers`, `invoke`, `allowed_outbound_hosts` (did you mean `memory_mb`?)"
+         `layers`, `invoke`, `allowed_outbound_hosts`, `url` (did you mean `memory_mb`?)"
     );
 }
 
 #[test]
 fn unknown_function_field_without_suggestion() {
     assert_eq!(
-        with("handler = \"main\"\n"),
-        "fnhost.toml:5: unknown field `handler` in function `hello`; expected one of \
-         `description`, `source`, `build`, `memory_mb`, `timeout_s`, `fuel`, \
+        with("architectures = [\"arm64\"]\n"),
+        "fnhost.toml:5: unknown field `architectures` in function `hello`; expected one of \
+         `description`, `source`, `build`, `runtime`, `handler`, `memory_mb`, `timeout_s`, `fuel`, \
          `reserved_concurrency`, `env`, `http`, `objects`, `async`, `s3`, `schedule`, `ephemeral_storage_mb`, `code`, \
-         `layers`, `invoke`, `allowed_outbound_hosts`"
+         `layers`, `invoke`, `allowed_outbound_hosts`, `url`"
     );
 }
 
@@ -181,10 +183,18 @@ fn missing_build_command() {
     );
 }
 
+/// A host that only runs uploads: a manifest may declare nothing (`fnhost up` then serves
+/// the API alone).
 #[test]
-fn no_functions() {
-    let expected = "fnhost.toml: no functions; add one: `[function.hello]` followed by \
-                    `source = \"hello.wasm\"`";
-    assert_eq!(error("manifest_version = 1\n"), expected);
-    assert_eq!(error("manifest_version = 1\nfunction = {}\n"), expected);
+fn no_functions_is_an_empty_host() {
+    for text in [
+        "manifest_version = 1\n",
+        "manifest_version = 1\nfunction = {}\n",
+    ] {
+        let manifest = Manifest::parse(text, Path::new("fnhost.toml")).unwrap();
+        assert!(manifest.functions.is_empty() && manifest.buckets.is_empty());
+    }
+    let empty = Manifest::empty(Path::new("/srv/fnhost"));
+    assert_eq!(empty.dir, Path::new("/srv/fnhost"));
+    assert!(empty.functions.is_empty());
 }

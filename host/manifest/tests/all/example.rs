@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use fnhost_manifest::{
     AsyncConfig, BucketConfig, EventsConfig, FunctionConfig, HttpServerConfig, ObjectGrants,
-    S3EventType, S3Trigger, ScheduleTrigger,
+    Runtime, S3EventType, S3Trigger, ScheduleTrigger,
 };
 use fnhost_schedule::Schedule;
 
@@ -82,9 +82,12 @@ fn function(name: &str) -> FunctionConfig {
         schedules: vec![],
         ephemeral_storage_mb: 512,
         code: None,
+        runtime: Runtime::Wasm,
+        handler: None,
         layers: vec![],
         invoke: vec![],
         allowed_outbound_hosts: Default::default(),
+        url: None,
     }
 }
 

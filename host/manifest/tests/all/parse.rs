@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use fnhost_manifest::{
     AsyncConfig, BuildConfig, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, FunctionConfig, MAX_MEMORY_MB,
-    MAX_TIMEOUT_S, MIN_MEMORY_MB, MIN_TIMEOUT_S, Manifest, ObjectGrants,
+    MAX_TIMEOUT_S, MIN_MEMORY_MB, MIN_TIMEOUT_S, Manifest, ObjectGrants, Runtime,
 };
 
 use crate::{HEAD, parse};
@@ -63,9 +63,12 @@ build = { command = "make", workdir = "functions/greet", watch = ["functions/gre
         schedules: vec![],
         ephemeral_storage_mb: 512,
         code: None,
+        runtime: Runtime::Wasm,
+        handler: None,
         layers: vec![],
         invoke: vec![],
         allowed_outbound_hosts: Default::default(),
+        url: None,
     };
     let greet = FunctionConfig {
         name: "greet-query".to_owned(),
@@ -91,9 +94,12 @@ build = { command = "make", workdir = "functions/greet", watch = ["functions/gre
         schedules: vec![],
         ephemeral_storage_mb: 512,
         code: None,
+        runtime: Runtime::Wasm,
+        handler: None,
         layers: vec![],
         invoke: vec![],
         allowed_outbound_hosts: Default::default(),
+        url: None,
     };
     let expected = BTreeMap::from([
         ("greet-query".to_owned(), greet),

@@ -77,7 +77,7 @@ impl Reloader {
             self.manifest
                 .functions
                 .values()
-                .map(|f| absolute(&f.source)),
+                .flat_map(crate::builder::watched_files),
         );
         files
     }
@@ -91,7 +91,11 @@ impl Reloader {
             .manifest
             .functions
             .values()
-            .filter(|f| batch.contains(&absolute(&f.source)))
+            .filter(|f| {
+                crate::builder::watched_files(f)
+                    .iter()
+                    .any(|p| batch.contains(p))
+            })
             .cloned()
             .collect();
         for config in changed {
@@ -108,6 +112,19 @@ impl Reloader {
         config: &fnhost_manifest::FunctionConfig,
         previous: Option<&Deployed>,
     ) -> Option<Deployed> {
+        // A source runtime (python3.x, nodejs…) is packaged again first when its code changed.
+        if let Err(err) = crate::builder::package_if_stale(config).await {
+            eprintln!(
+                "fnhost: reload of `{}` refused: {err:#}; {}",
+                config.name,
+                if previous.is_some() {
+                    "still serving the previous version"
+                } else {
+                    "the function is not deployed"
+                }
+            );
+            return None;
+        }
         match deploy::load(&self.runtime, &self.objects, config).await {
             Ok(function) => {
                 let info = function.info();
@@ -141,7 +158,7 @@ impl Reloader {
     }
 
     async fn reload_manifest(&mut self, batch: &BTreeSet<PathBuf>) {
-        let new = match Manifest::load(&self.manifest.path) {
+        let mut new = match Manifest::load(&self.manifest.path) {
             Ok(m) => m,
             Err(err) => {
                 eprintln!(
@@ -150,6 +167,7 @@ impl Reloader {
                 return;
             }
         };
+        crate::builder::place_packages(&mut new, &self.runtime.config().state_dir);
         if let Err(err) = reserved_total(&new, self.admission.config().max_concurrency) {
             eprintln!(
                 "fnhost: manifest reload refused: {err}; still serving the previous manifest"
@@ -183,7 +201,9 @@ impl Reloader {
         for config in new.functions.values() {
             let previous = old.get(&config.name);
             let unchanged = self.manifest.functions.get(&config.name) == Some(config)
-                && !batch.contains(&absolute(&config.source));
+                && !crate::builder::watched_files(config)
+                    .iter()
+                    .any(|p| batch.contains(p));
             if unchanged && let Some(p) = previous {
                 table.insert(config.name.clone(), p.clone());
                 continue;
@@ -215,6 +235,9 @@ impl Reloader {
         let router = Router::from_manifest(&new, |name| table.contains_key(name));
         let routes = router.table().len();
         self.app.set_router(router);
+        self.app
+            .urls()
+            .set_from_manifest(&new, |name| table.contains_key(name));
         for name in self.registry().replace_manifest(table) {
             eprintln!(
                 "fnhost: function `{name}` of fnhost.toml replaces the uploaded function of that name; the upload stays stored and comes back once the name leaves fnhost.toml and fnhost restarts"

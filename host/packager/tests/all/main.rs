@@ -1,0 +1,3 @@
+//! Integration tests of fnhost-packager: one binary, one module per area.
+
+mod package;
