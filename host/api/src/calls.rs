@@ -207,7 +207,7 @@ impl Granted {
             .upgrade()
             .ok_or_else(|| CallFailure::Service("the host is shutting down".into()))?;
         let key = callee.key();
-        if dispatcher.registry().get(&key).is_none() {
+        if dispatcher.registry().resolve(&key).is_none() {
             return Err(failure(callee.not_found()));
         }
         // No payload is an empty event object, as the SDKs send it when none is given.

@@ -1,6 +1,7 @@
 //! Function names as the Lambda API accepts them: `name`, `name:qualifier`, the full ARN
 //! `arn:aws:lambda:REGION:ACCOUNT:function:name[:qualifier]` and the partial ARN
-//! `ACCOUNT:function:name[:qualifier]`; plus the `Qualifier` query parameter.
+//! `ACCOUNT:function:name[:qualifier]`; plus the `Qualifier` query parameter. A qualifier is
+//! `$LATEST`, a version number or an alias name (aliases are never all digits).
 
 use fnhost_runtime::{ACCOUNT, REGION};
 use fnhost_store::LATEST;
@@ -18,12 +19,20 @@ const PATTERN: &str = r"(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\
 pub struct FunctionRef {
     /// The plain name.
     pub name: String,
-    /// `None` or `$LATEST` for the latest; else a version number (aliases are not supported).
+    /// `None` or `$LATEST` for the latest; else a version number or an alias name.
     pub qualifier: Option<String>,
 }
 
 impl FunctionRef {
-    /// The key in the registry: the name for `$LATEST`, `name:version` otherwise.
+    /// The alias named by the qualifier: one that is neither `$LATEST` nor a number.
+    pub fn alias(&self) -> Option<&str> {
+        self.qualifier
+            .as_deref()
+            .filter(|q| *q != LATEST && !q.bytes().all(|b| b.is_ascii_digit()))
+    }
+
+    /// The key in the registry: the name for `$LATEST`, `name:version` for a version and
+    /// `name:alias` for an alias (which [`fnhost_dispatch::Registry::resolve`] resolves).
     pub fn key(&self) -> String {
         match self.version() {
             LATEST => self.name.clone(),
@@ -31,7 +40,7 @@ impl FunctionRef {
         }
     }
 
-    /// `$LATEST` or the version number.
+    /// `$LATEST`, the version number, or the alias name.
     pub fn version(&self) -> &str {
         self.qualifier.as_deref().unwrap_or(LATEST)
     }
@@ -181,6 +190,27 @@ mod tests {
         );
         assert_eq!(parse("f:2", Some("2")).unwrap().key(), "f:2");
         assert_eq!(parse("f", Some("$LATEST")).unwrap().key(), "f");
+    }
+
+    #[test]
+    fn aliases_are_qualifiers_that_are_not_versions() {
+        assert_eq!(parse("f:live", None).unwrap().alias(), Some("live"));
+        assert_eq!(
+            parse("f", Some("v2-beta")).unwrap().alias(),
+            Some("v2-beta")
+        );
+        assert_eq!(
+            parse(
+                "arn:aws:lambda:us-east-1:000000000000:function:f:live",
+                None
+            )
+            .unwrap()
+            .key(),
+            "f:live"
+        );
+        assert_eq!(parse("f:12", None).unwrap().alias(), None);
+        assert_eq!(parse("f:$LATEST", None).unwrap().alias(), None);
+        assert_eq!(parse("f", None).unwrap().alias(), None);
     }
 
     #[test]

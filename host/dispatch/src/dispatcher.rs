@@ -82,7 +82,8 @@ impl Dispatcher {
         &self.admission
     }
 
-    /// Run `request` on function `name` and wait for the outcome.
+    /// Run `request` on function `name` (a registry key, or `name:alias`: see
+    /// [`Registry::resolve`]) and wait for the outcome.
     ///
     /// A guest failure (error, timeout, out of memory...) is an `Ok` invocation whose outcome
     /// says so; `Err` means the invocation never ran.
@@ -91,12 +92,12 @@ impl Dispatcher {
         name: &str,
         mut request: InvokeRequest,
     ) -> Result<Invocation, DispatchError> {
-        let deployed = self
-            .registry
-            .get(name)
-            .ok_or_else(|| DispatchError::UnknownFunction {
-                name: name.to_owned(),
-            })?;
+        let deployed =
+            self.registry
+                .resolve(name)
+                .ok_or_else(|| DispatchError::UnknownFunction {
+                    name: name.to_owned(),
+                })?;
         let request_id = request
             .request_id
             .get_or_insert_with(fnhost_runtime::new_request_id)

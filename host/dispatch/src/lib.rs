@@ -8,6 +8,7 @@
 //! [`fnhost_runtime::Runtime`], and hands the log to a [`LogSink`] such as [`Console`].
 
 mod admission;
+mod aliases;
 mod console;
 mod dispatcher;
 mod error;
@@ -16,6 +17,7 @@ mod registry;
 pub use admission::{
     Admission, AdmissionConfig, Gate, OverReserved, Permit, ThrottleReason, check_reservations,
 };
+pub use aliases::{AliasRoute, version_key};
 pub use console::{Console, LogSink, NoLogs, Tee, prefixed, terminal_safe};
 pub use dispatcher::Dispatcher;
 pub use error::DispatchError;

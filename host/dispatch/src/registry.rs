@@ -6,13 +6,14 @@
 //! versions, kept under `name:version` (a `:` never appears in a function name), so a trigger
 //! that looks up a plain name always gets `$LATEST`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
 use fnhost_runtime::Function;
 
 use crate::admission::Gate;
+use crate::aliases::{AliasRoute, version_key};
 
 /// Where a deployed function came from, which decides who may change it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,10 +37,12 @@ pub struct Deployed {
     pub origin: Origin,
 }
 
-/// Function name → live version.
+/// Function name → live version, and the aliases of uploaded functions.
 #[derive(Debug, Default)]
 pub struct Registry {
     table: ArcSwap<BTreeMap<String, Arc<Deployed>>>,
+    /// `name:alias` → where it routes (see [`Registry::resolve`]).
+    aliases: ArcSwap<HashMap<String, Arc<AliasRoute>>>,
 }
 
 impl Registry {
@@ -110,6 +113,49 @@ impl Registry {
     pub fn names(&self) -> Vec<String> {
         self.table.load().keys().cloned().collect()
     }
+
+    /// The version `key` runs now: the deployed entry of a name or `name:version`, else, for
+    /// `name:alias`, one of the alias's versions, chosen by its weights for this call.
+    pub fn resolve(&self, key: &str) -> Option<Arc<Deployed>> {
+        if let Some(deployed) = self.get(key) {
+            return Some(deployed);
+        }
+        let route = self.aliases.load().get(key).cloned()?;
+        self.get(&version_key(&route.function, route.pick(fastrand::f64())))
+    }
+
+    /// The route of alias `key` (`name:alias`).
+    pub fn alias(&self, key: &str) -> Option<Arc<AliasRoute>> {
+        self.aliases.load().get(key).cloned()
+    }
+
+    /// Add or replace an alias.
+    pub fn set_alias(&self, route: AliasRoute) {
+        let route = Arc::new(route);
+        self.aliases.rcu(|aliases| {
+            let mut aliases = HashMap::clone(aliases);
+            aliases.insert(route.key(), route.clone());
+            aliases
+        });
+    }
+
+    /// Remove alias `key` (`name:alias`), if it is there.
+    pub fn remove_alias(&self, key: &str) {
+        self.aliases.rcu(|aliases| {
+            let mut aliases = HashMap::clone(aliases);
+            aliases.remove(key);
+            aliases
+        });
+    }
+
+    /// Remove every alias of `function` (it was deleted).
+    pub fn remove_aliases(&self, function: &str) {
+        self.aliases.rcu(|aliases| {
+            let mut aliases = HashMap::clone(aliases);
+            aliases.retain(|_, route| route.function != function);
+            aliases
+        });
+    }
 }
 
 #[cfg(test)]
@@ -174,5 +220,54 @@ pub(crate) mod tests {
         assert!(registry.remove("up").is_some());
         assert!(registry.remove("up").is_none());
         assert_eq!(registry.names(), ["clash", "m2", "up:1"]);
+    }
+
+    #[test]
+    fn aliases_resolve_to_their_versions_by_weight() {
+        let state = tempfile::tempdir().unwrap();
+        let runtime = Runtime::new(RuntimeConfig::new(state.path()));
+        let registry = Registry::new();
+        registry.insert("up", deployed(&runtime, "up", Origin::Api));
+        registry.insert("up:1", deployed(&runtime, "up", Origin::Api));
+        registry.insert("up:2", deployed(&runtime, "up", Origin::Api));
+        let (one, two) = (registry.get("up:1").unwrap(), registry.get("up:2").unwrap());
+        assert!(registry.resolve("up:live").is_none());
+        registry.set_alias(AliasRoute {
+            function: "up".into(),
+            name: "live".into(),
+            version: "1".into(),
+            additional: None,
+        });
+        assert!(Arc::ptr_eq(&registry.resolve("up:live").unwrap(), &one));
+        // An exact key is never an alias.
+        assert!(Arc::ptr_eq(&registry.resolve("up:2").unwrap(), &two));
+        registry.set_alias(AliasRoute {
+            function: "up".into(),
+            name: "live".into(),
+            version: "1".into(),
+            additional: Some(("2".into(), 0.5)),
+        });
+        let mut ran_two = 0;
+        for _ in 0..1000 {
+            let deployed = registry.resolve("up:live").unwrap();
+            assert!(Arc::ptr_eq(&deployed, &one) || Arc::ptr_eq(&deployed, &two));
+            ran_two += usize::from(Arc::ptr_eq(&deployed, &two));
+        }
+        assert!((400..=600).contains(&ran_two), "{ran_two} of 1000");
+        registry.set_alias(AliasRoute {
+            function: "up".into(),
+            name: "head".into(),
+            version: "$LATEST".into(),
+            additional: None,
+        });
+        assert!(Arc::ptr_eq(
+            &registry.resolve("up:head").unwrap(),
+            &registry.get("up").unwrap()
+        ));
+        registry.remove_alias("up:live");
+        assert!(registry.resolve("up:live").is_none());
+        assert!(registry.alias("up:head").is_some());
+        registry.remove_aliases("up");
+        assert!(registry.alias("up:head").is_none());
     }
 }
