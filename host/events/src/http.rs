@@ -43,6 +43,36 @@ pub struct HttpRequest {
     pub request_id: String,
     /// Arrival time.
     pub time: DateTime<Utc>,
+    /// Set when the request came through a function URL: the `requestContext` fields Lambda's
+    /// function URLs fill in instead of API Gateway's.
+    pub function_url: Option<UrlContext>,
+}
+
+/// What a function URL puts in the payload 2.0 event (`reference/lambda-env.md` §E).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UrlContext {
+    /// The URL id: `requestContext.apiId` and `domainPrefix`.
+    pub url_id: String,
+    /// `requestContext.domainName`, `<url-id>.lambda-url.<domain>`.
+    pub domain_name: String,
+    /// The signer of an `AWS_IAM` URL's request (`requestContext.authorizer.iam`); `None` for
+    /// `NONE`, whose `authorizer` is null.
+    pub iam: Option<IamCaller>,
+}
+
+/// The caller of an `AWS_IAM` function URL, as `requestContext.authorizer.iam` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IamCaller {
+    /// The access key id the request was signed with.
+    pub access_key: String,
+    /// The caller's account.
+    pub account_id: String,
+    /// The caller's id.
+    pub caller_id: String,
+    /// The caller's ARN.
+    pub user_arn: String,
+    /// The caller's user id.
+    pub user_id: String,
 }
 
 impl HttpRequest {
@@ -63,6 +93,7 @@ impl HttpRequest {
                 .into_uuid()
                 .to_string(),
             time: Utc::now(),
+            function_url: None,
         }
     }
 
@@ -174,7 +205,38 @@ fn v2(r: &HttpRequest) -> Value {
     if !body.is_null() {
         obj.insert("body".into(), body);
     }
+    if let Some(url) = &r.function_url {
+        function_url_context(obj, url);
+    }
     event
+}
+
+/// A function URL's event: payload 2.0 with the URL's id and domain, Lambda's `authentication`
+/// and `authorizer`, and null `pathParameters` and `stageVariables`.
+fn function_url_context(event: &mut Map<String, Value>, url: &UrlContext) {
+    let authorizer = match &url.iam {
+        None => Value::Null,
+        Some(iam) => json!({
+            "iam": {
+                "accessKey": iam.access_key,
+                "accountId": iam.account_id,
+                "callerId": iam.caller_id,
+                "cognitoIdentity": null,
+                "principalOrgId": null,
+                "userArn": iam.user_arn,
+                "userId": iam.user_id,
+            }
+        }),
+    };
+    event.insert("pathParameters".into(), Value::Null);
+    event.insert("stageVariables".into(), Value::Null);
+    if let Some(Value::Object(context)) = event.get_mut("requestContext") {
+        context.insert("apiId".into(), json!(url.url_id));
+        context.insert("domainName".into(), json!(url.domain_name));
+        context.insert("domainPrefix".into(), json!(url.url_id));
+        context.insert("authentication".into(), Value::Null);
+        context.insert("authorizer".into(), authorizer);
+    }
 }
 
 fn v1(r: &HttpRequest) -> Value {
@@ -347,6 +409,46 @@ mod tests {
         assert_eq!(e["multiValueHeaders"]["X-Multi"], json!(["1", "2"]));
         assert_eq!(e["pathParameters"], Value::Null);
         assert_eq!(e["body"], Value::Null);
+    }
+
+    #[test]
+    fn function_url_events_carry_the_url_and_the_caller() {
+        let mut r = request();
+        r.function_url = Some(UrlContext {
+            url_id: "a".repeat(32),
+            domain_name: format!("{}.lambda-url.localhost", "a".repeat(32)),
+            iam: None,
+        });
+        let e = http_event(&r, PayloadVersion::V2);
+        assert_eq!(e["routeKey"], "$default");
+        assert_eq!(e["requestContext"]["routeKey"], "$default");
+        assert_eq!(e["requestContext"]["stage"], "$default");
+        assert_eq!(e["requestContext"]["apiId"], "a".repeat(32));
+        assert_eq!(e["requestContext"]["domainPrefix"], "a".repeat(32));
+        assert_eq!(
+            e["requestContext"]["domainName"],
+            format!("{}.lambda-url.localhost", "a".repeat(32))
+        );
+        assert_eq!(e["requestContext"]["authorizer"], Value::Null);
+        assert!(e["requestContext"].get("authentication").unwrap().is_null());
+        assert!(e.get("pathParameters").unwrap().is_null());
+        assert!(e.get("stageVariables").unwrap().is_null());
+        r.function_url.as_mut().unwrap().iam = Some(IamCaller {
+            access_key: "AKIDEXAMPLE".into(),
+            account_id: "000000000000".into(),
+            caller_id: "000000000000".into(),
+            user_arn: "arn:aws:iam::000000000000:root".into(),
+            user_id: "000000000000".into(),
+        });
+        let e = http_event(&r, PayloadVersion::V2);
+        let iam = &e["requestContext"]["authorizer"]["iam"];
+        assert_eq!(iam["accessKey"], "AKIDEXAMPLE");
+        assert_eq!(iam["userArn"], "arn:aws:iam::000000000000:root");
+        assert!(iam.get("cognitoIdentity").unwrap().is_null());
+        // API Gateway events keep their own context.
+        let plain = http_event(&request(), PayloadVersion::V2);
+        assert_eq!(plain["requestContext"]["apiId"], "fnhost");
+        assert!(plain["requestContext"].get("authorizer").is_none());
     }
 
     #[test]

@@ -54,6 +54,25 @@ pub enum HttpError {
     /// fnhost could not run the function.
     #[error("{0}")]
     Internal(String),
+    /// A function URL id that no URL has, or whose function or alias is gone (Lambda's 403
+    /// `{"Message":null}`).
+    #[error("no function URL `{url_id}`")]
+    UnknownUrl {
+        /// The id asked for.
+        url_id: String,
+    },
+    /// A request for an `AWS_IAM` function URL without a valid signature (403 `Forbidden`).
+    #[error("function URL `{url_id}` needs a SigV4 signature with fnhost's credentials: {reason}")]
+    UrlForbidden {
+        /// The URL id.
+        url_id: String,
+        /// Why the signature was refused (logged only).
+        reason: String,
+    },
+    /// The function behind a function URL failed, or its answer is not a valid response (502
+    /// with Lambda's text body `Internal Server Error`).
+    #[error("{0}")]
+    UrlFunctionFailed(String),
 }
 
 impl From<BodyError> for HttpError {
@@ -103,6 +122,8 @@ impl HttpError {
             Self::BadGateway(_) => StatusCode::BAD_GATEWAY,
             Self::GatewayTimeout => StatusCode::GATEWAY_TIMEOUT,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::UnknownUrl { .. } | Self::UrlForbidden { .. } => StatusCode::FORBIDDEN,
+            Self::UrlFunctionFailed(_) => StatusCode::BAD_GATEWAY,
         }
     }
 
@@ -116,22 +137,47 @@ impl HttpError {
             Self::Throttled { .. } => "Too Many Requests",
             Self::BadGateway(_) => "Internal server error",
             Self::GatewayTimeout => "Endpoint request timed out",
-            Self::Internal(_) => "Internal Server Error",
+            Self::Internal(_) | Self::UrlFunctionFailed(_) => "Internal Server Error",
+            Self::UnknownUrl { .. } | Self::UrlForbidden { .. } => "Forbidden",
+        }
+    }
+
+    /// The body and its content type: API Gateway's `{"message":…}`, or what Lambda's function
+    /// URLs send.
+    fn body(&self) -> (String, &'static str) {
+        match self {
+            Self::UnknownUrl { .. } => (r#"{"Message":null}"#.to_owned(), "application/json"),
+            Self::UrlForbidden { .. } => {
+                (r#"{"Message":"Forbidden"}"#.to_owned(), "application/json")
+            }
+            Self::UrlFunctionFailed(_) => (self.message().to_owned(), "text/plain; charset=utf-8"),
+            _ => (
+                format!(r#"{{"message":"{}"}}"#, self.message()),
+                "application/json",
+            ),
         }
     }
 
     /// The response for this error; the detail is logged with `request_id`, not sent.
     pub fn into_response(self, request_id: &str) -> Response<Full<Bytes>> {
         match &self {
-            Self::NotFound { .. } => tracing::debug!(request_id, "{self}"),
+            Self::NotFound { .. } | Self::UnknownUrl { .. } => {
+                tracing::debug!(request_id, "{self}")
+            }
             Self::Internal(_) => tracing::error!(request_id, "{self}"),
             _ => tracing::warn!(request_id, "{self}"),
         }
-        let body = format!(r#"{{"message":"{}"}}"#, self.message());
+        let (body, content_type) = self.body();
         let mut response = Response::new(Full::new(Bytes::from(body)));
         *response.status_mut() = self.status();
         let headers = response.headers_mut();
-        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+        if matches!(self, Self::UnknownUrl { .. } | Self::UrlForbidden { .. }) {
+            headers.insert(
+                "x-amzn-ErrorType",
+                HeaderValue::from_static("AccessDeniedException"),
+            );
+        }
         if let Ok(id) = HeaderValue::from_str(request_id) {
             headers.insert("apigw-requestid", id);
         }
@@ -196,6 +242,24 @@ mod tests {
             assert_eq!(r.headers()["apigw-requestid"], "id-1");
             assert_eq!(text(r).await, body);
         }
+    }
+
+    #[tokio::test]
+    async fn function_url_errors_have_lambdas_bodies() {
+        let r = HttpError::UnknownUrl { url_id: "x".into() }.into_response("id");
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        assert_eq!(r.headers()["x-amzn-errortype"], "AccessDeniedException");
+        assert_eq!(text(r).await, r#"{"Message":null}"#);
+        let r = HttpError::UrlForbidden {
+            url_id: "x".into(),
+            reason: "secret detail".into(),
+        }
+        .into_response("id");
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        assert_eq!(text(r).await, r#"{"Message":"Forbidden"}"#);
+        let r = HttpError::UrlFunctionFailed("secret detail".into()).into_response("id");
+        assert_eq!(r.status(), StatusCode::BAD_GATEWAY);
+        assert_eq!(text(r).await, "Internal Server Error");
     }
 
     #[tokio::test]

@@ -19,6 +19,21 @@ pub fn event_request(
     remote: SocketAddr,
     request_id: String,
 ) -> HttpRequest {
+    let mut request = request_fields(parts, body, remote, request_id);
+    request.route = Some(route.template.clone());
+    request.route_method = Some(route.route_method.clone());
+    request.path_parameters = route.params.clone();
+    request
+}
+
+/// The event fields every request has (a function URL's too): method, path, query, headers,
+/// body, source address, protocol and request id; no route.
+pub fn request_fields(
+    parts: &Parts,
+    body: Bytes,
+    remote: SocketAddr,
+    request_id: String,
+) -> HttpRequest {
     let mut request = HttpRequest::new(parts.method.as_str(), parts.uri.path());
     request.query = parts.uri.query().unwrap_or_default().to_owned();
     request.headers = parts
@@ -41,9 +56,6 @@ pub fn event_request(
     }
     // The body's only owner hands over its buffer (no copy for a body read in pieces).
     request.body = Vec::from(body);
-    request.route = Some(route.template.clone());
-    request.route_method = Some(route.route_method.clone());
-    request.path_parameters = route.params.clone();
     request.source_ip = remote.ip().to_string();
     request.protocol = format!("{:?}", parts.version);
     request.request_id = request_id;

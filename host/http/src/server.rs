@@ -9,7 +9,7 @@ use arc_swap::ArcSwap;
 use bytes::Bytes;
 use fnhost_dispatch::Dispatcher;
 use fnhost_edge::{
-    BodyReader, DEFAULT_MAX_CONNECTIONS, DEFAULT_WRITE_TIMEOUT, Handler, InFlight,
+    BodyReader, BodyShare, DEFAULT_MAX_CONNECTIONS, DEFAULT_WRITE_TIMEOUT, Handler, InFlight,
     UNCOUNTED_BODY_BYTES,
 };
 use fnhost_runtime::{InvokeRequest, Outcome, Trigger};
@@ -22,6 +22,7 @@ use crate::error::HttpError;
 use crate::request::{MAX_BODY_BYTES, event_body_len, event_json, event_request};
 use crate::response::map_response;
 use crate::router::Router;
+use crate::urls::FunctionUrls;
 
 /// The health endpoint; answers without running any function.
 pub const HEALTH_PATH: &str = "/.well-known/fnhost/health";
@@ -69,11 +70,13 @@ impl Default for ServerConfig {
 /// The HTTP application: routes plus the dispatcher. Kept apart from the accept loop so tests
 /// can drive [`App::handle`] in-process.
 pub struct App {
-    dispatcher: Arc<Dispatcher>,
+    pub(crate) dispatcher: Arc<Dispatcher>,
     router: ArcSwap<Router>,
     config: ServerConfig,
     bodies: BodyReader,
     in_flight: InFlight,
+    /// The function URLs it serves besides the routes.
+    pub(crate) urls: Arc<FunctionUrls>,
 }
 
 impl std::fmt::Debug for App {
@@ -101,7 +104,19 @@ impl App {
             config,
             bodies,
             in_flight: InFlight::new(),
+            urls: Arc::new(FunctionUrls::default()),
         }
+    }
+
+    /// Serve the function URLs of `urls` (a table shared with the API) besides the routes.
+    pub fn with_urls(mut self, urls: Arc<FunctionUrls>) -> Self {
+        self.urls = urls;
+        self
+    }
+
+    /// The function URLs it serves.
+    pub fn urls(&self) -> &Arc<FunctionUrls> {
+        &self.urls
     }
 
     /// Replace the routes (a manifest reload); requests already routed are unaffected.
@@ -152,6 +167,11 @@ impl App {
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
         let (parts, body) = request.into_parts();
+        if let Some(located) = self.urls.locate(&parts) {
+            return self
+                .serve_url(located, parts, body, remote, request_id)
+                .await;
+        }
         if parts.uri.path() == HEALTH_PATH && parts.method == Method::GET {
             return Ok(self.health());
         }
@@ -165,17 +185,7 @@ impl App {
             })?;
         // The body's share of the budget is held until the response: the event made of it
         // stays in memory while the function runs.
-        let (body, mut share) = self.bodies.read(&parts, body).await?;
-        if body.len() > UNCOUNTED_BODY_BYTES {
-            // Escaping can make the event six times the body (a control character is
-            // `\u00XX`): refuse what cannot fit before building it, and count the event too.
-            let in_event = event_body_len(&body).ok_or(HttpError::PayloadTooLarge {
-                limit: fnhost_runtime::MAX_EVENT_BYTES,
-            })?;
-            self.bodies
-                .reserve(&mut share, body.len() + in_event)
-                .await?;
-        }
+        let (body, _share) = self.read_body(&parts, body).await?;
         let event = event_request(&parts, body, &route, remote, request_id.to_owned());
         let event = event_json(&event, &route);
         let invocation = self
@@ -197,6 +207,31 @@ impl App {
                 outcome.error_type().unwrap_or("error")
             ))),
         }
+    }
+
+    /// Read a request's body within the limits, with its share of the body budget grown to
+    /// hold the event made of it too.
+    pub(crate) async fn read_body<B>(
+        &self,
+        parts: &http::request::Parts,
+        body: B,
+    ) -> Result<(Bytes, BodyShare), HttpError>
+    where
+        B: Body<Data = Bytes>,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let (body, mut share) = self.bodies.read(parts, body).await?;
+        if body.len() > UNCOUNTED_BODY_BYTES {
+            // Escaping can make the event six times the body (a control character is
+            // `\u00XX`): refuse what cannot fit before building it, and count the event too.
+            let in_event = event_body_len(&body).ok_or(HttpError::PayloadTooLarge {
+                limit: fnhost_runtime::MAX_EVENT_BYTES,
+            })?;
+            self.bodies
+                .reserve(&mut share, body.len() + in_event)
+                .await?;
+        }
+        Ok((body, share))
     }
 
     fn health(&self) -> Response<Full<Bytes>> {

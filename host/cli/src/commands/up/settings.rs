@@ -48,6 +48,17 @@ pub struct Args {
     /// waits up to --queue-timeout-ms for room, then gets 429.
     #[arg(long, env = "FNHOST_BODY_BUDGET")]
     pub body_budget: Option<u64>,
+    /// Domain of function URLs, served on the HTTP listener as
+    /// `http://<url-id>.lambda-url.<DOMAIN>:<port>/` (default `localhost`, whose subdomains
+    /// resolve to loopback; give a domain whose wildcard DNS points at this host to serve them
+    /// to other machines). Every URL also answers at `/lambda-url/<url-id>/` on any host name.
+    #[arg(
+        long,
+        env = "FNHOST_URL_DOMAIN",
+        default_value = fnhost_http::urls::DEFAULT_URL_DOMAIN,
+        value_name = "DOMAIN"
+    )]
+    pub url_domain: String,
     /// Do not print invocation logs (START, the function's output, END, REPORT).
     #[arg(long, short = 'q')]
     pub quiet: bool,
