@@ -65,6 +65,13 @@ pub struct ApiConfig {
     pub event_queue_limit: u64,
     /// What uploaded functions' grant tags apply to (buckets, calls).
     pub uploads: crate::grants::Uploads,
+    /// The function URLs the HTTP listener serves, which the URL operations change (`None`:
+    /// no HTTP listener, the URL operations are refused).
+    pub urls: Option<Arc<fnhost_http::FunctionUrls>>,
+    /// How many source packages (python3.x, nodejsN.x) are packaged and compiled at once.
+    pub packaging_slots: usize,
+    /// Where the packaging tools live (`None`: `$FNHOST_TOOLS_DIR`, else the user's cache).
+    pub tools_dir: Option<PathBuf>,
 }
 
 /// Default of [`ApiConfig::event_queue_limit`]: 100,000 queued events.
@@ -90,8 +97,17 @@ impl ApiConfig {
             hosts: Vec::new(),
             event_queue_limit: DEFAULT_EVENT_QUEUE_LIMIT,
             uploads: crate::grants::Uploads::default(),
+            urls: None,
+            packaging_slots: default_packaging_slots(),
+            tools_dir: None,
         }
     }
+}
+
+/// Default of [`ApiConfig::packaging_slots`]: half the cores (packaging and compiling use
+/// several threads each), at least one.
+pub fn default_packaging_slots() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1))
 }
 
 /// The Lambda API over one dispatcher and store. Kept apart from the accept loop
@@ -112,6 +128,12 @@ pub struct Api {
     pub(crate) writes: tokio::sync::Mutex<()>,
     pub(crate) started_ms: u64,
     in_flight: InFlight,
+    /// This API, for the background jobs it starts.
+    pub(crate) this: std::sync::Weak<Api>,
+    /// Packages source runtimes.
+    pub(crate) packager: Arc<fnhost_packager::Packager>,
+    /// The packaging slots ([`ApiConfig::packaging_slots`]).
+    pub(crate) packaging: Arc<tokio::sync::Semaphore>,
 }
 
 impl std::fmt::Debug for Api {
@@ -142,6 +164,10 @@ pub(crate) enum Op {
     Layers(crate::layers::LayerOp),
     /// TagResource, UntagResource, ListTags (`/2017-03-31/tags/{ARN}`).
     Tags(crate::tags::TagOp),
+    /// The function URL operations (`/2021-10-31/functions/{F}/url[s]`).
+    Urls(crate::urls::UrlOp),
+    /// CreateAlias, GetAlias, ListAliases, UpdateAlias, DeleteAlias.
+    Aliases(crate::aliases::AliasOp),
 }
 
 impl Op {
@@ -170,6 +196,9 @@ pub(crate) fn route(method: &Method, path: &str) -> Option<Op> {
     if let Some(rest) = path.strip_prefix("/2017-03-31/tags/") {
         return crate::tags::route(method, rest).map(Op::Tags);
     }
+    if let Some(rest) = path.strip_prefix("/2021-10-31/functions/") {
+        return crate::urls::route(method, rest).map(Op::Urls);
+    }
     if let Some(rest) = path.strip_prefix("/2018-10-31/layers") {
         return crate::layers::route(method, rest).map(Op::Layers);
     }
@@ -187,6 +216,10 @@ pub(crate) fn route(method: &Method, path: &str) -> Option<Op> {
         ("POST", [n, "invocations"]) => Op::Invoke(name(n)),
         ("POST", [n, "versions"]) => Op::PublishVersion(name(n)),
         ("GET", [n, "versions"]) => Op::ListVersions(name(n)),
+        (_, [n, "aliases"]) => crate::aliases::route(method, name(n), None).map(Op::Aliases)?,
+        (_, [n, "aliases", a]) => {
+            crate::aliases::route(method, name(n), Some(name(a))).map(Op::Aliases)?
+        }
         _ => return None,
     })
 }
@@ -261,8 +294,11 @@ impl Api {
         metrics: Arc<Metrics>,
         recorder: Option<Arc<Recorder>>,
         config: ApiConfig,
-    ) -> Self {
-        Self {
+    ) -> Arc<Self> {
+        Arc::new_cyclic(|this| Self {
+            this: this.clone(),
+            packager: Arc::new(fnhost_packager::Packager::new(config.tools_dir.clone())),
+            packaging: Arc::new(tokio::sync::Semaphore::new(config.packaging_slots.max(1))),
             verifier: config.auth.clone().map(Verifier::new),
             reach: Reach::new(config.bound, &config.hosts),
             bodies: BodyReader::up_front(
@@ -280,7 +316,7 @@ impl Api {
             writes: tokio::sync::Mutex::new(()),
             started_ms: now_ms(),
             in_flight: InFlight::new(),
-        }
+        })
     }
 
     /// The configuration.
@@ -378,8 +414,8 @@ impl Api {
             }
             Op::ListFunctions => self.list_functions(&query).await,
             Op::CreateFunction => self.create_function(&body).await,
-            Op::GetFunction(name) => self.get_function(&name, qualifier).await,
-            Op::GetConfiguration(name) => self.get_configuration(&name, qualifier).await,
+            Op::GetFunction(name) => self.get_function_qualified(&name, qualifier, false).await,
+            Op::GetConfiguration(name) => self.get_function_qualified(&name, qualifier, true).await,
             Op::DeleteFunction(name) => self.delete_function(&name, qualifier).await,
             Op::UpdateConfiguration(name) => self.update_configuration(&name, &body).await,
             Op::UpdateCode(name) => self.update_code(&name, &body).await,
@@ -389,6 +425,8 @@ impl Api {
             Op::Metrics => self.metrics_text().await,
             Op::Layers(op) => self.layers(op, &query, &body).await,
             Op::Tags(op) => self.tag_op(op, &parts, &body).await,
+            Op::Urls(op) => self.url_op(op, &query, &body).await,
+            Op::Aliases(op) => self.alias_op(op, &query, &body).await,
         }
     }
 

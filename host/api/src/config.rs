@@ -177,6 +177,11 @@ pub fn new_record(name: &str) -> FunctionRecord {
         ephemeral_storage_mb: DEFAULT_EPHEMERAL_MB,
         layers: Vec::new(),
         task_sha256: None,
+        state: Default::default(),
+        state_reason: None,
+        last_update: Default::default(),
+        last_update_reason: None,
+        source_sha256: None,
     }
 }
 
@@ -203,14 +208,8 @@ pub fn apply(record: &mut FunctionRecord, input: ConfigInput) -> Result<(), ApiE
         record.handler = Some(handler);
     }
     if let Some(runtime) = input.runtime {
-        if runtime.is_empty() || runtime.len() > 64 {
-            return Err(constraint(
-                &runtime,
-                "runtime",
-                "Member must have length between 1 and 64",
-            ));
-        }
-        record.runtime = Some(runtime);
+        let parsed = crate::provision::check_runtime(Some(&runtime))?;
+        record.runtime = parsed.map(|r| r.to_string());
     }
     if let Some(memory) = input.memory_size {
         record.memory_mb = within("MemorySize", memory, MIN_MEMORY_MB, MAX_MEMORY_MB, "MB")?;
@@ -393,8 +392,9 @@ impl FunctionView {
                 object.insert("Layers".into(), json!(layers));
             }
             if full {
-                object.insert("State".into(), json!("Active"));
-                object.insert("LastUpdateStatus".into(), json!("Successful"));
+                for (key, value) in crate::provision::state_fields(r) {
+                    object.insert(key.into(), value);
+                }
             }
         }
         config

@@ -33,6 +33,10 @@ pub enum ApiError {
     /// `The resource you requested does not exist.`
     #[error("The resource you requested does not exist.")]
     ResourceMissing,
+    /// Another missing resource, with Lambda's message for it, e.g. an alias
+    /// (`ResourceNotFoundException`, 404).
+    #[error("{0}")]
+    Missing(String),
     /// The request clashes with what exists (`ResourceConflictException`, 409).
     #[error("{0}")]
     Conflict(String),
@@ -146,7 +150,9 @@ impl ApiError {
     /// The `x-amzn-ErrorType` code.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::NotFound { .. } | Self::ResourceMissing => "ResourceNotFoundException",
+            Self::NotFound { .. } | Self::ResourceMissing | Self::Missing(_) => {
+                "ResourceNotFoundException"
+            }
             Self::Conflict(_) => "ResourceConflictException",
             Self::InvalidParameter(_) => "InvalidParameterValueException",
             Self::Validation(_) => "ValidationException",
@@ -167,9 +173,10 @@ impl ApiError {
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::NotFound { .. } | Self::ResourceMissing | Self::UnknownOperation { .. } => {
-                StatusCode::NOT_FOUND
-            }
+            Self::NotFound { .. }
+            | Self::ResourceMissing
+            | Self::Missing(_)
+            | Self::UnknownOperation { .. } => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::InvalidParameter(_)
             | Self::Validation(_)
@@ -197,7 +204,10 @@ impl ApiError {
         match self {
             // Errors raised before Lambda itself sees the request carry only a message.
             Self::Auth(_) => json!({ "message": message }),
-            Self::NotFound { .. } | Self::ResourceMissing | Self::Internal(_) => {
+            Self::NotFound { .. }
+            | Self::ResourceMissing
+            | Self::Missing(_)
+            | Self::Internal(_) => {
                 json!({ "Type": self.kind(), "Message": message })
             }
             Self::Throttled { reason, .. } => {

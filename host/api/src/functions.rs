@@ -34,6 +34,7 @@ use crate::error::ApiError;
 use crate::grants::{Uploads, check_tags};
 use crate::name::{self, FunctionRef};
 use crate::package::{self, PackageError};
+use crate::provision;
 
 /// Most functions in one ListFunctions page, whatever `MaxItems` says (Lambda's cap).
 pub const MAX_PAGE: usize = 50;
@@ -103,14 +104,14 @@ fn package_error(err: PackageError) -> ApiError {
 }
 
 /// A loaded upload, not yet stored: nothing of it is on disk.
-struct Compiled {
-    function: Function,
-    wasm: Vec<u8>,
-    sha256: String,
+pub(crate) struct Compiled {
+    pub(crate) function: Function,
+    pub(crate) wasm: Vec<u8>,
+    pub(crate) sha256: String,
     /// The compiled artifact, when the cache did not have it yet.
-    artifact: Option<PendingArtifact>,
+    pub(crate) artifact: Option<PendingArtifact>,
     /// The zip, unpacked into the function's `/var/task` on commit (`None` for a bare `.wasm`).
-    task: Option<crate::layers::TaskPackage>,
+    pub(crate) task: Option<crate::layers::TaskPackage>,
 }
 
 impl Api {
@@ -226,27 +227,24 @@ impl Api {
 
     /// The view of one deployed version.
     async fn view(&self, reference: &FunctionRef) -> Result<FunctionView, ApiError> {
-        let deployed = self
-            .dispatcher
-            .registry()
-            .get(&reference.key())
-            .ok_or_else(|| reference.not_found())?;
-        match deployed.origin {
-            Origin::Manifest => Ok(FunctionView::manifest(
+        if let Some(deployed) = self.dispatcher.registry().get(&reference.key())
+            && deployed.origin == Origin::Manifest
+        {
+            return Ok(FunctionView::manifest(
                 &reference.name,
                 &deployed,
                 self.started_ms,
-            )),
-            Origin::Api => self
-                .record(&reference.name, reference.version())
-                .await?
-                .map(FunctionView::uploaded)
-                .ok_or_else(|| reference.not_found()),
+            ));
         }
+        // An upload is shown from its record, deployed or not (Pending, Failed).
+        self.record(&reference.name, reference.version())
+            .await?
+            .map(FunctionView::uploaded)
+            .ok_or_else(|| reference.not_found())
     }
 
     /// Refuse if `name` is taken (by the manifest or an upload, deployed or only stored).
-    async fn check_free(&self, name: &str) -> Result<(), ApiError> {
+    pub(crate) async fn check_free(&self, name: &str) -> Result<(), ApiError> {
         if let Some(d) = self.dispatcher.registry().get(name) {
             return Err(match d.origin {
                 Origin::Manifest => ApiError::Conflict(format!(
@@ -320,7 +318,11 @@ impl Api {
     }
 
     /// Write the code file and the record, then deploy (caller holds the write lock).
-    async fn commit(&self, record: FunctionRecord, compiled: Compiled) -> Result<(), ApiError> {
+    pub(crate) async fn commit(
+        &self,
+        record: FunctionRecord,
+        compiled: Compiled,
+    ) -> Result<(), ApiError> {
         let (code, store, saved) = (self.code.clone(), self.store.clone(), record.clone());
         let wasm = compiled.wasm;
         let sha = compiled.sha256;
@@ -352,7 +354,7 @@ impl Api {
     /// Delete code files no record refers to, and compiled artifacts of code that neither a
     /// record nor a deployed function (manifest ones included) uses (caller holds the write
     /// lock).
-    async fn collect_code(&self) -> Result<(), ApiError> {
+    pub(crate) async fn collect_code(&self) -> Result<(), ApiError> {
         let (store, code) = (self.store.clone(), self.code.clone());
         let state = self.config.state_dir.clone();
         let runtime = self.dispatcher.runtime().clone();
@@ -396,7 +398,7 @@ impl Api {
     }
 
     /// Publish `$LATEST` of `name` and deploy the version (caller holds the write lock).
-    async fn publish_locked(&self, name: &str) -> Result<FunctionRecord, ApiError> {
+    pub(crate) async fn publish_locked(&self, name: &str) -> Result<FunctionRecord, ApiError> {
         let (store, owned) = (self.store.clone(), name.to_owned());
         let published = blocking(move || {
             store
@@ -441,6 +443,11 @@ impl Api {
             input.code.s3_bucket.as_deref(),
             input.code.image_uri.as_deref(),
         )?;
+        if provision::source_language(&record).is_some() {
+            return self
+                .create_from_source(record, &input.tags, package, input.publish)
+                .await;
+        }
         let compiled = self.compile_tagged(&record, &input.tags, package).await?;
         let _writes = self.writes.lock().await;
         self.check_free(&name).await?;
@@ -555,8 +562,11 @@ impl Api {
         .await?;
         let mut views: Vec<(String, FunctionView)> = Vec::new();
         for record in records {
-            let key = key_of(&record);
-            if snapshot.get(&key).is_some_and(|d| d.origin == Origin::Api) {
+            // Uploads, deployed or not (Pending, Failed), unless the manifest took the name.
+            if !snapshot
+                .get(&record.name)
+                .is_some_and(|d| d.origin == Origin::Manifest)
+            {
                 views.push((
                     sort_key(&record.name, &record.version),
                     FunctionView::uploaded(record),
@@ -619,11 +629,17 @@ impl Api {
         let input: UpdateCodeInput = parse_body(body)?;
         let current = self.uploaded(&reference).await?;
         check_revision(&current, input.revision_id.as_deref())?;
+        if let Some(err) = provision::busy(&current) {
+            return Err(err);
+        }
         let package = zip_file(
             input.zip_file.as_deref(),
             input.s3_bucket.as_deref(),
             input.image_uri.as_deref(),
         )?;
+        if provision::source_language(&current).is_some() {
+            return self.update_source(current, package, &input).await;
+        }
         let compiled = self.compile(&current, package).await?;
         let mut record = current.clone();
         record.code_sha256 = compiled.sha256.clone();
@@ -643,6 +659,9 @@ impl Api {
         let _writes = self.writes.lock().await;
         let latest = self.uploaded(&reference).await?;
         check_revision(&latest, Some(&current.revision_id))?;
+        if let Some(err) = provision::busy(&latest) {
+            return Err(err);
+        }
         self.check_quota(&record.name, Some(&record), input.publish)
             .await?;
         record.revision_id = new_revision();
@@ -667,9 +686,22 @@ impl Api {
         let _writes = self.writes.lock().await;
         let mut record = self.uploaded(&reference).await?;
         check_revision(&record, input.revision_id.as_deref())?;
+        if let Some(err) = provision::busy(&record) {
+            return Err(err);
+        }
+        let before = record.clone();
         let mut input = input;
         let layers = input.layers.take();
         apply(&mut record, input)?;
+        if provision::source_language(&before).is_some()
+            != provision::source_language(&record).is_some()
+        {
+            return Err(ApiError::InvalidParameter(format!(
+                "Runtime {} and {} take different code (source to package, or a prebuilt .wasm): change the runtime together with the code, with UpdateFunctionCode after deleting and creating the function",
+                before.runtime.as_deref().unwrap_or("(none)"),
+                record.runtime.as_deref().unwrap_or("(none)")
+            )));
+        }
         if let Some(arns) = layers {
             record.layers = self.resolve_layers(&arns, &record.layers).await?;
             let (state, function) = (self.config.state_dir.clone(), record.clone());
@@ -679,6 +711,21 @@ impl Api {
         }
         record.revision_id = new_revision();
         record.last_modified_ms = now_ms();
+        if provision::source_language(&record).is_some()
+            && (record.runtime != before.runtime
+                || record.handler != before.handler
+                || record.layers != before.layers)
+        {
+            // The handler and the layers are packaged into the component: package again; the
+            // previous code keeps running until then.
+            Api::mark_provisioning(&mut record, false);
+            self.put_record(&record).await?;
+            self.provision(record.clone(), false);
+            return Ok(json_response(
+                StatusCode::OK,
+                &FunctionView::uploaded(record).configuration(),
+            ));
+        }
         let loaded = self.load_stored(&record).await?;
         let (store, saved) = (self.store.clone(), record.clone());
         blocking(move || {
@@ -707,6 +754,7 @@ impl Api {
         }
         let _writes = self.writes.lock().await;
         self.uploaded(&reference).await?;
+        self.alias_delete_hook(&reference).await?;
         let (store, name, version) = (
             self.store.clone(),
             reference.name.clone(),
@@ -726,6 +774,9 @@ impl Api {
         .await?;
         if !deleted {
             return Err(reference.not_found());
+        }
+        if reference.qualifier.is_none() {
+            self.delete_function_urls(&reference.name).await?;
         }
         let registry = self.dispatcher.registry();
         match &reference.qualifier {
@@ -752,6 +803,9 @@ impl Api {
         let _writes = self.writes.lock().await;
         let latest = self.uploaded(&reference).await?;
         check_revision(&latest, input.revision_id.as_deref())?;
+        if let Some(err) = provision::busy(&latest) {
+            return Err(err);
+        }
         self.check_quota(&reference.name, None, true).await?;
         let published = self.publish_locked(&reference.name).await?;
         Ok(json_response(
@@ -816,6 +870,13 @@ impl Api {
         .await?;
         let registry = self.dispatcher.registry();
         let mut deployed = 0;
+        let resumed = self.resume(&records);
+        if resumed > 0 {
+            tracing::info!(
+                functions = resumed,
+                "packaging again what a restart interrupted"
+            );
+        }
         for record in records {
             if registry
                 .get(&record.name)
@@ -825,6 +886,9 @@ impl Api {
                     tracing::warn!(function = %record.name, "fnhost.toml declares a function of the same name as an upload; the manifest's wins and the upload is not deployed");
                 }
                 continue;
+            }
+            if record.state != fnhost_store::FunctionState::Active {
+                continue; // Pending: queued again below; Failed: nothing to run.
             }
             match self.load_stored(&record).await {
                 Ok(function) => {
@@ -836,6 +900,7 @@ impl Api {
                 }
             }
         }
+        self.restore_aliases().await?;
         self.collect_code().await?;
         Ok(deployed)
     }

@@ -1,6 +1,8 @@
 //! `Invoke`: RequestResponse runs the function and answers with its raw payload (200 even when
 //! it failed, with `X-Amz-Function-Error`), Event queues it durably and answers 202, DryRun
-//! only checks and answers 204.
+//! only checks and answers 204. A qualifier may name an alias: the dispatcher picks the
+//! version per invocation ([`fnhost_dispatch::Registry::resolve`]), the context's
+//! `invoked_function_arn` is the alias ARN, and `X-Amz-Executed-Version` the version that ran.
 
 use base64::Engine as _;
 use bytes::Bytes;
@@ -71,8 +73,8 @@ impl Api {
     ) -> Result<Response<Full<Bytes>>, ApiError> {
         let function = name::parse(function_name, qualifier)?;
         let key = function.key();
-        if self.dispatcher.registry().get(&key).is_none() {
-            return Err(function.not_found());
+        if self.dispatcher.registry().resolve(&key).is_none() {
+            return Err(self.not_deployed_through(&function).await);
         }
         let kind = match header(parts, "x-amz-invocation-type").unwrap_or("RequestResponse") {
             "RequestResponse" => InvocationType::RequestResponse,
@@ -144,6 +146,22 @@ impl Api {
                 }
                 Ok(response)
             }
+        }
+    }
+
+    /// [`Api::not_deployed`] for `function`, or, when it names an alias, for the alias's
+    /// version (a function still being created gets its state's error), named as asked.
+    async fn not_deployed_through(&self, function: &name::FunctionRef) -> ApiError {
+        let Some(route) = self.dispatcher.registry().alias(&function.key()) else {
+            return self.not_deployed(function).await;
+        };
+        let target = name::FunctionRef {
+            name: function.name.clone(),
+            qualifier: Some(route.version.clone()),
+        };
+        match self.not_deployed(&target).await {
+            ApiError::NotFound { .. } => function.not_found(),
+            busy => busy,
         }
     }
 

@@ -743,6 +743,8 @@ pub(crate) fn collect(state_dir: &Path, store: &Store) -> Result<(), ApiError> {
             .map_err(store_err("listing versions"))?
         {
             tasks.extend(version.task_sha256.clone());
+            // The source of an update being packaged, or of a function being created.
+            tasks.extend(version.source_sha256.clone());
             for layer in &version.layers {
                 if let Some(parsed) = parse_version_arn(&layer.arn) {
                     used_layers.insert((parsed.name, parsed.version));

@@ -3,7 +3,7 @@
 //! [`Api`] answers the Lambda REST API (`rest-json`, paths under `/2015-03-31/functions`) as
 //! boto3 and the aws CLI speak it: Invoke (RequestResponse, Event, DryRun; log tails) and the
 //! control plane for uploaded functions (create, get, list, update code and configuration,
-//! delete, publish versions). Uploads are unpacked defensively ([`package`]), compiled and
+//! delete, versions, aliases). Uploads are unpacked defensively ([`package`]), compiled and
 //! linked before anything is written, kept by content hash ([`code`]) and recorded in the
 //! store, and restored into the registry at startup ([`Api::restore`]). Errors leave in
 //! Lambda's wire format from one place ([`ApiError::into_response`]). Before authentication,
@@ -19,6 +19,7 @@
 //! records and logs in the store, for `fnhost logs` and `fnhost usage`). [`Api`] is a
 //! [`fnhost_edge::Handler`]: the edge's accept loop serves it and drains it on shutdown.
 
+mod aliases;
 mod api;
 pub mod calls;
 pub mod code;
@@ -33,15 +34,17 @@ pub mod metrics;
 pub mod name;
 pub mod opt;
 pub mod package;
+mod provision;
 pub mod reach;
 pub mod record;
 mod server;
 pub mod sigv4;
 mod tags;
+mod urls;
 
 pub use api::{
     Api, ApiConfig, DEFAULT_CODE_STORAGE_LIMIT, DEFAULT_EVENT_QUEUE_LIMIT, DEFAULT_MAX_CONNECTIONS,
-    MAX_CODE_REQUEST_BYTES,
+    MAX_CODE_REQUEST_BYTES, default_packaging_slots,
 };
 pub use error::ApiError;
 pub use functions::{MAX_PAGE, spec_of};

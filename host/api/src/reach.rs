@@ -113,7 +113,11 @@ fn check_content_type(parts: &Parts, op: &Op) -> Result<(), ApiError> {
         | Op::UpdateCode(_)
         | Op::UpdateConfiguration(_)
         | Op::PublishVersion(_)
-        | Op::Layers(crate::layers::LayerOp::Publish(_)) => declared.as_deref().is_some_and(json),
+        | Op::Layers(crate::layers::LayerOp::Publish(_))
+        | Op::Urls(crate::urls::UrlOp::Create(_) | crate::urls::UrlOp::Update(_))
+        | Op::Aliases(crate::aliases::AliasOp::Create(_) | crate::aliases::AliasOp::Update(..)) => {
+            declared.as_deref().is_some_and(json)
+        }
         _ => true,
     };
     if taken {

@@ -260,22 +260,133 @@ impl Verifier {
     ) -> Result<(), AuthError> {
         let canonical = canonical_request(parts, &pending.signed_headers, payload_hash)
             .ok_or(AuthError::Mismatch)?;
-        let to_sign = format!(
-            "AWS4-HMAC-SHA256\n{}\n{}\n{}",
-            pending.amz_date,
-            pending.scope,
-            hex::encode(Sha256::digest(canonical.as_bytes()))
+        let to_sign = string_to_sign(&pending.amz_date, &pending.scope, &canonical);
+        let key = signing_key(
+            &self.credentials,
+            &pending.date,
+            &pending.region,
+            &self.service,
         );
-        let secret = format!("AWS4{}", self.credentials.secret_access_key);
-        let mut key = hmac(secret.as_bytes(), pending.date.as_bytes());
-        key = hmac(&key, pending.region.as_bytes());
-        key = hmac(&key, self.service.as_bytes());
-        key = hmac(&key, b"aws4_request");
         let mut mac = HmacSha256::new_from_slice(&key).map_err(|_| AuthError::Mismatch)?;
         mac.update(to_sign.as_bytes());
         mac.verify_slice(&pending.signature)
             .map_err(|_| AuthError::Mismatch)
     }
+}
+
+/// Headers a signer leaves unsigned: botocore's list (a proxy or the HTTP client may change
+/// them) plus `content-length`, which the client computes from the body the hash covers.
+const UNSIGNED_HEADERS: [&str; 6] = [
+    "authorization",
+    "user-agent",
+    "expect",
+    "x-amzn-trace-id",
+    "transfer-encoding",
+    "content-length",
+];
+
+/// Signs requests with SigV4 as botocore does, for fnhost's clients (`fnhost deploy`). It
+/// builds the canonical request with the same code the [`Verifier`] uses, so what one signs
+/// the other accepts.
+#[derive(Debug, Clone)]
+pub struct Signer {
+    credentials: Credentials,
+    service: String,
+    region: String,
+}
+
+impl Signer {
+    /// A signer for the `lambda` service in fnhost's region.
+    pub fn new(credentials: Credentials) -> Self {
+        Self::for_scope(credentials, fnhost_core::limits::REGION, SERVICE)
+    }
+
+    /// A signer for another region and service (the AWS test suite signs for `service`).
+    pub fn for_scope(credentials: Credentials, region: &str, service: &str) -> Self {
+        Self {
+            credentials,
+            service: service.to_owned(),
+            region: region.to_owned(),
+        }
+    }
+
+    /// Sign `parts` at `now` with `payload_hash` (lowercase hex of the body's SHA-256, or
+    /// [`UNSIGNED_PAYLOAD`] with an `x-amz-content-sha256` header saying so): sets `host`
+    /// from the URI when absent, `x-amz-date` and `authorization`. Every header present is
+    /// signed except [`UNSIGNED_HEADERS`], so the ones that change a request's meaning are.
+    pub fn sign(
+        &self,
+        parts: &mut Parts,
+        payload_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), SignError> {
+        if !parts.headers.contains_key(http::header::HOST) {
+            let authority = parts.uri.authority().ok_or(SignError::NoHost)?;
+            let value =
+                http::HeaderValue::from_str(authority.as_str()).map_err(|_| SignError::NoHost)?;
+            parts.headers.insert(http::header::HOST, value);
+        }
+        let amz_date = now.format(AMZ_DATE).to_string();
+        let date = &amz_date[..8];
+        parts.headers.insert(
+            "x-amz-date",
+            http::HeaderValue::from_str(&amz_date).expect("a formatted date is a header value"),
+        );
+        let mut signed: Vec<String> = parts
+            .headers
+            .keys()
+            .map(|name| name.as_str().to_owned())
+            .filter(|name| !UNSIGNED_HEADERS.contains(&name.as_str()))
+            .collect();
+        signed.sort();
+        signed.dedup();
+        let canonical = canonical_request(parts, &signed, payload_hash).ok_or(SignError::NoHost)?;
+        let scope = format!("{date}/{}/{}/aws4_request", self.region, self.service);
+        let to_sign = string_to_sign(&amz_date, &scope, &canonical);
+        let signature = hex::encode(hmac(
+            &signing_key(&self.credentials, date, &self.region, &self.service),
+            to_sign.as_bytes(),
+        ));
+        let authorization = format!(
+            "AWS4-HMAC-SHA256 Credential={}/{scope}, SignedHeaders={}, Signature={signature}",
+            self.credentials.access_key_id,
+            signed.join(";")
+        );
+        parts.headers.insert(
+            http::header::AUTHORIZATION,
+            http::HeaderValue::from_str(&authorization).map_err(|_| SignError::BadKeyId)?,
+        );
+        Ok(())
+    }
+}
+
+/// Why a request could not be signed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SignError {
+    /// The request has neither a `Host` header nor an authority in its URI.
+    #[error("the request names no host to sign")]
+    NoHost,
+    /// The access key id cannot be sent in a header.
+    #[error("the access key id is not printable ASCII")]
+    BadKeyId,
+}
+
+/// SigV4's string to sign for the canonical request `canonical`.
+fn string_to_sign(amz_date: &str, scope: &str, canonical: &str) -> String {
+    format!(
+        "AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}",
+        hex::encode(Sha256::digest(canonical.as_bytes()))
+    )
+}
+
+/// The key derived from the secret for one day, region and service.
+fn signing_key(credentials: &Credentials, date: &str, region: &str, service: &str) -> Vec<u8> {
+    let secret = format!("AWS4{}", credentials.secret_access_key);
+    let mut key = hmac(secret.as_bytes(), date.as_bytes());
+    key = hmac(&key, region.as_bytes());
+    key = hmac(&key, service.as_bytes());
+    hmac(&key, b"aws4_request")
 }
 
 /// The payload hash the client declared in `x-amz-content-sha256`, if any.
@@ -664,6 +775,144 @@ mod tests {
         let shown = format!("{:?}", Verifier::new(example()));
         assert!(shown.contains("AKIDEXAMPLE"), "{shown}");
         assert!(!shown.contains("wJalrXUtnFEMI"), "{shown}");
+    }
+
+    /// The AWS suite's request at 20150830T123600Z, signed by [`Signer`] for `service`.
+    fn suite_signed(method: &str, uri: &str, headers: &[(&str, &str)], body: &[u8]) -> Parts {
+        let mut request = parts(method, uri, headers);
+        Signer::for_scope(example(), "us-east-1", "service")
+            .sign(
+                &mut request,
+                &hex::encode(Sha256::digest(body)),
+                at("20150830T123600Z"),
+            )
+            .unwrap();
+        request
+    }
+
+    fn authorization(parts: &Parts) -> &str {
+        parts.headers["authorization"].to_str().unwrap()
+    }
+
+    /// AWS's published SigV4 test suite: `get-vanilla`, `get-vanilla-query-order-key-case`,
+    /// `post-vanilla` and `post-x-www-form-urlencoded`, signed to the byte.
+    #[test]
+    fn the_signer_reproduces_the_aws_test_suite() {
+        let scope =
+            "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request";
+        let host = [("host", "example.amazonaws.com")];
+        // (method, URI, headers, body, signed headers, signature)
+        type Case<'a> = (
+            &'a str,
+            &'a str,
+            &'a [(&'a str, &'a str)],
+            &'a [u8],
+            &'a str,
+            &'a str,
+        );
+        let cases: [Case<'_>; 4] = [
+            (
+                "GET",
+                "/",
+                &host,
+                b"",
+                "host;x-amz-date",
+                "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31",
+            ),
+            (
+                "GET",
+                "/?Param2=value2&Param1=value1",
+                &host,
+                b"",
+                "host;x-amz-date",
+                "b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500",
+            ),
+            (
+                "POST",
+                "/",
+                &host,
+                b"",
+                "host;x-amz-date",
+                "5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b",
+            ),
+            (
+                "POST",
+                "/",
+                &[
+                    ("host", "example.amazonaws.com"),
+                    ("content-type", "application/x-www-form-urlencoded"),
+                ],
+                b"Param1=value1",
+                "content-type;host;x-amz-date",
+                "ff11897932ad3f4e8b18135d722051e5ac45fc38421b1da7b9d196a0fe09473a",
+            ),
+        ];
+        for (method, uri, headers, body, signed, signature) in cases {
+            let request = suite_signed(method, uri, headers, body);
+            assert_eq!(
+                authorization(&request),
+                format!("{scope}, SignedHeaders={signed}, Signature={signature}"),
+                "{method} {uri}"
+            );
+            assert_eq!(request.headers["x-amz-date"], "20150830T123600Z");
+        }
+    }
+
+    /// What the signer produces, the verifier accepts, for a Lambda call with every header
+    /// that must be signed; a changed body, header or secret is refused.
+    #[test]
+    fn the_verifier_accepts_what_the_signer_signs() {
+        let now = at("20260101T120000Z");
+        let body = br#"{"name":"Ada"}"#;
+        let mut request = parts(
+            "POST",
+            "http://127.0.0.1:9000/2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-east-1%3A000000000000%3Afunction%3Ahello/invocations?Qualifier=%24LATEST",
+            &[
+                ("content-type", "application/json"),
+                ("x-amz-invocation-type", "RequestResponse"),
+                ("x-amz-log-type", "Tail"),
+                ("user-agent", "fnhost"),
+            ],
+        );
+        Signer::new(example())
+            .sign(&mut request, &hex::encode(Sha256::digest(body)), now)
+            .unwrap();
+        assert_eq!(request.headers["host"], "127.0.0.1:9000");
+        let auth = authorization(&request).to_owned();
+        assert!(
+            auth.contains(
+                "SignedHeaders=content-type;host;x-amz-date;x-amz-invocation-type;x-amz-log-type,"
+            ),
+            "{auth}"
+        );
+        let verifier = Verifier::new(example());
+        let pending = verifier.check_headers(&request, now).unwrap();
+        verifier.verify(&pending, &request, body).unwrap();
+
+        assert_eq!(
+            verifier.verify(&pending, &request, br#"{"name":"Eve"}"#),
+            Err(AuthError::Mismatch)
+        );
+        let mut changed = request.clone();
+        changed.headers.insert(
+            "x-amz-invocation-type",
+            http::HeaderValue::from_static("Event"),
+        );
+        assert_eq!(
+            verifier.verify(&pending, &changed, body),
+            Err(AuthError::Mismatch)
+        );
+        let stranger = Verifier::new(Credentials::new("AKIDEXAMPLE", "another secret"));
+        assert_eq!(
+            stranger.verify(&pending, &request, body),
+            Err(AuthError::Mismatch)
+        );
+        // A request without a URI authority or Host header cannot be signed.
+        let mut hostless = parts("GET", "/", &[]);
+        assert_eq!(
+            Signer::new(example()).sign(&mut hostless, UNSIGNED_PAYLOAD, now),
+            Err(SignError::NoHost)
+        );
     }
 
     #[test]

@@ -87,7 +87,8 @@ impl Server {
     }
 
     /// Like [`Server::start_in`] with extra environment variables. The admin listener is on
-    /// 127.0.0.1:0 unless `flags` has its own `--admin`.
+    /// 127.0.0.1:0 unless `flags` has its own `--admin`. Without an `fnhost.toml` in `dir`,
+    /// `fnhost up` starts in `dir` with no manifest: an upload-only host.
     pub fn start_with_env(dir: tempfile::TempDir, flags: &[&str], env: &[(&str, &str)]) -> Server {
         let manifest = dir.path().join("fnhost.toml");
         let admin: &[&str] = if flags.contains(&"--admin") {
@@ -95,9 +96,13 @@ impl Server {
         } else {
             &["--admin", "127.0.0.1:0"]
         };
-        let mut child = Command::new(env!("CARGO_BIN_EXE_fnhost"))
-            .arg("-f")
-            .arg(&manifest)
+        let mut command = Command::new(env!("CARGO_BIN_EXE_fnhost"));
+        // Without a manifest in `dir`, an empty host started there (it finds none).
+        if manifest.exists() {
+            command.arg("-f").arg(&manifest);
+        }
+        let mut child = command
+            .current_dir(dir.path())
             .args(["up", "--listen", "127.0.0.1:0", "--no-build"])
             .args(admin)
             .args(flags)

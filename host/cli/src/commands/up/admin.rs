@@ -91,6 +91,10 @@ pub struct AdminArgs {
     /// gets TooManyRequestsException (429), as Lambda answers when it cannot take more.
     #[arg(long, env = "FNHOST_EVENT_QUEUE_LIMIT", default_value_t = fnhost_api::DEFAULT_EVENT_QUEUE_LIMIT, value_parser = clap::value_parser!(u64).range(1..))]
     pub event_queue_limit: u64,
+    /// How many uploads of Python or Node.js source are packaged and compiled at once
+    /// (default: half the cores, at least 1); the others wait, Pending or InProgress.
+    #[arg(long, env = "FNHOST_PACKAGING_SLOTS", value_parser = clap::value_parser!(u64).range(1..=64))]
+    pub packaging_slots: Option<u64>,
     /// How long invocation records and their logs are kept (`30m`, `12h`, `7d`; `0` keeps
     /// them forever). Older ones are deleted at start and every 10 minutes.
     #[arg(long, env = "FNHOST_LOG_RETENTION", default_value = "7d", value_parser = crate::commands::logs::parse_since)]
@@ -210,6 +214,7 @@ impl Admin {
         wake: Arc<Notify>,
         drain_timeout: Duration,
         uploads: Uploads,
+        urls: Arc<fnhost_http::FunctionUrls>,
     ) -> Result<AdminServer> {
         // Bound first: the API answers to the address it got (port 0 picks one).
         let listener = fnhost_edge::bind(self.args.admin).with_context(|| {
@@ -232,23 +237,34 @@ impl Admin {
             .code_storage_limit
             .unwrap_or(DEFAULT_CODE_STORAGE_LIMIT);
         config.event_queue_limit = self.args.event_queue_limit;
+        if let Some(slots) = self.args.packaging_slots {
+            config.packaging_slots = usize::try_from(slots).unwrap_or(1);
+        }
         config.auth = self.credentials.clone();
         config.drain_timeout = drain_timeout;
         config.uploads = uploads;
-        let api = Arc::new(Api::new(
+        config.urls = Some(urls);
+        let api = Api::new(
             dispatcher,
             self.store.clone(),
             wake,
             self.metrics.clone(),
             Some(self.recorder.clone()),
             config,
-        ));
+        );
         let restored = api
             .restore()
             .await
             .context("cannot deploy the functions uploaded earlier")?;
         if restored > 0 {
             eprintln!("fnhost: deployed {restored} uploaded function version(s)");
+        }
+        let urls = api
+            .serve_urls()
+            .await
+            .context("cannot serve the function URLs made earlier")?;
+        if urls > 0 {
+            eprintln!("fnhost: serving {urls} function URL(s) of uploaded functions");
         }
         let scheme = if self.tls.is_some() { "https" } else { "http" };
         println!("admin: {scheme}://{addr}");

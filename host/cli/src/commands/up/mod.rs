@@ -15,7 +15,7 @@ use anyhow::{Context as _, Result};
 use fnhost_api::grants::Uploads;
 use fnhost_dispatch::{Admission, Console, Dispatcher, LogSink, NoLogs, Registry};
 use fnhost_edge::serve;
-use fnhost_http::{App, HEALTH_PATH, Router};
+use fnhost_http::{App, FunctionUrls, HEALTH_PATH, Router};
 use fnhost_runtime::{EngineSettings, Runtime, RuntimeConfig};
 use tokio::net::TcpListener;
 
@@ -26,8 +26,15 @@ pub use settings::Args;
 
 /// Run `fnhost up`; returns when the server has drained after a signal.
 pub async fn run(globals: &Globals, args: Args) -> Result<bool> {
-    let manifest = globals.manifest()?;
+    let (manifest, declared) = globals.manifest_or_empty()?;
+    if !declared {
+        println!(
+            "fnhost: no fnhost.toml in `{}` or any parent: an empty host that runs what is uploaded through the Lambda API",
+            manifest.dir.display()
+        );
+    }
     let settings = settings::Settings::resolve(&args, &manifest)?;
+    let urls = Arc::new(FunctionUrls::new(&args.url_domain)?);
     let reserved = settings::reserved_total(&manifest, settings.admission.max_concurrency)?;
     // Before anything touches the state: a second host on this directory stops here.
     let _state_lock = state::lock(&globals.state_dir(&manifest))?;
@@ -57,6 +64,9 @@ pub async fn run(globals: &Globals, args: Args) -> Result<bool> {
         wake.clone(),
         args.admin.event_queue_limit,
     );
+    // Bound before the admin API starts: the function URLs it returns carry the port.
+    let (listener, local) = bind(settings.listen).await?;
+    urls.set_port(local.port());
     let admin_server = admin
         .start(
             dispatcher.clone(),
@@ -67,17 +77,17 @@ pub async fn run(globals: &Globals, args: Args) -> Result<bool> {
                 calls: host.objects.calls.clone(),
                 buckets: Some((host.objects.buckets.clone(), host.objects.journal.clone())),
             },
+            urls.clone(),
         )
         .await?;
     let router = Router::from_manifest(&manifest, |name| host.registry.get(name).is_some());
-    let app = Arc::new(App::new(
-        dispatcher.clone(),
-        router,
-        settings.server.clone(),
-    ));
+    urls.set_from_manifest(&manifest, |name| host.registry.get(name).is_some());
+    let app = Arc::new(
+        App::new(dispatcher.clone(), router, settings.server.clone()).with_urls(urls.clone()),
+    );
 
-    let (listener, local) = bind(settings.listen).await?;
     print_routes(&app.router(), host.registry.names().len());
+    print_urls(&urls);
     let triggers = triggers::start(
         &manifest,
         &host.store,
@@ -207,8 +217,36 @@ fn report_drain(drained: fnhost_edge::Drained, unfinished: usize, grace: std::ti
     }
 }
 
+/// The function URLs of the manifest's functions, and how to reach any URL by path.
+fn print_urls(urls: &FunctionUrls) {
+    let declared = urls.manifest_urls();
+    if declared.is_empty() {
+        return;
+    }
+    println!("{} function URL(s):", declared.len());
+    for url in declared {
+        println!(
+            "  {}  -> {} (auth {})",
+            urls.url_of(&url.url_id),
+            url.function,
+            url.auth
+        );
+    }
+    println!(
+        "  (also at http://127.0.0.1:{}/lambda-url/<url-id>/ for clients that cannot resolve *.lambda-url.{})",
+        urls.port(),
+        urls.domain()
+    );
+}
+
 fn print_routes(router: &Router, functions: usize) {
     let table = router.table();
+    if functions == 0 {
+        println!(
+            "no functions yet: upload one with CreateFunction (e.g. `aws lambda create-function --endpoint-url ADMIN_URL ...`)"
+        );
+        return;
+    }
     if table.is_empty() {
         println!("no HTTP routes: add [[function.NAME.http]] tables to fnhost.toml");
         return;
