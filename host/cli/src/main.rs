@@ -28,7 +28,7 @@ struct Cli {
 enum Command {
     /// Serve every function's HTTP routes, hot-reload changes, drain on Ctrl-C/SIGTERM.
     Up(Box<commands::up::Args>),
-    /// Build functions whose `build` command is declared (all, or the named ones).
+    /// Build or package functions: run declared `build` commands, package python/nodejs source.
     Build(commands::build::Args),
     /// Run one event through a function, like `sam local invoke`.
     Invoke(commands::invoke::Args),
@@ -40,6 +40,10 @@ enum Command {
     Logs(commands::logs::Args),
     /// Per-function requests, GB-seconds and the Lambda-equivalent cost.
     Usage(commands::usage::Args),
+    /// Write a new function (handler, fnhost.toml entry, test event), like `sam init`.
+    New(commands::new::Args),
+    /// Push the manifest's functions to a running fnhost through its Lambda API (SigV4).
+    Deploy(commands::deploy::Args),
 }
 
 /// Exit status for a function that ran and failed.
@@ -79,8 +83,13 @@ fn main() -> ExitCode {
             Command::DeadLetters(args) => commands::dead_letters::run(&globals, args).await,
             Command::Logs(args) => commands::logs::run(&globals, args).await,
             Command::Usage(args) => commands::usage::run(&globals, args).await,
+            Command::New(args) => commands::new::run(&globals, args),
+            Command::Deploy(args) => commands::deploy::run(&globals, args).await,
         }
     });
+    // Background work still running (a Python package being compiled for an upload) must not
+    // hold the exit: it is resumed at the next start.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
     match result {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(EXIT_FUNCTION_ERROR),

@@ -6,8 +6,10 @@ use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
 mod admin_security;
+mod aliases;
 mod api;
 mod buckets_security;
+mod deploy;
 mod exec_calls;
 mod exec_http_rust;
 mod exec_js_aws;
@@ -24,12 +26,16 @@ mod http_limits;
 mod http_reload;
 mod http_security;
 mod languages;
+mod new;
 mod outbound;
 mod outbound_server;
 mod retention;
+mod runtimes;
+mod source_runtimes;
 mod state_security;
 mod triggers;
 mod up;
+mod urls;
 
 pub(crate) fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
