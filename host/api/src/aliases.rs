@@ -13,7 +13,6 @@
 
 use std::collections::BTreeMap;
 
-use base64::Engine as _;
 use bytes::Bytes;
 use fnhost_dispatch::{AliasRoute, Origin};
 use fnhost_store::{AliasRecord, LATEST};
@@ -25,8 +24,8 @@ use serde_json::{Value, json};
 use crate::api::{Api, blocking, empty, json_response};
 use crate::config::{new_revision, parse_body};
 use crate::error::ApiError;
-use crate::functions::MAX_PAGE;
 use crate::name::{self, FunctionRef};
+use crate::paging::Page;
 
 type Reply = Result<Response<Full<Bytes>>, ApiError>;
 
@@ -414,33 +413,7 @@ impl Api {
         if let Some(version) = &version {
             check_version(version)?;
         }
-        let max_items = match query.get("MaxItems") {
-            None => MAX_PAGE,
-            Some(text) => match text.parse::<usize>() {
-                Ok(n) if (1..=10_000).contains(&n) => n.min(MAX_PAGE),
-                _ => {
-                    return Err(invalid(
-                        &format!("'{text}'"),
-                        "maxItems",
-                        "Member must have value between 1 and 10000",
-                    ));
-                }
-            },
-        };
-        let after = match query.get("Marker") {
-            None => None,
-            Some(marker) => Some(
-                base64::engine::general_purpose::URL_SAFE_NO_PAD
-                    .decode(marker)
-                    .ok()
-                    .and_then(|b| String::from_utf8(b).ok())
-                    .ok_or_else(|| {
-                        ApiError::InvalidParameter(format!(
-                            "Marker `{marker}` is not one ListAliases returned"
-                        ))
-                    })?,
-            ),
-        };
+        let page = Page::of(query, 10_000, "ListAliases")?;
         let (reference, owner) = self.alias_owner(function).await?;
         let aliases = match owner {
             Owner::Manifest => Vec::new(),
@@ -454,19 +427,13 @@ impl Api {
                 .await?
             }
         };
-        let start = match &after {
-            Some(after) => aliases.partition_point(|a| a.name <= *after),
-            None => 0,
-        };
-        let page: Vec<&AliasRecord> = aliases[start..].iter().take(max_items).collect();
-        let mut body = json!({ "Aliases": page.iter().map(|a| alias_json(a)).collect::<Vec<_>>() });
-        if start + page.len() < aliases.len()
-            && let (Some(last), Some(object)) = (page.last(), body.as_object_mut())
-        {
-            object.insert(
-                "NextMarker".into(),
-                json!(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&last.name)),
-            );
+        let keyed: Vec<(String, AliasRecord)> =
+            aliases.into_iter().map(|a| (a.name.clone(), a)).collect();
+        let (shown, next) = page.slice(&keyed);
+        let mut body =
+            json!({ "Aliases": shown.iter().map(|(_, a)| alias_json(a)).collect::<Vec<_>>() });
+        if let (Some(next), Some(object)) = (next, body.as_object_mut()) {
+            object.insert("NextMarker".into(), json!(next));
         }
         Ok(json_response(StatusCode::OK, &body))
     }

@@ -16,7 +16,6 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use base64::Engine as _;
 use bytes::Bytes;
 use fnhost_dispatch::{Deployed, Origin};
 use fnhost_runtime::{Function, FunctionSpec, PendingArtifact, RuntimeError};
@@ -34,10 +33,8 @@ use crate::error::ApiError;
 use crate::grants::{Uploads, check_tags};
 use crate::name::{self, FunctionRef};
 use crate::package::{self, PackageError};
+use crate::paging::Page;
 use crate::provision;
-
-/// Most functions in one ListFunctions page, whatever `MaxItems` says (Lambda's cap).
-pub const MAX_PAGE: usize = 50;
 
 type Reply = Result<Response<Full<Bytes>>, ApiError>;
 
@@ -114,6 +111,24 @@ pub(crate) struct Compiled {
     pub(crate) task: Option<crate::layers::TaskPackage>,
 }
 
+impl Compiled {
+    /// A compiled `function` of `wasm`, kept by the hash the runtime computed.
+    pub(crate) fn new(
+        function: Function,
+        wasm: Vec<u8>,
+        artifact: Option<PendingArtifact>,
+        task: Option<crate::layers::TaskPackage>,
+    ) -> Self {
+        Self {
+            sha256: function.info().sha256.clone(),
+            function,
+            wasm,
+            artifact,
+            task,
+        }
+    }
+}
+
 impl Api {
     pub(crate) fn deployed(&self, function: Function) -> Deployed {
         Deployed {
@@ -173,14 +188,7 @@ impl Api {
             let (function, artifact) = runtime
                 .compile_bytes(spec, Path::new(&unpacked.origin), unpacked.wasm, Instant::now())
                 .map_err(load_error)?;
-            let sha256 = function.info().sha256.clone();
-            Ok(Compiled {
-                function,
-                wasm,
-                sha256,
-                artifact,
-                task,
-            })
+            Ok(Compiled::new(function, wasm, artifact, task))
         })
         .await
     }
@@ -517,31 +525,7 @@ impl Api {
         query: &std::collections::BTreeMap<String, String>,
     ) -> Reply {
         let all = query.get("FunctionVersion").is_some_and(|v| v == "ALL");
-        let max_items = match query.get("MaxItems") {
-            None => MAX_PAGE,
-            Some(text) => match text.parse::<usize>() {
-                Ok(n) if (1..=10_000).contains(&n) => n.min(MAX_PAGE),
-                _ => {
-                    return Err(ApiError::Validation(format!(
-                        "1 validation error detected: Value '{text}' at 'maxItems' failed to satisfy constraint: Member must have value between 1 and 10000"
-                    )));
-                }
-            },
-        };
-        let after = match query.get("Marker") {
-            None => None,
-            Some(marker) => Some(
-                base64::engine::general_purpose::URL_SAFE_NO_PAD
-                    .decode(marker)
-                    .ok()
-                    .and_then(|b| String::from_utf8(b).ok())
-                    .ok_or_else(|| {
-                        ApiError::InvalidParameter(format!(
-                            "Marker `{marker}` is not one ListFunctions returned"
-                        ))
-                    })?,
-            ),
-        };
+        let page = Page::of(query, 10_000, "ListFunctions")?;
         let snapshot = self.dispatcher.registry().snapshot();
         let store = self.store.clone();
         let records = blocking(move || {
@@ -582,21 +566,12 @@ impl Api {
             }
         }
         views.sort_by(|a, b| a.0.cmp(&b.0));
-        let start = match &after {
-            Some(after) => views.partition_point(|(k, _)| k <= after),
-            None => 0,
-        };
-        let page: Vec<&(String, FunctionView)> = views[start..].iter().take(max_items).collect();
+        let (shown, next) = page.slice(&views);
         let mut body = json!({
-            "Functions": page.iter().map(|(_, v)| v.listed()).collect::<Vec<Value>>(),
+            "Functions": shown.iter().map(|(_, v)| v.listed()).collect::<Vec<Value>>(),
         });
-        if start + page.len() < views.len()
-            && let (Some((last, _)), Some(object)) = (page.last(), body.as_object_mut())
-        {
-            object.insert(
-                "NextMarker".into(),
-                json!(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(last)),
-            );
+        if let (Some(next), Some(object)) = (next, body.as_object_mut()) {
+            object.insert("NextMarker".into(), json!(next));
         }
         Ok(json_response(StatusCode::OK, &body))
     }

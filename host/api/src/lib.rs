@@ -34,6 +34,7 @@ pub mod metrics;
 pub mod name;
 pub mod opt;
 pub mod package;
+mod paging;
 mod provision;
 pub mod reach;
 pub mod record;
@@ -47,11 +48,12 @@ pub use api::{
     MAX_CODE_REQUEST_BYTES, default_packaging_slots,
 };
 pub use error::ApiError;
-pub use functions::{MAX_PAGE, spec_of};
+pub use functions::spec_of;
 pub use intake::DEFAULT_BODY_BUDGET;
 pub use invoke::{
     EVENT_ATTEMPTS, EVENT_MAX_AGE_MS, LOG_TAIL_BYTES, MAX_ASYNC_PAYLOAD_BYTES, log_tail,
 };
 pub use metrics::{Metrics, StoreGauges};
+pub use paging::MAX_PAGE;
 pub use record::RecordSink;
 pub use sigv4::{Credentials, Verifier};

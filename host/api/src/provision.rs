@@ -357,14 +357,7 @@ impl Api {
             let (function, artifact) = runtime
                 .compile_bytes(spec, Path::new("package.wasm"), wasm.clone(), Instant::now())
                 .map_err(|e| Reason::new("InternalError", format!("compiling the package: {e}")))?;
-            let sha256 = function.info().sha256.clone();
-            Ok(Compiled {
-                function,
-                wasm,
-                sha256,
-                artifact,
-                task: None,
-            })
+            Ok(Compiled::new(function, wasm, artifact, None))
         })
         .await;
         joined.unwrap_or_else(|e| {

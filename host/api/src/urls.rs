@@ -13,7 +13,6 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use base64::Engine as _;
 use bytes::Bytes;
 use fnhost_dispatch::Origin;
 use fnhost_edge::percent_decode;
@@ -32,6 +31,7 @@ use crate::api::{Api, blocking, empty, json_response, now_ms};
 use crate::config::parse_body;
 use crate::error::ApiError;
 use crate::name::{self, FunctionRef};
+use crate::paging::Page;
 use crate::sigv4::Verifier;
 
 type Reply = Result<Response<Full<Bytes>>, ApiError>;
@@ -626,26 +626,7 @@ impl Api {
     async fn list_urls(&self, function: &str, query: &BTreeMap<String, String>) -> Reply {
         let urls = self.url_table()?;
         let reference = name::parse(function, None)?;
-        let max_items = match query.get("MaxItems") {
-            None => MAX_LIST_ITEMS,
-            Some(text) => match text.parse::<usize>() {
-                Ok(n) if (1..=MAX_LIST_ITEMS).contains(&n) => n,
-                Ok(0) => {
-                    return Err(validation(
-                        text,
-                        "maxItems",
-                        "Member must have value greater than or equal to 1",
-                    ));
-                }
-                _ => {
-                    return Err(validation(
-                        text,
-                        "maxItems",
-                        "Member must have value less than or equal to 50",
-                    ));
-                }
-            },
-        };
+        let page = Page::of(query, MAX_LIST_ITEMS, "ListFunctionUrlConfigs")?;
         let shown: Vec<(String, Value)> = match self.url_owner(&reference.name).await? {
             None => return Err(ApiError::Missing("Function does not exist".into())),
             Some(Owner::Manifest) => urls
@@ -678,32 +659,12 @@ impl Api {
                 shown
             }
         };
-        let start = match query.get("Marker") {
-            None => 0,
-            Some(marker) => {
-                let after = base64::engine::general_purpose::URL_SAFE_NO_PAD
-                    .decode(marker)
-                    .ok()
-                    .and_then(|b| String::from_utf8(b).ok())
-                    .ok_or_else(|| {
-                        ApiError::InvalidParameter(format!(
-                            "Marker `{marker}` is not one ListFunctionUrlConfigs returned"
-                        ))
-                    })?;
-                shown.partition_point(|(key, _)| *key <= after)
-            }
-        };
-        let page: Vec<&(String, Value)> = shown[start..].iter().take(max_items).collect();
+        let (shown, next) = page.slice(&shown);
         let mut body = json!({
-            "FunctionUrlConfigs": page.iter().map(|(_, v)| v.clone()).collect::<Vec<Value>>(),
+            "FunctionUrlConfigs": shown.iter().map(|(_, v)| v.clone()).collect::<Vec<Value>>(),
         });
-        if start + page.len() < shown.len()
-            && let (Some((last, _)), Some(object)) = (page.last(), body.as_object_mut())
-        {
-            object.insert(
-                "NextMarker".into(),
-                json!(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(last)),
-            );
+        if let (Some(next), Some(object)) = (next, body.as_object_mut()) {
+            object.insert("NextMarker".into(), json!(next));
         }
         Ok(json_response(StatusCode::OK, &body))
     }
