@@ -50,9 +50,10 @@ fn python(handler: &str, code: &Path) -> Result<PathBuf, PackageError> {
         )
     };
     let parts: Vec<&str> = module.split('/').collect();
+    // `..` or `.` would leave the function's code (Python names cannot hold either anyway).
     if parts
         .iter()
-        .any(|p| p.is_empty() || p.contains(['\\', '\0']))
+        .any(|p| p.is_empty() || *p == "." || *p == ".." || p.contains(['\\', '\0']))
     {
         return Err(not_found(&parts.join(".")));
     }
@@ -88,8 +89,12 @@ fn node(handler: &str, code: &Path) -> Result<PathBuf, PackageError> {
             format!("Error: Cannot find module '{name}'"),
         )
     };
-    // An absolute module root would leave the function's code.
-    if module.starts_with('/') || module.contains(['\\', '\0']) {
+    // An absolute module root, or a `..` in it, would leave the function's code (and bundle
+    // a file of the host's into the function).
+    if module.starts_with('/')
+        || module.contains(['\\', '\0'])
+        || module.split('/').any(|p| p == ".." || p == ".")
+    {
         return Err(not_found());
     }
     let dir = code.join(root);
@@ -122,6 +127,32 @@ mod tests {
             }) => (error_type, message),
             other => panic!("expected HandlerNotFound, got {other:?}"),
         }
+    }
+
+    /// An uploader's handler setting never reaches files outside the package: a host file
+    /// named by `..` is "not found", exactly like a missing one.
+    #[test]
+    fn handlers_cannot_climb_out_of_the_code() {
+        let outer = code(&["secret.py", "secret.js", "pkg/app.py"]);
+        let inner = outer.path().join("pkg");
+        let refused = |kind: &str| [IMPORT_MODULE_ERROR, MALFORMED_HANDLER_NAME].contains(&kind);
+        for handler in [
+            "../secret.handler",
+            "pkg/../../secret.handler",
+            "./app.handler",
+        ] {
+            let (kind, _) = error(python(handler, &inner));
+            assert!(refused(&kind), "{handler}: {kind}");
+        }
+        for handler in [
+            "../secret.handler",
+            "x/../../secret.handler",
+            "./app.handler",
+        ] {
+            let (kind, _) = error(node(handler, &inner));
+            assert!(refused(&kind), "{handler}: {kind}");
+        }
+        assert!(python("app.handler", &inner).is_ok());
     }
 
     #[test]
