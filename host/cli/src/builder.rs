@@ -216,7 +216,7 @@ pub async fn build(
 }
 
 /// The admin API's secret, which build commands do not inherit.
-const SECRET_KEY_ENV: &str = "FNHOST_SECRET_ACCESS_KEY";
+const SECRET_KEY_ENV: &str = fnhost_core::env::ADMIN_SECRET_KEY_ENV;
 
 /// The variable naming the merged `/opt` of the function being built (its layers), set only
 /// when it has layers; `guest-sdk/python/package.sh` and `guest-sdk/js/package.mjs` read it.

@@ -2,6 +2,14 @@
 //! names the Lambda runtime or fnhost set themselves. The manifest and the API both apply it
 //! through [`check_env_key`], each with its own wording of the error.
 
+/// The variable holding the admin API's access key id (SigV4 credentials of `fnhost up`, and
+/// what `fnhost deploy` signs with).
+pub const ADMIN_ACCESS_KEY_ENV: &str = "FNHOST_ACCESS_KEY_ID";
+
+/// The variable holding the admin API's secret key. Builds and packaging, which run code from
+/// projects and uploads, never inherit it.
+pub const ADMIN_SECRET_KEY_ENV: &str = "FNHOST_SECRET_ACCESS_KEY";
+
 /// Names the Lambda runtime sets for every function.
 const LAMBDA_RESERVED: &[&str] = &[
     "_HANDLER",

@@ -164,6 +164,26 @@ impl Packager {
         })
     }
 
+    /// The packaging script's command line and environment.
+    fn command(&self, script: &Path, request: &Request, out: &Path) -> Command {
+        let mut command = Command::new("bash");
+        command
+            .arg(script)
+            .arg(&request.code)
+            .arg(out)
+            .arg("--handler")
+            .arg(&request.handler)
+            .env("FNHOST_TOOLS_DIR", &self.tools)
+            // Packaging runs the uploader's code (the snapshot imports the handler): it never
+            // sees the admin API's secret.
+            .env_remove(fnhost_core::env::ADMIN_SECRET_KEY_ENV);
+        match &request.opt_dir {
+            Some(opt) => command.env("FNHOST_OPT_DIR", opt),
+            None => command.env_remove("FNHOST_OPT_DIR"),
+        };
+        command
+    }
+
     /// Run `script`, streaming its output (stdout and stderr, interleaved as printed) to
     /// `progress`. Whether it succeeded, and every line.
     fn run(
@@ -181,21 +201,11 @@ impl Packager {
             let writer2 = writer.try_clone().map_err(PackageError::io(
                 "cannot create a pipe for the packaging script",
             ))?;
-            let mut command = Command::new("bash");
+            let mut command = self.command(script, request, out);
             command
-                .arg(script)
-                .arg(&request.code)
-                .arg(out)
-                .arg("--handler")
-                .arg(&request.handler)
-                .env("FNHOST_TOOLS_DIR", &self.tools)
                 .stdin(Stdio::null())
                 .stdout(Stdio::from(writer))
                 .stderr(Stdio::from(writer2));
-            match &request.opt_dir {
-                Some(opt) => command.env("FNHOST_OPT_DIR", opt),
-                None => command.env_remove("FNHOST_OPT_DIR"),
-            };
             let child = command.spawn().map_err(PackageError::io(format!(
                 "cannot run `bash {}`",
                 script.display()
@@ -497,6 +507,31 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "packaging failed: the Node.js packaging script failed without a message"
+        );
+    }
+
+    /// The uploader's code runs while it is packaged: the admin secret is not passed on.
+    #[test]
+    fn packaging_never_inherits_the_admin_secret() {
+        let packager = Packager::new(Some(PathBuf::from("/nonexistent-tools")));
+        let request = Request {
+            language: SourceLanguage::Python,
+            handler: "lambda_function.lambda_handler".into(),
+            code: PathBuf::from("/code"),
+            opt_dir: None,
+            out: PathBuf::from("/out.wasm"),
+        };
+        let command = packager.command(Path::new("package.sh"), &request, Path::new("/o"));
+        let secret = command
+            .get_envs()
+            .find(|(k, _)| *k == fnhost_core::env::ADMIN_SECRET_KEY_ENV);
+        assert_eq!(
+            secret,
+            Some((
+                std::ffi::OsStr::new(fnhost_core::env::ADMIN_SECRET_KEY_ENV),
+                None
+            )),
+            "the secret must be removed from the packaging environment"
         );
     }
 

@@ -52,8 +52,8 @@ pub struct Args {
 }
 
 /// The variables holding the target's admin credentials.
-const KEY_ID_ENV: &str = "FNHOST_ACCESS_KEY_ID";
-const SECRET_ENV: &str = "FNHOST_SECRET_ACCESS_KEY";
+const KEY_ID_ENV: &str = fnhost_core::env::ADMIN_ACCESS_KEY_ENV;
+const SECRET_ENV: &str = fnhost_core::env::ADMIN_SECRET_KEY_ENV;
 
 /// How long one function may stay `Pending` or `InProgress` (botocore's v2 waiters: 300 × 1 s).
 const WAIT_LIMIT: Duration = Duration::from_secs(300);

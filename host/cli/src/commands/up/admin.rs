@@ -22,9 +22,9 @@ use fnhost_store::{Recorder, Store};
 use tokio::sync::Notify;
 
 /// The environment variables holding the credentials requests must be signed with.
-pub const ACCESS_KEY_ENV: &str = "FNHOST_ACCESS_KEY_ID";
+pub const ACCESS_KEY_ENV: &str = fnhost_core::env::ADMIN_ACCESS_KEY_ENV;
 /// The secret's variable; its value is never printed or logged.
-pub const SECRET_KEY_ENV: &str = "FNHOST_SECRET_ACCESS_KEY";
+pub const SECRET_KEY_ENV: &str = fnhost_core::env::ADMIN_SECRET_KEY_ENV;
 
 /// Flags of the admin listener.
 #[derive(Debug, Clone, clap::Args)]
