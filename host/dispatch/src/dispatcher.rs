@@ -83,7 +83,8 @@ impl Dispatcher {
     }
 
     /// Run `request` on function `name` (a registry key, or `name:alias`: see
-    /// [`Registry::resolve`]) and wait for the outcome.
+    /// [`Registry::resolve`]) and wait for the outcome. A qualified `name` without an
+    /// `invoked_function_arn` runs with the qualified ARN (an HTTP route to `name:alias`).
     ///
     /// A guest failure (error, timeout, out of memory...) is an `Ok` invocation whose outcome
     /// says so; `Err` means the invocation never ran.
@@ -98,6 +99,13 @@ impl Dispatcher {
                 .ok_or_else(|| DispatchError::UnknownFunction {
                     name: name.to_owned(),
                 })?;
+        // A qualified name (`name:alias`, `name:version`) is what the function was invoked as,
+        // whichever trigger used it: the context's ARN says so, as Lambda's does.
+        if request.invoked_function_arn.is_none()
+            && let Some((_, qualifier)) = name.split_once(':')
+        {
+            request.invoked_function_arn = Some(format!("{}:{qualifier}", deployed.function.arn()));
+        }
         let request_id = request
             .request_id
             .get_or_insert_with(fnhost_runtime::new_request_id)

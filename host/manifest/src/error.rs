@@ -365,6 +365,63 @@ pub enum ManifestError {
         other_line: usize,
     },
 
+    /// A `[[route]]`'s `function` is not `NAME` or `NAME:QUALIFIER`.
+    #[error("{at}: route: function = `{target}` is invalid: {error}")]
+    InvalidTarget {
+        /// The `function` line.
+        at: Location,
+        /// The value as written.
+        target: String,
+        /// What is wrong and how to fix it; part of the message, so not a `source`.
+        error: crate::target::TargetError,
+    },
+
+    /// A `[[route]]` names, without a qualifier, a function the manifest does not declare.
+    #[error(
+        "{at}: route: function = `{name}`: no function `{name}` in the manifest{}; declare [function.{name}], or, to route to a function uploaded through the Lambda API, name its alias or version, e.g. `{name}:live` or `{name}:$LATEST`",
+        did_you_mean(.suggestion)
+    )]
+    UnknownRouteFunction {
+        /// The `function` line.
+        at: Location,
+        /// The name as written.
+        name: String,
+        /// The closest declared function, if one is close.
+        suggestion: Option<String>,
+    },
+
+    /// A `[[route]]` names a version, or an undeclared alias, of a manifest function.
+    ///
+    /// The texts are `Box<str>` rather than `String` to keep `ManifestError` small.
+    #[error(
+        "{at}: route: function = `{target}`: function `{function}` of the manifest has no {what}; {fix}"
+    )]
+    UnknownQualifier {
+        /// The `function` line.
+        at: Location,
+        /// The value as written.
+        target: Box<str>,
+        /// The function.
+        function: Box<str>,
+        /// What it lacks.
+        what: Box<str>,
+        /// How to fix it.
+        fix: Box<str>,
+    },
+
+    /// `auto_publish_alias` is not an alias name.
+    #[error(
+        "{at}: function `{function}`: auto_publish_alias = `{name}` is not an alias name; use 1 to 128 letters, digits, `-` or `_`, not all digits, e.g. `live`"
+    )]
+    InvalidAliasName {
+        /// The value's line.
+        at: Location,
+        /// The function.
+        function: String,
+        /// The value as written.
+        name: String,
+    },
+
     /// A number in `[http]` outside its allowed range.
     #[error("{at}: http.{field} = `{value}` is out of range; {fix}")]
     ServerOutOfRange {

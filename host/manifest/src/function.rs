@@ -30,9 +30,6 @@ pub const MIN_RESERVED_CONCURRENCY: u32 = 1;
 /// Largest `reserved_concurrency` (Lambda's default account-wide limit).
 pub const MAX_RESERVED_CONCURRENCY: u32 = 1000;
 
-/// Longest function name (Lambda's rule).
-const MAX_NAME_LEN: usize = 64;
-
 /// A function as it runs: what one `[function.NAME]` table declares, validated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FunctionConfig {
@@ -88,6 +85,10 @@ pub struct FunctionConfig {
     pub allowed_outbound_hosts: AllowedHosts,
     /// Its function URL on the HTTP listener (`url`), when it has one.
     pub url: Option<crate::url::FunctionUrlConfig>,
+    /// The alias that follows its code (`auto_publish_alias`, SAM's `AutoPublishAlias`):
+    /// locally it names the current code (`$LATEST`); `fnhost deploy` publishes a version
+    /// when the code or configuration changed and points the alias at it.
+    pub auto_publish_alias: Option<String>,
 }
 
 /// How to build a function's `source`.
@@ -182,6 +183,16 @@ pub(crate) fn validate(
     let allowed_outbound_hosts =
         crate::network::validate_allowed_hosts(&name_text, table.allowed_outbound_hosts, src)?;
     let url = crate::url::validate(&name_text, table.url, src)?;
+    let auto_publish_alias = match table.auto_publish_alias {
+        Some(alias) if !crate::target::is_alias_name(alias.get_ref()) => {
+            return Err(ManifestError::InvalidAliasName {
+                at: src.at(alias.span()),
+                function: name_text,
+                name: alias.into_inner(),
+            });
+        }
+        alias => alias.map(Spanned::into_inner),
+    };
     let ephemeral = MIN_EPHEMERAL_MB..=MAX_EPHEMERAL_MB;
     let ephemeral_storage_mb = in_range(
         &name_text,
@@ -214,6 +225,7 @@ pub(crate) fn validate(
         invoke: environment.invoke,
         allowed_outbound_hosts,
         url,
+        auto_publish_alias,
     })
 }
 
@@ -308,8 +320,5 @@ fn range_fix(field: &str) -> String {
 
 /// Lambda's rule: 1 to 64 of `[A-Za-z0-9_-]`, which also keeps names safe as path segments.
 fn is_valid_name(name: &str) -> bool {
-    (1..=MAX_NAME_LEN).contains(&name.len())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    crate::target::is_function_name(name)
 }

@@ -117,7 +117,8 @@ pub(crate) fn validate_routes(
         .collect()
 }
 
-fn validate_route(
+/// Validate one route table; `function` names its function in messages.
+pub(crate) fn validate_route(
     function: &str,
     table: Spanned<raw::Route>,
     src: &Source<'_>,
@@ -226,33 +227,40 @@ fn validate_methods(
 }
 
 /// No two routes in the manifest may match the same request: same shape and overlapping
-/// methods. Routes are compared in file order and the later one of a pair is reported.
+/// methods. Routes (`[[function.NAME.http]]` and `[[route]]` alike) are compared in file order
+/// and the later one of a pair is reported; a `[[route]]` is named by its target (`f:live`).
 pub(crate) fn check_conflicts<'a>(
     functions: impl IntoIterator<Item = &'a FunctionConfig>,
+    top: &[crate::routes::RouteConfig],
     src: &Source<'_>,
 ) -> Result<(), ManifestError> {
-    let mut routes: Vec<(&str, usize, &HttpRoute)> = functions
+    let mut routes: Vec<(String, usize, &HttpRoute)> = functions
         .into_iter()
         .flat_map(|f| {
             f.http
                 .iter()
                 .enumerate()
-                .map(|(i, r)| (f.name.as_str(), i, r))
+                .map(|(i, r)| (f.name.clone(), i, r))
         })
+        .chain(
+            top.iter()
+                .enumerate()
+                .map(|(i, r)| (r.target.to_string(), i, &r.http)),
+        )
         .collect();
-    routes.sort_by_key(|&(function, index, route)| (route.line, function, index));
+    routes.sort_by(|a, b| (a.2.line, &a.0, a.1).cmp(&(b.2.line, &b.0, b.1)));
     let shapes: Vec<String> = routes.iter().map(|(_, _, r)| r.pattern.shape()).collect();
-    for (later, &(function, _, route)) in routes.iter().enumerate() {
+    for (later, (function, _, route)) in routes.iter().enumerate() {
         let earlier = (0..later).find(|&earlier| {
             shapes[earlier] == shapes[later] && routes[earlier].2.methods.overlaps(&route.methods)
         });
         if let Some(earlier) = earlier {
-            let (other_function, _, other) = routes[earlier];
+            let (other_function, _, other) = &routes[earlier];
             return Err(ManifestError::RouteConflict {
                 at: src.at_line(route.line),
-                function: function.into(),
+                function: function.as_str().into(),
                 route: route.to_string().into(),
-                other_function: other_function.into(),
+                other_function: other_function.as_str().into(),
                 other_route: other.to_string().into(),
                 other_line: other.line,
             });

@@ -59,6 +59,12 @@
 //! # Ok::<(), fnhost_manifest::ManifestError>(())
 //! ```
 //!
+//! Top-level `[[route]]` tables ([`RouteConfig`]) are HTTP routes that name their function,
+//! optionally qualified as Lambda qualifies an ARN ([`FunctionTarget`]): `function =
+//! "hello:live"` runs, per request, the version alias `live` names; a name the manifest does
+//! not declare is an upload, and must be qualified. A function's `auto_publish_alias` is
+//! SAM's `AutoPublishAlias`.
+//!
 //! A new section (e.g. `[bucket.NAME]`) gets a raw struct in `raw`, a validated type in its
 //! own module and a field on [`Manifest`]; a new function field goes into `raw::Function` and
 //! `function::validate`. Checks that span functions (route conflicts, s3 overlaps, schedule
@@ -74,11 +80,13 @@ mod layer;
 mod manifest;
 mod network;
 mod raw;
+mod routes;
 mod runtime;
 mod s3;
 mod schedule;
 mod source;
 mod spelling;
+mod target;
 mod url;
 
 pub use bucket::{BucketConfig, ObjectGrants};
@@ -99,9 +107,11 @@ pub use http::{
 };
 pub use layer::LayerConfig;
 pub use manifest::{MANIFEST_FILE, Manifest, SUPPORTED_VERSIONS};
+pub use routes::RouteConfig;
 pub use runtime::packaged_source;
 pub use s3::{S3EventType, S3Trigger};
 pub use schedule::ScheduleTrigger;
+pub use target::{FunctionTarget, LATEST, Qualifier, TargetError, is_alias_name};
 pub use url::{
     FunctionUrlConfig, MAX_CORS_HEADER_LEN, MAX_CORS_ITEMS, MAX_CORS_MAX_AGE, MAX_CORS_METHOD_LEN,
     MAX_CORS_METHODS, MAX_CORS_ORIGIN_LEN, URL_ID_LEN, UnknownAuthType, UrlAuthType, UrlCors,

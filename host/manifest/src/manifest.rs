@@ -16,6 +16,7 @@ use crate::error::ManifestError;
 use crate::function::{self, FunctionConfig};
 use crate::http::{self, HttpServerConfig};
 use crate::layer::{self, LayerConfig};
+use crate::routes::RouteConfig;
 use crate::source::Source;
 use crate::{raw, s3, schedule, spelling};
 
@@ -44,6 +45,8 @@ pub struct Manifest {
     pub layers: BTreeMap<String, LayerConfig>,
     /// The `[network]` table (outbound HTTP), with defaults applied.
     pub network: NetworkSettings,
+    /// The `[[route]]` tables, in file order: HTTP routes naming a function, version or alias.
+    pub routes: Vec<RouteConfig>,
 }
 
 impl Manifest {
@@ -119,7 +122,8 @@ impl Manifest {
             let function = function::validate(&name, table, &dir, &buckets, &layers, src)?;
             functions.insert(function.name.clone(), function);
         }
-        http::check_conflicts(functions.values(), src)?;
+        let routes = crate::routes::validate(raw.route.0, &functions, src)?;
+        http::check_conflicts(functions.values(), &routes, src)?;
         s3::check_overlaps(functions.values(), src)?;
         schedule::check_names(functions.values(), src)?;
         Ok(Manifest {
@@ -131,6 +135,7 @@ impl Manifest {
             events,
             layers,
             network,
+            routes,
         })
     }
 }

@@ -35,6 +35,9 @@ pub(crate) struct ManifestV1 {
     pub layer: BTreeMap<Spanned<String>, Spanned<Table<Layer>>>,
     /// The `[network]` table: the operator's outbound HTTP settings.
     pub network: Option<Table<Network>>,
+    /// `[[route]]` tables: HTTP routes to a function, version or alias by name.
+    #[serde(default)]
+    pub route: Tables<TopRoute>,
 }
 
 /// Only `manifest_version`, read first to pick the schema (other keys are ignored here).
@@ -72,6 +75,7 @@ pub(crate) struct Function {
     pub invoke: Option<Spanned<Vec<Spanned<String>>>>,
     pub allowed_outbound_hosts: Option<Spanned<Vec<Spanned<String>>>>,
     pub url: Option<Spanned<crate::url::RawUrl>>,
+    pub auto_publish_alias: Option<Spanned<String>>,
 }
 
 /// A function's `[[function.NAME.KEY]]` tables (`http`, `s3`, `schedule`), in file order.
@@ -84,10 +88,15 @@ impl<T> Default for Tables<T> {
     }
 }
 
-/// A table that a function lists as `[[function.NAME.KEY]]`.
+/// A table that a function lists as `[[function.NAME.KEY]]` (or the manifest as `[[KEY]]`).
 pub(crate) trait ArrayTable {
     /// The `KEY`, for the message when it is written with single brackets.
     const KEY: &'static str;
+
+    /// How the table is written, for that message.
+    fn header() -> String {
+        format!("[[function.NAME.{}]]", Self::KEY)
+    }
 }
 
 /// One `[[function.NAME.http]]` table.
@@ -101,6 +110,25 @@ pub(crate) struct Route {
 
 impl ArrayTable for Route {
     const KEY: &'static str = "http";
+}
+
+/// One top-level `[[route]]` table: a `[[function.NAME.http]]` that names its function, which
+/// may be qualified (`NAME:ALIAS`, `NAME:VERSION`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a table")]
+pub(crate) struct TopRoute {
+    pub function: Option<Spanned<String>>,
+    pub route: Option<Spanned<String>>,
+    pub methods: Option<Spanned<Vec<Spanned<String>>>>,
+    pub payload: Option<Spanned<String>>,
+}
+
+impl ArrayTable for TopRoute {
+    const KEY: &'static str = "route";
+
+    fn header() -> String {
+        "[[route]]".to_owned()
+    }
 }
 
 /// `objects = { read = [...], write = [...] }`: the buckets a function may use.
@@ -251,11 +279,7 @@ impl<'de, T: Deserialize<'de> + ArrayTable> Deserialize<'de> for Tables<T> {
         impl<'de, T: Deserialize<'de> + ArrayTable> Visitor<'de> for TablesVisitor<T> {
             type Value = Tables<T>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(
-                    f,
-                    "an array of tables, written `[[function.NAME.{}]]`",
-                    T::KEY
-                )
+                write!(f, "an array of tables, written `{}`", T::header())
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Tables<T>, A::Error> {
                 let mut tables = Vec::new();

@@ -7,7 +7,9 @@
 //! their content changed; then the function is created, or its code and configuration updated,
 //! and `fnhost deploy` waits for it to become `Active` / `Successful` as botocore's
 //! `function_active_v2` and `function_updated_v2` waiters do. Its grants travel as the tags the
-//! API reads, its function URL as a URL config.
+//! API reads, its function URL as a URL config. A function with `auto_publish_alias` gets a
+//! version published and the alias pointed at it whenever its code or configuration changed
+//! (SAM's `AutoPublishAlias`; see `alias`).
 //!
 //! Nothing changed means nothing is changed: the package is zipped the same way every time and
 //! its SHA-256 recorded in the tag `fnhost:deploy-sha256`; the configuration and the tags are
@@ -15,6 +17,7 @@
 //! `~ memory 128 → 256 of y`, `= z unchanged`); `--json` prints one object instead. The exit
 //! status is 1 when a function ended `Failed`, 2 when the deploy could not run.
 
+mod alias;
 mod client;
 mod desired;
 mod package;
@@ -30,6 +33,7 @@ use reqwest::Method;
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use self::alias::AliasOutcome;
 use self::client::{Client, encode, is_code};
 use self::desired::{DEPLOY_SHA_TAG, Desired};
 use crate::builder;
@@ -95,6 +99,9 @@ struct Outcome {
     reason: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     function_url: Option<String>,
+    /// Its `auto_publish_alias` and the version it names now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    alias: Option<AliasOutcome>,
 }
 
 impl Outcome {
@@ -107,6 +114,7 @@ impl Outcome {
             state: None,
             reason: Some(reason),
             function_url: None,
+            alias: None,
         }
     }
 }
@@ -291,7 +299,13 @@ fn summary(layers: &[LayerOutcome], functions: &[Outcome]) -> String {
                     out.push_str(&change_line(URL_CREATED));
                 }
             }
-            "unchanged" => out.push_str(&format!("= {} unchanged\n", f.name)),
+            "unchanged" => match &f.alias {
+                Some(a) => out.push_str(&format!(
+                    "= {} unchanged (alias {} → version {})\n",
+                    f.name, a.name, a.version
+                )),
+                None => out.push_str(&format!("= {} unchanged\n", f.name)),
+            },
             "updated" => {
                 for change in &f.changes {
                     out.push_str(&change_line(change));
@@ -307,6 +321,17 @@ fn summary(layers: &[LayerOutcome], functions: &[Outcome]) -> String {
                     f.reason.as_deref().unwrap_or("unknown reason")
                 ));
             }
+        }
+        if let Some(a) = &f.alias {
+            let sign = match a.action {
+                alias::CREATED => "+",
+                alias::UPDATED => "~",
+                _ => continue,
+            };
+            out.push_str(&format!(
+                "{sign} alias {} of {} → version {}\n",
+                a.name, f.name, a.version
+            ));
         }
     }
     out
@@ -382,6 +407,7 @@ async fn deploy_function(
 ) -> Result<Outcome> {
     bar.set_message("packaging");
     let url = config.url.clone();
+    let auto_alias = config.auto_publish_alias.clone();
     let mut desired = tokio::task::spawn_blocking(move || Desired::of(&config))
         .await
         .context("packaging task failed")??;
@@ -395,7 +421,8 @@ async fn deploy_function(
         Err(e) => return Err(e),
     };
 
-    let (action, mut changes, remote) = match remote {
+    // `versioned`: the code or configuration changed, so an auto-published alias moves.
+    let (action, mut changes, remote, versioned) = match remote {
         None => {
             bar.set_message("creating");
             client
@@ -408,7 +435,7 @@ async fn deploy_function(
                 .await
                 .with_context(|| format!("CreateFunction `{name}`"))?;
             let settled = wait(client, &name, bar).await?;
-            ("created", Vec::new(), settled)
+            ("created", Vec::new(), settled, true)
         }
         Some(remote) => {
             let tags = desired::remote_tags(&remote);
@@ -464,6 +491,7 @@ async fn deploy_function(
                     ));
                 }
             }
+            let versioned = !changes.is_empty();
             let (mut set, remove) = desired.tag_changes(&tags);
             if !set.is_empty() || !remove.is_empty() {
                 let mut keys: Vec<&str> = set.keys().map(String::as_str).collect();
@@ -499,7 +527,7 @@ async fn deploy_function(
             } else {
                 "updated"
             };
-            (action, changes, current)
+            (action, changes, current, versioned)
         }
     };
     if let Some(failure) = failure(&remote) {
@@ -521,7 +549,20 @@ async fn deploy_function(
             action = "updated";
         }
     }
-    Ok(settled(&name, action, changes, &remote, None, function_url))
+    let alias = match &auto_alias {
+        Some(wanted) => {
+            bar.set_message("alias");
+            let outcome = alias::sync(client, &name, wanted, versioned).await?;
+            if outcome.action != alias::UNCHANGED && action == "unchanged" {
+                action = "updated";
+            }
+            Some(outcome)
+        }
+        None => None,
+    };
+    let mut outcome = settled(&name, action, changes, &remote, None, function_url);
+    outcome.alias = alias;
+    Ok(outcome)
 }
 
 fn settled(
@@ -541,6 +582,7 @@ fn settled(
         state: config["State"].as_str().map(str::to_owned),
         reason,
         function_url,
+        alias: None,
     }
 }
 
@@ -657,6 +699,7 @@ mod tests {
             state: None,
             reason: (action == "failed").then(|| "InvalidRuntime: no".to_owned()),
             function_url: (name == "hello").then(|| "http://u/".to_owned()),
+            alias: None,
         }
     }
 
@@ -681,6 +724,34 @@ mod tests {
         assert_eq!(
             text,
             "+ published layer html version 2\n+ created hello\n+ url of hello → http://u/\n~ updated code of x\n~ memory 128 → 256 of x\n- url of y\n= z unchanged\n! bad failed: InvalidRuntime: no\n"
+        );
+    }
+
+    #[test]
+    fn the_summary_names_the_version_an_alias_points_to() {
+        let with_alias = |name: &str, action, version: &str, alias_action| Outcome {
+            alias: Some(AliasOutcome {
+                name: "live".into(),
+                version: version.into(),
+                action: alias_action,
+            }),
+            ..outcome(
+                name,
+                action,
+                if action == "updated" { &["code"] } else { &[] },
+            )
+        };
+        let text = summary(
+            &[],
+            &[
+                with_alias("a", "created", "1", alias::CREATED),
+                with_alias("b", "updated", "2", alias::UPDATED),
+                with_alias("c", "unchanged", "4", alias::UNCHANGED),
+            ],
+        );
+        assert_eq!(
+            text,
+            "+ created a\n+ alias live of a → version 1\n~ updated code of b\n~ alias live of b → version 2\n= c unchanged (alias live → version 4)\n"
         );
     }
 

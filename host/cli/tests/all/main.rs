@@ -26,6 +26,7 @@ mod http_limits;
 mod http_reload;
 mod http_security;
 mod languages;
+mod manifest_aliases;
 mod new;
 mod outbound;
 mod outbound_server;

@@ -82,7 +82,7 @@ fn unknown_function_field_with_suggestion() {
         "fnhost.toml:5: unknown field `memroy_mb` in function `hello`; expected one of \
          `description`, `source`, `build`, `runtime`, `handler`, `memory_mb`, `timeout_s`, `fuel`, \
          `reserved_concurrency`, `env`, `http`, `objects`, `async`, `s3`, `schedule`, `ephemeral_storage_mb`, `code`, \
-         `layers`, `invoke`, `allowed_outbound_hosts`, `url` (did you mean `memory_mb`?)"
+         `layers`, `invoke`, `allowed_outbound_hosts`, `url`, `auto_publish_alias` (did you mean `memory_mb`?)"
     );
 }
 
@@ -93,7 +93,7 @@ fn unknown_function_field_without_suggestion() {
         "fnhost.toml:5: unknown field `architectures` in function `hello`; expected one of \
          `description`, `source`, `build`, `runtime`, `handler`, `memory_mb`, `timeout_s`, `fuel`, \
          `reserved_concurrency`, `env`, `http`, `objects`, `async`, `s3`, `schedule`, `ephemeral_storage_mb`, `code`, \
-         `layers`, `invoke`, `allowed_outbound_hosts`, `url`"
+         `layers`, `invoke`, `allowed_outbound_hosts`, `url`, `auto_publish_alias`"
     );
 }
 
@@ -102,7 +102,7 @@ fn unknown_top_level_section() {
     assert_eq!(
         error("manifest_version = 1\n\n[functions.hello]\nsource = \"hello.wasm\"\n"),
         "fnhost.toml:3: unknown field `functions` at the top level; expected one of \
-         `manifest_version`, `function`, `http`, `bucket`, `events`, `layer`, `network` \
+         `manifest_version`, `function`, `http`, `bucket`, `events`, `layer`, `network`, `route` \
          (did you mean `function`?)"
     );
 }

@@ -88,6 +88,7 @@ fn function(name: &str) -> FunctionConfig {
         invoke: vec![],
         allowed_outbound_hosts: Default::default(),
         url: None,
+        auto_publish_alias: None,
     }
 }
 

@@ -11,6 +11,7 @@ mod layers;
 mod network;
 mod objects;
 mod parse;
+mod routes;
 mod runtimes;
 mod s3;
 mod schedules;

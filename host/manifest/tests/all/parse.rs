@@ -69,6 +69,7 @@ build = { command = "make", workdir = "functions/greet", watch = ["functions/gre
         invoke: vec![],
         allowed_outbound_hosts: Default::default(),
         url: None,
+        auto_publish_alias: None,
     };
     let greet = FunctionConfig {
         name: "greet-query".to_owned(),
@@ -100,6 +101,7 @@ build = { command = "make", workdir = "functions/greet", watch = ["functions/gre
         invoke: vec![],
         allowed_outbound_hosts: Default::default(),
         url: None,
+        auto_publish_alias: None,
     };
     let expected = BTreeMap::from([
         ("greet-query".to_owned(), greet),

@@ -4,6 +4,7 @@
 mod admin;
 mod deploy;
 mod reload;
+mod routes;
 mod settings;
 mod state;
 mod triggers;
@@ -80,7 +81,8 @@ pub async fn run(globals: &Globals, args: Args) -> Result<bool> {
             urls.clone(),
         )
         .await?;
-    let router = Router::from_manifest(&manifest, |name| host.registry.get(name).is_some());
+    routes::set_aliases(&host.registry, &manifest);
+    let router = routes::router(&manifest, |name| host.registry.get(name).is_some());
     urls.set_from_manifest(&manifest, |name| host.registry.get(name).is_some());
     let app = Arc::new(
         App::new(dispatcher.clone(), router, settings.server.clone()).with_urls(urls.clone()),
@@ -241,14 +243,14 @@ fn print_urls(urls: &FunctionUrls) {
 
 fn print_routes(router: &Router, functions: usize) {
     let table = router.table();
-    if functions == 0 {
+    if functions == 0 && table.is_empty() {
         println!(
             "no functions yet: upload one with CreateFunction (e.g. `aws lambda create-function --endpoint-url ADMIN_URL ...`)"
         );
         return;
     }
     if table.is_empty() {
-        println!("no HTTP routes: add [[function.NAME.http]] tables to fnhost.toml");
+        println!("no HTTP routes: add [[function.NAME.http]] or [[route]] tables to fnhost.toml");
         return;
     }
     println!("{functions} function(s), {} route(s):", table.len());

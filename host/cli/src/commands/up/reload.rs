@@ -12,7 +12,7 @@ use anyhow::{Context as _, Result};
 use fnhost_dispatch::{Admission, Deployed, Origin, Registry};
 
 use super::watch::Watcher;
-use fnhost_http::{App, Router};
+use fnhost_http::App;
 use fnhost_manifest::Manifest;
 use fnhost_runtime::Runtime;
 
@@ -232,7 +232,8 @@ impl Reloader {
         let mut union = old;
         union.extend(table.iter().map(|(k, v)| (k.clone(), v.clone())));
         self.registry().replace_manifest(union);
-        let router = Router::from_manifest(&new, |name| table.contains_key(name));
+        super::routes::set_aliases(self.registry(), &new);
+        let router = super::routes::router(&new, |name| table.contains_key(name));
         let routes = router.table().len();
         self.app.set_router(router);
         self.app
@@ -243,6 +244,7 @@ impl Reloader {
                 "fnhost: function `{name}` of fnhost.toml replaces the uploaded function of that name; the upload stays stored and comes back once the name leaves fnhost.toml and fnhost restarts"
             );
         }
+        super::routes::remove_stale_aliases(self.registry(), &self.manifest, &new);
         eprintln!(
             "fnhost: manifest reloaded: {} function(s), {routes} route(s)",
             new.functions.len()
