@@ -16,7 +16,7 @@ use crate::calls::{FunctionCalls, NoCalls};
 use crate::error::{Result, RuntimeError, one_line};
 use crate::host::{ComponentState, HandlerPre, ModuleState};
 use crate::objects::{NoBuckets, ObjectAccess};
-use crate::sandbox_fs::{FunctionFs, TmpRoot};
+use crate::sandbox_fs::{FunctionFs, Mounts, TmpRoot};
 
 pub use fnhost_core::limits::{ACCOUNT, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, REGION};
 pub use fnhost_core::limits::{DEFAULT_EPHEMERAL_MB, MAX_EPHEMERAL_MB, MIN_EPHEMERAL_MB};
@@ -47,6 +47,15 @@ pub struct FunctionSpec {
     pub task_dir: Option<PathBuf>,
     /// The function's layers merged in order, seen read-only at `/opt`; no `/opt` when `None`.
     pub opt_dir: Option<PathBuf>,
+    /// The language runtime's files (e.g. Python's standard library), seen read-only at
+    /// `/var/lang` as on Lambda; no `/var/lang` when `None`.
+    pub lang_dir: Option<PathBuf>,
+    /// The runtime's own code (fnhost's SDK modules, a bundled function), seen read-only at
+    /// `/var/runtime` (`LAMBDA_RUNTIME_DIR`); no `/var/runtime` when `None`.
+    pub runtime_dir: Option<PathBuf>,
+    /// Lambda's handler setting (`lambda_function.lambda_handler`), given to the guest as
+    /// `_HANDLER`; not set when `None` (a `.wasm` has no handler setting).
+    pub handler: Option<String>,
     /// Where its outbound HTTP requests may go (`allowed_outbound_hosts`); empty denies all.
     pub allowed_outbound_hosts: Arc<AllowedHosts>,
 }
@@ -62,6 +71,9 @@ impl FunctionSpec {
             ephemeral_mb: DEFAULT_EPHEMERAL_MB,
             task_dir: None,
             opt_dir: None,
+            lang_dir: None,
+            runtime_dir: None,
+            handler: None,
             allowed_outbound_hosts: Arc::default(),
             name,
             version: "$LATEST".into(),
@@ -323,8 +335,16 @@ pub(crate) fn finish(
     started: Instant,
     tmp: &TmpRoot,
 ) -> Result<Function> {
-    let fs = FunctionFs::open(tmp, spec.task_dir.as_deref(), spec.opt_dir.as_deref())
-        .map_err(|(path, source)| RuntimeError::Read { path, source })?;
+    let fs = FunctionFs::open(
+        tmp,
+        Mounts {
+            task: spec.task_dir.as_deref(),
+            opt: spec.opt_dir.as_deref(),
+            lang: spec.lang_dir.as_deref(),
+            runtime: spec.runtime_dir.as_deref(),
+        },
+    )
+    .map_err(|(path, source)| RuntimeError::Read { path, source })?;
     let log_stream = format!(
         "{}/[{}]{}",
         chrono::Utc::now().format("%Y/%m/%d"),
@@ -366,6 +386,9 @@ pub(crate) fn finish(
             "/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib".into(),
         ),
     ];
+    if let Some(handler) = &spec.handler {
+        base_env.push(("_HANDLER".into(), handler.clone()));
+    }
     // The user may replace what Lambda lets them replace; the other names are Lambda's.
     for (key, value) in &spec.env {
         match base_env.iter_mut().find(|(k, _)| k == key) {

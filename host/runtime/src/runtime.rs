@@ -173,6 +173,18 @@ impl Runtime {
         Ok(&self.class(class_of(spec))?.engine)
     }
 
+    /// Where the compiled artifact of the code `sha256` for `spec`'s engine is kept, and the
+    /// name of that engine's cache directory (artifacts of other engines cannot be loaded).
+    pub fn artifact_path(&self, spec: &FunctionSpec, sha256: &str) -> Result<(PathBuf, String)> {
+        let cache = &self.class(class_of(spec))?.cache;
+        let engine = cache
+            .dir()
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        Ok((cache.path_for(sha256), engine))
+    }
+
     /// Read, compile (or load from the cache) and link a function. Blocking: compiling a large
     /// guest takes seconds, so async callers use `spawn_blocking`.
     ///

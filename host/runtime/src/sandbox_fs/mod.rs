@@ -1,5 +1,6 @@
 //! The guest's file system: a fresh, size-capped `/tmp` per invocation, the function's files
-//! read-only at `/var/task` and its layers read-only at `/opt`.
+//! read-only at `/var/task`, its layers read-only at `/opt`, and the language runtime's files
+//! read-only at `/var/lang` and `/var/runtime`.
 //!
 //! wasmtime-wasi's own host-directory file system does the work; the linker shadows the
 //! `wasi:filesystem` calls that create, grow, shrink or remove something (`shadow.rs`), so that
@@ -9,7 +10,7 @@
 //!   pays no system call for it),
 //! - charge every byte and entry against the invocation's budget (`ephemeral_mb`) and the host's
 //!   free space, failing with ENOSPC past either,
-//! - answer EROFS (`error-code::read-only`) for writes under `/var/task` and `/opt`.
+//! - answer EROFS (`error-code::read-only`) for writes under the read-only mounts.
 //!
 //! The invocation's directory is removed when the invocation ends (timeouts and panics
 //! included, through [`TmpArea`]'s `Drop`); directories of a host that was killed are removed
@@ -198,29 +199,47 @@ fn libc_flags() -> i32 {
     (rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::PATH).bits() as i32
 }
 
+/// The host directories behind a function's read-only mounts.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Mounts<'a> {
+    /// `/var/task` (an empty directory when `None`).
+    pub(crate) task: Option<&'a Path>,
+    /// `/opt` (absent when `None`), as all the mounts below.
+    pub(crate) opt: Option<&'a Path>,
+    /// `/var/lang`.
+    pub(crate) lang: Option<&'a Path>,
+    /// `/var/runtime`.
+    pub(crate) runtime: Option<&'a Path>,
+}
+
 /// A function's read-only directories, opened once when it is loaded.
 pub(crate) struct FunctionFs {
     task: Option<Dir>,
     opt: Option<Dir>,
+    lang: Option<Dir>,
+    runtime: Option<Dir>,
 }
 
 impl FunctionFs {
-    /// `/var/task` from `task_dir` (empty when `None`) and `/opt` from `opt_dir` (absent when
-    /// `None`). Errors name the directory that could not be opened.
+    /// Open the directories of `mounts`. Errors name the directory that could not be opened.
     pub(crate) fn open(
         root: &TmpRoot,
-        task_dir: Option<&Path>,
-        opt_dir: Option<&Path>,
+        mounts: Mounts<'_>,
     ) -> Result<FunctionFs, (PathBuf, io::Error)> {
-        let task = match task_dir {
-            Some(p) => Some(open_dir(p, FsPerms::ReadOnly).map_err(|e| (p.to_owned(), e))?),
+        let read_only = |dir: Option<&Path>| {
+            dir.map(|p| open_dir(p, FsPerms::ReadOnly).map_err(|e| (p.to_owned(), e)))
+                .transpose()
+        };
+        let task = match mounts.task {
+            Some(p) => read_only(Some(p))?,
             None => root.empty_dir().map_err(|e| (PathBuf::from(EMPTY), e))?,
         };
-        let opt = match opt_dir {
-            Some(p) => Some(open_dir(p, FsPerms::ReadOnly).map_err(|e| (p.to_owned(), e))?),
-            None => None,
-        };
-        Ok(FunctionFs { task, opt })
+        Ok(FunctionFs {
+            task,
+            opt: read_only(mounts.opt)?,
+            lang: read_only(mounts.lang)?,
+            runtime: read_only(mounts.runtime)?,
+        })
     }
 }
 
@@ -455,9 +474,10 @@ impl Sandbox {
         })
     }
 
-    /// The preopens: `/tmp` (the placeholder until written), `/var/task`, `/opt`.
+    /// The preopens: `/tmp` (the placeholder until written), `/var/task`, `/opt`, `/var/lang`,
+    /// `/var/runtime`.
     fn preopens(&self) -> Vec<(Dir, &'static str)> {
-        let mut list = Vec::with_capacity(3);
+        let mut list = Vec::with_capacity(5);
         if let Some(tmp) = &self.tmp {
             list.push((tmp.clone(), "/tmp"));
         } else if let Some(inner) = &self.root.inner {
@@ -468,6 +488,12 @@ impl Sandbox {
         }
         if let Some(opt) = &self.fs.opt {
             list.push((opt.clone(), "/opt"));
+        }
+        if let Some(lang) = &self.fs.lang {
+            list.push((lang.clone(), "/var/lang"));
+        }
+        if let Some(runtime) = &self.fs.runtime {
+            list.push((runtime.clone(), "/var/runtime"));
         }
         list
     }
@@ -506,7 +532,7 @@ enum Kind {
     Tmp,
     /// `/tmp` before the first write: empty, replaced on the first mutation.
     Placeholder,
-    /// `/var/task` or `/opt`.
+    /// `/var/task`, `/opt`, `/var/lang` or `/var/runtime`.
     ReadOnly,
 }
 
