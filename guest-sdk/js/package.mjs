@@ -1,6 +1,13 @@
 // Package a Lambda-style Node.js function directory as an fnhost handler component.
 //
 //   node package.mjs --tools DIR SRC_DIR OUT.wasm [--handler index.handler] [--opt-size]
+//   node package.mjs --tools DIR --generic OUT.wasm [--opt-size]
+//   node package.mjs --tools DIR --prepare SRC_DIR ROOT_DIR [--handler index.handler]
+//
+// The first form is the specialised component. The other two are the fast tier (see
+// README.md): `--generic` builds the one generic runtime component (generic.js), `--prepare`
+// bundles the function for it into `ROOT_DIR/<hash of its inputs>/function.js`, the directory
+// the host mounts at /var/runtime, and prints that directory last (`fnhost: runtime dir DIR`).
 //
 // Called by package.sh, which installs DIR (componentize-qjs and esbuild, from package-lock.json).
 // Steps: find the handler's file as Lambda does, bundle it with its node_modules and
@@ -15,6 +22,7 @@
 // sets FNHOST_OPT_DIR to the merged /opt and packages resolve from its nodejs/node22/node_modules,
 // nodejs/node20/node_modules and nodejs/node_modules, as Lambda's NODE_PATH does.
 
+import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import fs from "node:fs";
 import os from "node:os";
@@ -27,24 +35,32 @@ const repo = path.resolve(here, "../..");
 function usage(message) {
   if (message) console.error(`error: ${message}`);
   console.error(
-    "usage: bash guest-sdk/js/package.sh SRC_DIR OUT.wasm [--handler index.handler] [--opt-size]",
+    "usage: bash guest-sdk/js/package.sh SRC_DIR OUT.wasm [--handler index.handler] [--opt-size]\n" +
+      "       bash guest-sdk/js/package.sh --generic OUT.wasm [--opt-size]\n" +
+      "       bash guest-sdk/js/package.sh --prepare SRC_DIR ROOT_DIR [--handler index.handler]",
   );
   process.exit(2);
 }
 
 function parseArgs(argv) {
-  const opts = { handler: "index.handler", optSize: false, positional: [] };
+  const opts = { handler: "index.handler", optSize: false, mode: "package", positional: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--handler") opts.handler = argv[++i] ?? usage("--handler needs a value");
     else if (a.startsWith("--handler=")) opts.handler = a.slice("--handler=".length);
     else if (a === "--tools") opts.tools = argv[++i];
     else if (a === "--opt-size") opts.optSize = true;
+    else if (a === "--generic") opts.mode = "generic";
+    else if (a === "--prepare") opts.mode = "prepare";
     else if (a === "-h" || a === "--help") usage();
     else if (a.startsWith("-")) usage(`unknown option \`${a}\``);
     else opts.positional.push(a);
   }
-  if (opts.positional.length !== 2) usage("expected SRC_DIR and OUT.wasm");
+  if (opts.mode === "generic") {
+    if (opts.positional.length !== 1) usage("--generic expects OUT.wasm");
+  } else if (opts.mode === "prepare") {
+    if (opts.positional.length !== 2) usage("--prepare expects SRC_DIR and ROOT_DIR");
+  } else if (opts.positional.length !== 2) usage("expected SRC_DIR and OUT.wasm");
   if (!opts.tools) usage("--tools is set by package.sh");
   return opts;
 }
@@ -189,7 +205,10 @@ function awsSupported(pkg) {
 function awsMessage(text) {
   const m = /No matching export in "([^"]+)" for import "([^"]+)"/.exec(text);
   if (!m) return text;
-  const pkg = Object.keys(AWS_MODULES).find((p) => path.resolve(m[1]) === AWS_MODULES[p] || m[1].endsWith(path.relative(repo, AWS_MODULES[p])));
+  // The path is the module's file, or (in a prepared bundle) `fnhost-module:<package>`.
+  const pkg = Object.keys(AWS_MODULES).find(
+    (p) => m[1] === `fnhost-module:${p}` || path.resolve(m[1]) === AWS_MODULES[p] || m[1].endsWith(path.relative(repo, AWS_MODULES[p])),
+  );
   if (!pkg) return text;
   return `\`${m[2]}\` from ${pkg} is not supported by fnhost; ${awsSupported(pkg)}`;
 }
@@ -261,15 +280,40 @@ function nodePaths(src) {
   return paths;
 }
 
-async function main() {
-  const opts = parseArgs(process.argv.slice(2));
+/// esbuild's options shared by every bundle of a function's code (`src` is its directory).
+function functionBundleOptions(src) {
+  return {
+    bundle: true,
+    write: false,
+    platform: "neutral",
+    mainFields: ["module", "main"],
+    absWorkingDir: src,
+    nodePaths: nodePaths(src),
+    // QuickJS runs async functions on its own job queue, which nothing drains during a call:
+    // lower them to generators over runtime.js's Promise instead.
+    supported: { "async-await": false, "async-generator": false, "for-await": false },
+    legalComments: "none",
+    logLevel: "silent",
+  };
+}
+
+/// esbuild's failure for the handler's `file`, said for a QuickJS function.
+function bundleError(e, file) {
+  const lines = (e.errors ?? []).map(
+    (m) => `${m.location ? `${m.location.file}:${m.location.line}: ` : ""}${awsMessage(m.text)}`,
+  );
+  return new Error(
+    `bundling ${path.relative(process.cwd(), file)} failed:\n  ${lines.join("\n  ") || e.message}\n` +
+      "  (fnhost runs JavaScript in QuickJS: Node's built-in modules such as fs or http are not available, use fetch for HTTP; " +
+      `of the AWS SDK, fnhost provides ${Object.keys(AWS_MODULES).join(" and ")})`,
+  );
+}
+
+/// The specialised component: the function's bundle snapshotted in QuickJS.
+async function packageFunction(opts, tools) {
   const [srcArg, outArg] = opts.positional;
-  const src = path.resolve(srcArg);
+  const src = sourceDir(srcArg);
   const out = path.resolve(outArg);
-  if (!fs.statSync(src, { throwIfNoEntry: false })?.isDirectory()) {
-    throw new Error(`\`${srcArg}\` is not a directory`);
-  }
-  const tools = createRequire(path.join(path.resolve(opts.tools), "package.json"));
   const esbuild = tools("esbuild");
   const { componentize } = tools("componentize-qjs");
 
@@ -291,35 +335,20 @@ async function main() {
         "",
       ].join("\n"),
     );
-    const bundled = await esbuild.build({
-      entryPoints: [entry],
-      bundle: true,
-      write: false,
-      format: "esm",
-      platform: "neutral",
-      mainFields: ["module", "main"],
-      absWorkingDir: src,
-      nodePaths: nodePaths(src),
-      external: ["wasi:*", "fnhost:*"],
-      // fnhost's AWS SDK modules win over a real copy in node_modules (it needs sockets).
-      alias: { "fnhost-objects": path.join(here, "objects.js"), ...AWS_MODULES },
-      plugins: [awsSdkGuard, stagedWasiHttp],
-      // QuickJS runs async functions on its own job queue, which nothing drains during a call:
-      // lower them to generators over runtime.js's Promise instead.
-      supported: { "async-await": false, "async-generator": false, "for-await": false },
-      charset: "utf8",
-      legalComments: "none",
-      logLevel: "silent",
-    }).catch((e) => {
-      const lines = (e.errors ?? []).map(
-        (m) => `${m.location ? `${m.location.file}:${m.location.line}: ` : ""}${awsMessage(m.text)}`,
-      );
-      throw new Error(
-        `bundling ${path.relative(process.cwd(), file)} failed:\n  ${lines.join("\n  ") || e.message}\n` +
-          "  (fnhost runs JavaScript in QuickJS: Node's built-in modules such as fs or http are not available, use fetch for HTTP; " +
-          `of the AWS SDK, fnhost provides ${Object.keys(AWS_MODULES).join(" and ")})`,
-      );
-    });
+    const bundled = await esbuild
+      .build({
+        ...functionBundleOptions(src),
+        entryPoints: [entry],
+        format: "esm",
+        external: ["wasi:*", "fnhost:*"],
+        // fnhost's AWS SDK modules win over a real copy in node_modules (it needs sockets).
+        alias: { "fnhost-objects": path.join(here, "objects.js"), ...AWS_MODULES },
+        plugins: [awsSdkGuard, stagedWasiHttp],
+        charset: "utf8",
+      })
+      .catch((e) => {
+        throw bundleError(e, file);
+      });
     const code = bundled.outputFiles[0].text;
     const bundlePath = path.join(stage, path.basename(file).replace(/\.[cm]?js$/, ".js"));
     fs.writeFileSync(bundlePath, code);
@@ -333,16 +362,229 @@ async function main() {
       sync: true,
       optSize: opts.optSize,
     });
-    fs.mkdirSync(path.dirname(out), { recursive: true });
-    const tmp = `${out}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, usesWeb ? finalImportNames(component) : component);
-    fs.renameSync(tmp, out);
+    writeAtomically(out, usesWeb ? finalImportNames(component) : component);
     console.error(
       `fnhost: packaged ${path.relative(process.cwd(), file) || file} (handler ${opts.handler}) -> ${path.relative(process.cwd(), out) || out} (${(component.length / 1e6).toFixed(2)} MB)`,
     );
   } finally {
     fs.rmSync(stage, { recursive: true, force: true });
   }
+}
+
+function sourceDir(srcArg) {
+  const src = path.resolve(srcArg);
+  if (!fs.statSync(src, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new Error(`\`${srcArg}\` is not a directory`);
+  }
+  return src;
+}
+
+/// Write `bytes` to `out` through a temporary file renamed into place.
+function writeAtomically(out, bytes) {
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  const tmp = `${out}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, bytes);
+  fs.renameSync(tmp, out);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The fast tier: one generic runtime component (generic.js) for every function, and per
+// function only a bundle that the runtime reads from /var/runtime at event time.
+
+/// The generic runtime component: generic.js with runtime.js, web.js and fnhost's modules.
+async function buildGeneric(opts, tools) {
+  const out = path.resolve(opts.positional[0]);
+  const esbuild = tools("esbuild");
+  const { componentize } = tools("componentize-qjs");
+  const stage = fs.mkdtempSync(path.join(os.tmpdir(), "fnhost-js-generic-"));
+  try {
+    const bundled = await esbuild.build({
+      entryPoints: [path.join(here, "generic.js")],
+      bundle: true,
+      write: false,
+      format: "esm",
+      platform: "neutral",
+      external: ["wasi:*", "fnhost:*"],
+      plugins: [stagedWasiHttp],
+      supported: { "async-await": false, "async-generator": false, "for-await": false },
+      charset: "utf8",
+      legalComments: "none",
+      logLevel: "silent",
+    });
+    const code = bundled.outputFiles[0].text;
+    const bundlePath = path.join(stage, "generic.js");
+    fs.writeFileSync(bundlePath, code);
+    const { component } = await componentize({
+      witPath: stageWit(stage),
+      world: "js-handler-generic",
+      jsSource: code,
+      jsPath: bundlePath,
+      moduleRoot: stage,
+      sync: true,
+      optSize: opts.optSize,
+    });
+    writeAtomically(out, finalImportNames(component));
+    console.error(`fnhost: built the generic JavaScript runtime -> ${out} (${(component.length / 1e6).toFixed(2)} MB)`);
+  } finally {
+    fs.rmSync(stage, { recursive: true, force: true });
+  }
+}
+
+/// The WIT interfaces a prepared bundle may import, as generic.js's MODULES provides them: the
+/// specialised component's world, so what runs in the fast tier also runs specialised.
+const PREPARED_SPECIFIERS = new Set([
+  "fnhost:function/runtime",
+  "fnhost:function/objects",
+  "fnhost:function/functions",
+  "wasi:http/types@0.2.12",
+  "wasi:http/outgoing-handler@0.2.12",
+  "wasi:cli/stdout@0.2.12",
+  "wasi:cli/stderr@0.2.12",
+  "wasi:cli/environment@0.2.12",
+  "wasi:clocks/monotonic-clock@0.2.12",
+]);
+
+/// The names fnhost's module `file` exports, as esbuild sees them.
+async function moduleExports(esbuild, file) {
+  const r = await esbuild.build({
+    entryPoints: [file],
+    bundle: true,
+    write: false,
+    format: "esm",
+    platform: "neutral",
+    outdir: "out",
+    metafile: true,
+    external: ["wasi:*", "fnhost:*"],
+    logLevel: "silent",
+  });
+  return Object.values(r.metafile.outputs)[0].exports;
+}
+
+/// In a prepared bundle, fnhost's modules (`fnhost-objects`, the AWS SDK clients) and the WIT
+/// interfaces are `require`d from the generic runtime. The modules resolve to stand-ins that
+/// export the real modules' names, so an import of a name fnhost lacks fails here as it fails
+/// in the specialised build.
+function preparedModules(esbuild) {
+  const files = { "fnhost-objects": path.join(here, "objects.js"), ...AWS_MODULES };
+  return {
+    name: "fnhost-prepared-modules",
+    setup(build) {
+      build.onResolve({ filter: /^(fnhost-objects|@aws-sdk\/client-(s3|lambda))$/ }, (args) => {
+        if (args.namespace === "fnhost-module") return { path: args.path, external: true };
+        return { path: args.path, namespace: "fnhost-module" };
+      });
+      build.onLoad({ filter: /.*/, namespace: "fnhost-module" }, async (args) => {
+        const names = (await moduleExports(esbuild, files[args.path])).filter((n) => n !== "default");
+        return {
+          contents: `const m = require(${JSON.stringify(args.path)});\nexport const { ${names.join(", ")} } = m;\n`,
+          resolveDir: here,
+          loader: "js",
+        };
+      });
+      build.onResolve({ filter: /^(wasi|fnhost):/ }, (args) => {
+        if (PREPARED_SPECIFIERS.has(args.path)) return { path: args.path, external: true };
+        return {
+          errors: [
+            {
+              text: `\`${args.path}\` is not an interface JavaScript functions can import; they have ${[...PREPARED_SPECIFIERS].join(", ")}`,
+            },
+          ],
+        };
+      });
+    },
+  };
+}
+
+/// sha256 of everything a prepared bundle is made of: this SDK's files, esbuild's version, the
+/// handler, and the files of the function and of its layers' Node.js packages.
+function preparedKey(esbuild, src, handler) {
+  const hash = createHash("sha256");
+  const add = (label, bytes) => {
+    hash.update(`${label}\0${bytes.length}\0`);
+    hash.update(bytes);
+  };
+  add("esbuild", esbuild.version);
+  add("handler", handler);
+  for (const f of ["package.mjs", "generic.js", "objects.js", ...Object.values(AWS_MODULES).map((p) => path.relative(here, p))]) {
+    add(`sdk/${f}`, fs.readFileSync(path.join(here, f)));
+  }
+  const tree = (label, dir) => {
+    const entries = fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const e of entries) {
+      const p = path.join(dir, e.name);
+      const name = `${label}/${e.name}`;
+      if (e.isSymbolicLink()) add(`link ${name}`, fs.readlinkSync(p));
+      else if (e.isDirectory()) {
+        add(`dir ${name}`, "");
+        tree(name, p);
+      } else if (e.isFile()) add(`file ${name}`, fs.readFileSync(p));
+    }
+  };
+  tree("code", src);
+  const opt = process.env.FNHOST_OPT_DIR;
+  if (opt && fs.existsSync(path.join(opt, "nodejs"))) tree("opt/nodejs", path.join(opt, "nodejs"));
+  return hash.digest("hex").slice(0, 32);
+}
+
+/// The function's bundle for the generic runtime, in `<ROOT>/<key>/function.js` (reused when
+/// the key's directory exists; written to a temporary directory renamed into place). Prints
+/// the directory last, as `fnhost: runtime dir DIR`.
+async function prepareFunction(opts, tools) {
+  const [srcArg, rootArg] = opts.positional;
+  const src = sourceDir(srcArg);
+  const root = path.resolve(rootArg);
+  const esbuild = tools("esbuild");
+  const { module } = splitHandler(opts.handler);
+  const file = findModule(src, module);
+  const dir = path.join(root, preparedKey(esbuild, src, opts.handler));
+  const shown = path.relative(process.cwd(), file) || file;
+  if (fs.existsSync(path.join(dir, "function.js"))) {
+    console.error(`fnhost: reusing the bundle of ${shown} (handler ${opts.handler})`);
+  } else {
+    const entry = [
+      `import * as user from ${JSON.stringify(file)};`,
+      "export { user };",
+      `export const setting = ${JSON.stringify(opts.handler)};`,
+    ].join("\n");
+    const bundled = await esbuild
+      .build({
+        ...functionBundleOptions(src),
+        stdin: { contents: entry, resolveDir: src, sourcefile: "fnhost-entry.js", loader: "js" },
+        format: "cjs",
+        // Stack frames name the bundled file as the specialised component's do (generic.js).
+        banner: { js: `//fnhost-file:/${path.basename(file).replace(/\.[cm]?js$/, ".js")}` },
+        plugins: [awsSdkGuard, preparedModules(esbuild)],
+        // ASCII, so the runtime turns the bytes into text without a UTF-8 decoder.
+        charset: "ascii",
+      })
+      .catch((e) => {
+        throw bundleError(e, file);
+      });
+    fs.mkdirSync(root, { recursive: true });
+    const tmp = fs.mkdtempSync(path.join(root, ".prepare-"));
+    try {
+      fs.writeFileSync(path.join(tmp, "function.js"), bundled.outputFiles[0].contents);
+      fs.chmodSync(tmp, 0o755);
+      try {
+        fs.renameSync(tmp, dir);
+      } catch (e) {
+        // Another packaging made the same directory meanwhile: keep theirs.
+        if (!fs.existsSync(path.join(dir, "function.js"))) throw e;
+      }
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+    console.error(`fnhost: bundled ${shown} (handler ${opts.handler}) for the generic runtime`);
+  }
+  console.error(`fnhost: runtime dir ${dir}`);
+}
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  const tools = createRequire(path.join(path.resolve(opts.tools), "package.json"));
+  if (opts.mode === "generic") await buildGeneric(opts, tools);
+  else if (opts.mode === "prepare") await prepareFunction(opts, tools);
+  else await packageFunction(opts, tools);
 }
 
 main().catch((e) => {

@@ -2,6 +2,12 @@
 # Package a Lambda-style Node.js function directory as an fnhost handler component.
 #
 #   bash guest-sdk/js/package.sh SRC_DIR OUT.wasm [--handler index.handler] [--opt-size]
+#   bash guest-sdk/js/package.sh --generic OUT.wasm [--opt-size]
+#   bash guest-sdk/js/package.sh --prepare SRC_DIR ROOT_DIR [--handler index.handler]
+#
+# --generic and --prepare are the fast tier (README.md): the one generic runtime component, and a
+# function's bundle for it in ROOT_DIR/<hash>/function.js (the directory is printed last, as
+# `fnhost: runtime dir DIR`).
 #
 # --handler FILE.EXPORT  as Lambda's handler setting: FILE.js, FILE.mjs or FILE.cjs in SRC_DIR
 #                        exporting EXPORT (ES `export const handler` or CommonJS `exports.handler`);

@@ -547,13 +547,14 @@ Object.assign(globalThis, {
 
 // Frames of this runtime and of esbuild's async helpers: the trace stops at the first one.
 const RUNTIME_FRAME =
-  /^\s+at (?:(?:next|throw) \(native\)|(?:fulfilled|rejected|step|drainJobs|runNextTimer|handle\d*) \()/;
+  /^\s+at (?:(?:next|throw) \(native\)|(?:fulfilled|rejected|step|drainJobs|runNextTimer|handle\d*|fnhost[A-Z]\w*) \()/;
 
 function errorStack(err) {
   const head = `${err.name}: ${err.message}`;
   const lines = [];
   for (const raw of String(err.stack ?? "").split("\n")) {
-    const line = raw.replace(/\s+$/, "");
+    let line = raw.replace(/\s+$/, "");
+    if (evalFile !== null) line = line.replace("(<input>:", `(${evalFile}:`);
     if (RUNTIME_FRAME.test(line)) break;
     if (line.length > 0) lines.push(line);
   }
@@ -571,7 +572,8 @@ function functionError(err) {
   return { errorType: typeof err, errorMessage: String(err), stackTrace: [] };
 }
 
-class RuntimeFailure extends Error {
+/// A failure of the runtime's own, reported with `errorType` and no stack.
+export class RuntimeFailure extends Error {
   constructor(errorType, message) {
     super(message);
     this.errorType = errorType;
@@ -631,66 +633,113 @@ export function makeHandle(module, handlerSetting, handlerName) {
     throw new Error(`Runtime.HandlerNotFound: ${handlerSetting} is undefined or not exported`);
   }
   return function handle(eventText, ctx) {
+    return fnhostRun(() => handler, eventText, ctx);
+  };
+}
+
+/// The `handle` export of the generic runtime (generic.js), which packages no function: each
+/// event, `load()` returns the function's module as `{ module, setting }` (its exports and
+/// Lambda's handler setting), read from the files the host mounts. The module is evaluated as
+/// the specialised component evaluates it at build time (no log, an empty `process.env`, its
+/// pending timers and promise reactions dropped), then the handler runs exactly as there. A
+/// missing handler is Lambda's `Runtime.HandlerNotFound` at event time; `load` throws a
+/// `RuntimeFailure` for a missing bundle, and whatever the module's top-level code throws.
+export function makeGenericHandle(load) {
+  return function handle(eventText, ctx) {
+    return fnhostRun(() => {
+      const { module, setting } = fnhostLoad(load);
+      const handler = lookup(module, setting.slice(setting.indexOf(".", setting.lastIndexOf("/") + 1) + 1));
+      if (typeof handler !== "function") {
+        throw new RuntimeFailure("Runtime.HandlerNotFound", `${setting} is undefined or not exported`);
+      }
+      return handler;
+    }, eventText, ctx);
+  };
+}
+
+/// Evaluate the function's module as at build time: outside a call.
+function fnhostLoad(load) {
+  inCall = false;
+  try {
+    return load();
+  } finally {
     inCall = true;
-    streams = null;
-    envCache = null;
-    requestId = ctx.requestId;
+  }
+}
+
+/// Evaluated code's frames name `<input>` (QuickJS's eval); set by generic.js to the file the
+/// code was bundled from, so traces read as the specialised component's.
+let evalFile = null;
+
+/// Name the file of evaluated code in the frames of a stack trace.
+export function setEvalFile(name) {
+  evalFile = name;
+}
+
+/// One event: `getHandler` (run inside the call, so its failures are reported as the
+/// handler's) gives the function, which gets the parsed event, the context and a callback.
+function fnhostRun(getHandler, eventText, ctx) {
+  inCall = true;
+  streams = null;
+  envCache = null;
+  requestId = ctx.requestId;
+  try {
+    const handler = getHandler();
+    // Whatever top-level code left pending is dropped, as the build-time snapshot drops it.
     uncaught = null;
     jobs.length = 0;
     timers.clear();
+    let event;
     try {
-      let event;
-      try {
-        event = JSON.parse(eventText);
-      } catch (e) {
-        throw new RuntimeFailure("Runtime.UnmarshalError", `Unable to parse the event: ${e.message}`);
-      }
-      let settle;
-      const done = new Promise((resolve, reject) => {
-        settle = (err, value) => (err !== null && err !== undefined ? reject(err) : resolve(value));
-      });
-      const context = contextFor(ctx, (err, value) => settle(err, value));
-      let returned;
-      try {
-        returned = handler(event, context, (err, value) => settle(err, value));
-      } catch (e) {
-        settle(e);
-      }
-      // async handlers (and any returned promise) settle with the promise; plain handlers with
-      // what they return; callback handlers (three parameters) when they call back.
-      if (returned !== null && typeof returned?.then === "function") {
-        returned.then((v) => settle(null, v), (e) => settle(e ?? new Error("handled")));
-      } else if (handler.length < 3) {
-        settle(null, returned);
-      }
-      for (;;) {
-        drainJobs();
-        if (uncaught !== null || done._state !== PENDING) break;
-        if (!runNextTimer()) break;
-      }
-      if (uncaught !== null) throw uncaught;
-      if (done._state === REJECTED) throw done._value;
-      if (done._state === PENDING) {
-        throw new RuntimeFailure(
-          "Runtime.NodeJsExit",
-          "The handler neither returned, resolved its promise nor called its callback, and nothing is left to run",
-        );
-      }
-      // Callback handlers wait for pending timers unless told not to, as on Lambda.
-      if (handler.length >= 3 && context.callbackWaitsForEmptyEventLoop) {
-        do drainJobs();
-        while (uncaught === null && runNextTimer());
-      }
-      const value = done._value;
-      try {
-        return JSON.stringify(value === undefined ? null : value) ?? "null";
-      } catch (e) {
-        throw new RuntimeFailure("Runtime.MarshalError", `Unable to stringify response body: ${e.message}`);
-      }
-    } catch (err) {
-      throw fail(err);
-    } finally {
-      inCall = false;
+      event = JSON.parse(eventText);
+    } catch (e) {
+      throw new RuntimeFailure("Runtime.UnmarshalError", `Unable to parse the event: ${e.message}`);
     }
-  };
+    let settle;
+    const done = new Promise((resolve, reject) => {
+      settle = (err, value) => (err !== null && err !== undefined ? reject(err) : resolve(value));
+    });
+    const context = contextFor(ctx, (err, value) => settle(err, value));
+    let returned;
+    try {
+      returned = handler(event, context, (err, value) => settle(err, value));
+    } catch (e) {
+      settle(e);
+    }
+    // async handlers (and any returned promise) settle with the promise; plain handlers with
+    // what they return; callback handlers (three parameters) when they call back.
+    if (returned !== null && typeof returned?.then === "function") {
+      returned.then((v) => settle(null, v), (e) => settle(e ?? new Error("handled")));
+    } else if (handler.length < 3) {
+      settle(null, returned);
+    }
+    for (;;) {
+      drainJobs();
+      if (uncaught !== null || done._state !== PENDING) break;
+      if (!runNextTimer()) break;
+    }
+    if (uncaught !== null) throw uncaught;
+    if (done._state === REJECTED) throw done._value;
+    if (done._state === PENDING) {
+      throw new RuntimeFailure(
+        "Runtime.NodeJsExit",
+        "The handler neither returned, resolved its promise nor called its callback, and nothing is left to run",
+      );
+    }
+    // Callback handlers wait for pending timers unless told not to, as on Lambda.
+    if (handler.length >= 3 && context.callbackWaitsForEmptyEventLoop) {
+      do drainJobs();
+      while (uncaught === null && runNextTimer());
+    }
+    const value = done._value;
+    try {
+      return JSON.stringify(value === undefined ? null : value) ?? "null";
+    } catch (e) {
+      throw new RuntimeFailure("Runtime.MarshalError", `Unable to stringify response body: ${e.message}`);
+    }
+  } catch (err) {
+    throw fail(err);
+  } finally {
+    inCall = false;
+  }
 }

@@ -16,6 +16,7 @@ import decimal
 import importlib
 import json
 import logging
+import os
 import sys
 import time
 import traceback
@@ -37,6 +38,16 @@ try:
     from fnhost_handler_config import MOUNTS, SHIMS
 except ImportError:
     MOUNTS, SHIMS = {"/0": "/var/task"}, None
+try:
+    # The generic runtime (fnhost's fast tier): the handler is `_HANDLER`, imported from
+    # /var/task at each event; HARVEST is where its build copies the standard library.
+    from fnhost_handler_config import GENERIC
+except ImportError:
+    GENERIC = False
+try:
+    from fnhost_handler_config import HARVEST
+except ImportError:
+    HARVEST = None
 
 # `import boto3` / `import botocore` give fnhost's own, even when the package bundles the real
 # ones (which fail in WebAssembly: "cannot import name 'ssl' from 'urllib3.util.ssl_'").
@@ -56,7 +67,11 @@ _TRACE_ROOTS = {f"{mount}/": f"{target}/" for mount, target in MOUNTS.items() if
 if SHIMS is not None:
     _TRACE_ROOTS[f"{SHIMS}/"] = "/var/runtime/"
 # The function's own files and its layers' (their source lines go into traces).
-_SOURCE_ROOTS = tuple(root for root, target in _TRACE_ROOTS.items() if target != "/var/runtime/")
+_SOURCE_ROOTS = tuple(
+    root for root, target in _TRACE_ROOTS.items() if target.startswith(("/var/task/", "/opt/"))
+)
+# This file as its code was compiled (its frames name it so, whatever __file__ says later).
+_OWN_FILE = __file__
 
 # print() goes straight to the log, line by line, so output written before a timeout or a
 # trap is not lost in a buffer.
@@ -174,16 +189,37 @@ def _load(spec):
     return handler
 
 
+_handler = None
 _init_error = None
-try:
-    _handler = _load(HANDLER)
-except _FunctionFailure as e:
-    _handler = None
-    _init_error = (e.error_type, e.message, [])
-except Exception as e:  # the module's top-level code raised
-    _handler = None
-    _init_error = (type(e).__name__, str(e), None)
-    _init_trace = e
+_init_trace = None
+
+
+def _load_handler(spec):
+    """Import the handler: `_handler`, or `_init_error` (and `_init_trace`) as Lambda reports an
+    init failure."""
+    global _handler, _init_error, _init_trace
+    try:
+        _handler = _load(spec)
+    except _FunctionFailure as e:
+        _init_error = (e.error_type, e.message, [])
+    except Exception as e:  # the module's top-level code raised
+        _init_error = (type(e).__name__, str(e), None)
+        _init_trace = e
+
+
+if GENERIC:
+    if HARVEST:
+        fnhost_snapshot.harvest_stdlib(HARVEST)
+    # What most functions import, loaded once into the snapshot rather than at each event.
+    import base64  # noqa: F401
+    import collections  # noqa: F401
+    import datetime  # noqa: F401
+    import os  # noqa: F401
+    import re  # noqa: F401
+    import urllib.parse  # noqa: F401
+    import uuid  # noqa: F401
+else:
+    _load_handler(HANDLER)
 
 if _init_error is not None:
     # This runs at build time, where output is not shown: leave the error beside the handler
@@ -253,7 +289,21 @@ def _finish_snapshot():
         except Exception:
             pass
     fnhost_snapshot.remap_paths(MOUNTS)
+    if GENERIC:
+        # Lambda's order: the function, then its layers, then the runtime.
+        sys.path[:0] = [p for p in _LAMBDA_PATH if p not in sys.path]
+    # The standard library: the build's copy at /python is gone at run time; fnhost mounts
+    # the generic runtime's at /var/lang once it has built it.
+    sys.path.append(_STDLIB)
     fnhost_snapshot.reset_tempdir()
+
+
+_STDLIB = f"/var/lang/lib/python{sys.version_info.major}.{sys.version_info.minor}"
+_LAMBDA_PATH = (
+    "/var/task",
+    f"/opt/python/lib/python{sys.version_info.major}.{sys.version_info.minor}/site-packages",
+    "/opt/python",
+)
 
 
 _finish_snapshot()
@@ -263,7 +313,7 @@ def _trace(tb):
     """Stack lines like Lambda's: the handler's frames, files named under /var/task/."""
     frames = []
     for frame in traceback.extract_tb(tb):
-        if not frames and frame.filename == __file__:
+        if not frames and frame.filename == _OWN_FILE:
             continue
         name, line = frame.filename, frame.line
         for root, target in _TRACE_ROOTS.items():
@@ -301,6 +351,8 @@ class WitWorld(wit_world.WitWorld):
         _request_id = ctx.request_id
         _forget_missing_paths()
         try:
+            if GENERIC and _handler is None and _init_error is None:
+                _load_handler(os.environ.get("_HANDLER") or "lambda_function.lambda_handler")
             if _handler is None:
                 error_type, message, stack = _init_error
                 if stack is None:

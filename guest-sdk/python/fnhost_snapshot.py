@@ -130,6 +130,8 @@ def remap_paths(mounts, drop=()):
     """Rewrite build mounts to run-time paths: `mounts` maps a mount (`/0`) to its place at
     run time (`/var/task`), or to None when it has none; `drop` are more sys.path entries that
     do not exist at run time."""
+    # (Before sys.path moves: it imports importlib.metadata, which must still be found.)
+    importlib.invalidate_caches()
     new_path = []
     for entry in sys.path:
         moved = _moved(entry, mounts)
@@ -154,10 +156,15 @@ def remap_paths(mounts, drop=()):
         if isinstance(search, list):
             search[:] = [p for p in (_moved(p, mounts) for p in search) if p is not None]
     sys.path_importer_cache.clear()
-    importlib.invalidate_caches()
     for finder in sys.meta_path:
         if isinstance(finder, ShimFinder):
-            finder.packaged = True
+            # Shims stay importable where the runtime mounts them (/var/runtime); else only
+            # what the snapshot holds.
+            moved = _moved(finder.shim_dir, mounts)
+            if moved is None or moved == finder.shim_dir:
+                finder.packaged = True
+            else:
+                finder.shim_dir = moved
 
 
 def reset_tempdir():
@@ -166,3 +173,28 @@ def reset_tempdir():
     if tempfile is not None:
         tempfile.tempdir = None
         tempfile._name_sequence = None
+
+
+# Directories of the standard library a function never needs at run time.
+_NOT_HARVESTED = {"__pycache__", "ensurepip", "idlelib", "site-packages", "test", "tests", "tkinter", "turtledemo"}
+
+
+def harvest_stdlib(dest):
+    """Copy the standard library this interpreter runs (componentize-py mounts it at `/python`
+    while packaging) to `dest/lib/python3.x`, and compile it: the generic runtime imports from
+    this copy at run time (at `/var/lang/lib/python3.x`, as on Lambda)."""
+    import compileall
+    import os
+    import shutil
+
+    # (os is frozen: its __file__ names where the library would be, not where it is.)
+    stdlib = next(p for p in sys.path if os.path.isfile(os.path.join(p, "os.py")))
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    target = os.path.join(dest, "lib", version)
+    shutil.copytree(
+        stdlib,
+        target,
+        ignore=lambda _dir, names: [n for n in names if n in _NOT_HARVESTED or n.endswith(".pyc")],
+        dirs_exist_ok=True,
+    )
+    compileall.compile_dir(target, quiet=2, workers=1)

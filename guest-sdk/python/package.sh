@@ -3,6 +3,7 @@
 # the handler plus outbound HTTP through wasi:http).
 #
 #   bash guest-sdk/python/package.sh SRC_DIR OUT.wasm [--handler lambda_function.lambda_handler]
+#   bash guest-sdk/python/package.sh --runtime-image OUT_DIR
 #
 # --handler MODULE.FUNCTION  as Lambda's handler setting (default lambda_function.lambda_handler);
 #                            MODULE may be dotted or a path (pkg/mod.fn)
@@ -14,6 +15,12 @@
 #
 # FNHOST_OPT_DIR, when set, is the function's layers merged as they would be under /opt: its
 # python/ and python/lib/python3.x/site-packages/ are importable after SRC_DIR, as on Lambda.
+#
+# --runtime-image builds the generic runtime instead (fnhost's fast tier, one per SDK version): a
+# component that imports the module named by `_HANDLER` from /var/task at each event, and the
+# files it finds at run time: OUT_DIR/runtime.wasm, OUT_DIR/lang (mounted at /var/lang: CPython's
+# standard library, compiled) and OUT_DIR/runtime (mounted at /var/runtime: fnhost's modules,
+# boto3/botocore/urllib3 included).
 #
 # componentize-py (pinned below) is installed on first use into a venv under $FNHOST_TOOLS_DIR
 # (default: target/guest-tools of this repository).
@@ -34,9 +41,11 @@ usage() {
 }
 
 handler=lambda_function.lambda_handler
+image=
 positional=()
 while [ $# -gt 0 ]; do
   case $1 in
+    --runtime-image) [ $# -ge 2 ] || usage "--runtime-image needs a directory"; image=$2; shift 2 ;;
     --handler) [ $# -ge 2 ] || usage "--handler needs a value"; handler=$2; shift 2 ;;
     --handler=*) handler=${1#--handler=}; shift ;;
     -h|--help) usage ;;
@@ -44,18 +53,22 @@ while [ $# -gt 0 ]; do
     *) positional+=("$1"); shift ;;
   esac
 done
-[ ${#positional[@]} -eq 2 ] || usage "expected SRC_DIR and OUT.wasm"
-src=${positional[0]}
-out=${positional[1]}
-[ -d "$src" ] || usage "\`$src\` is not a directory"
-case $handler in
-  *.*) ;;
-  *) usage "bad handler \`$handler\`: expected MODULE.FUNCTION, e.g. lambda_function.lambda_handler" ;;
-esac
-module=${handler%.*}
-module_file=$src/${module//.//}.py
-[ -f "$module_file" ] || [ -f "$src/${module//.//}/__init__.py" ] \
-  || usage "no \`${module//.//}.py\` in \`$src\` for handler \`$handler\`; set --handler MODULE.FUNCTION"
+if [ -z "$image" ]; then
+  [ ${#positional[@]} -eq 2 ] || usage "expected SRC_DIR and OUT.wasm"
+  src=${positional[0]}
+  out=${positional[1]}
+  [ -d "$src" ] || usage "\`$src\` is not a directory"
+  case $handler in
+    *.*) ;;
+    *) usage "bad handler \`$handler\`: expected MODULE.FUNCTION, e.g. lambda_function.lambda_handler" ;;
+  esac
+  module=${handler%.*}
+  module_file=$src/${module//.//}.py
+  [ -f "$module_file" ] || [ -f "$src/${module//.//}/__init__.py" ] \
+    || usage "no \`${module//.//}.py\` in \`$src\` for handler \`$handler\`; set --handler MODULE.FUNCTION"
+else
+  [ ${#positional[@]} -eq 0 ] || usage "--runtime-image takes no SRC_DIR or OUT.wasm"
+fi
 
 # The tool, once per version.
 venv=$tools/componentize-py-$COMPONENTIZE_PY_VERSION
@@ -73,6 +86,41 @@ if [ ! -f "$venv/.installed" ]; then
     touch "$venv/.installed"
   fi
   exec 9>&-
+fi
+
+# The generic runtime: /0 receives the standard library while the snapshot is taken; fnhost's
+# modules (/1, /2) are at /var/runtime at run time, the standard library's copy at
+# /var/lang/lib/python3.x (/4 is the empty site-packages below).
+if [ -n "$image" ]; then
+  stage=$(mktemp -d "${TMPDIR:-/tmp}/fnhost-py-image-XXXXXX")
+  trap 'rm -rf "$stage"' EXIT
+  mkdir -p "$stage/lang" "$stage/config" "$stage/runtime" "$stage/no-venv/lib/site-packages"
+  cat >"$stage/config/fnhost_handler_config.py" <<'PY'
+HANDLER = None
+GENERIC = True
+HARVEST = "/0"
+MOUNTS = {"/0": None, "/1": "/var/runtime", "/2": "/var/runtime", "/3": None, "/4": None}
+SHIMS = "/2"
+PY
+  echo "fnhost: building the generic Python runtime (once per fnhost version) into $image" >&2
+  if ! VIRTUAL_ENV=$stage/no-venv "$venv/bin/componentize-py" -d "$repo/wit" -w guest componentize fnhost_lambda \
+      -p "$stage/lang" -p "$here" -p "$here/aws" -p "$stage/config" -o "$stage/runtime.wasm" >"$stage/log" 2>&1; then
+    cat "$stage/log" >&2
+    echo "error: componentize-py failed to build the generic Python runtime (see above)" >&2
+    exit 1
+  fi
+  [ -d "$stage/lang/lib" ] || { cat "$stage/log" >&2; echo "error: the generic Python runtime did not copy its standard library" >&2; exit 1; }
+  cp "$here"/*.py "$stage/runtime/"
+  cp -r "$here/aws/." "$stage/runtime/"
+  find "$stage/runtime" -name __pycache__ -prune -exec rm -rf {} +
+  parent=$(dirname "$image")
+  mkdir -p "$parent"
+  tmp_image=$(mktemp -d "$parent/.python-image-XXXXXX")
+  mv "$stage/runtime.wasm" "$stage/lang" "$stage/runtime" "$tmp_image/"
+  rm -rf "$image"
+  mv "$tmp_image" "$image"
+  echo "fnhost: built the generic Python runtime -> $image" >&2
+  exit 0
 fi
 
 # Each `-p` directory is mounted at /0, /1, ... while packaging; `mounts` says where its files
@@ -114,9 +162,10 @@ if [ -n "${FNHOST_OPT_DIR:-}" ]; then
 fi
 # fnhost's boto3/botocore and urllib3; fnhost_lambda serves them ahead of any real copy in the
 # package.
-# Then this directory, the shims and the generated handler setting: none exist at run time.
+# Then this directory and the shims (at /var/runtime when fnhost has built its generic runtime,
+# which brings them), and the generated handler setting (gone at run time).
 shims_index=$((${#mounts[@]} + 1))
-mounts+=("" "" "")
+mounts+=("/var/runtime" "/var/runtime" "")
 
 stage=$(mktemp -d "${TMPDIR:-/tmp}/fnhost-py-XXXXXX")
 trap 'rm -rf "$stage"' EXIT

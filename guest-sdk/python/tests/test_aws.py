@@ -516,6 +516,16 @@ class Snapshot(unittest.TestCase):
             __import__("boto3")
         self.assertIn("import it at the top of the function's module", str(e.exception))
 
+    def test_shims_mounted_at_run_time_stay_importable(self):
+        fnhost_snapshot.prefer_shims("/2")
+        fnhost_snapshot.remap_paths({"/2": "/var/runtime"})
+        finder = next(f for f in sys.meta_path if isinstance(f, fnhost_snapshot.ShimFinder))
+        try:
+            self.assertEqual(finder.shim_dir, "/var/runtime")
+            self.assertFalse(finder.packaged)
+        finally:
+            sys.meta_path.remove(finder)
+
     def test_build_mounts_become_run_time_paths(self):
         mod = types.ModuleType("fnhost_test_mod")
         mod.__file__ = "/0/pkg/mod.py"

@@ -154,6 +154,16 @@ pub fn spec(config: &FunctionConfig, objects: &Objects) -> FunctionSpec {
     spec.ephemeral_mb = config.ephemeral_storage_mb;
     spec.allowed_outbound_hosts = Arc::new(config.allowed_outbound_hosts.clone());
     spec.task_dir = config.code.clone();
+    if let Some(language) = config.runtime.language() {
+        // As for uploads: `_HANDLER`, and the runtime's own files once fnhost has built them.
+        let mounts = fnhost_packager::Packager::new(None).runtime_mounts(language);
+        spec.lang_dir = mounts.lang_dir;
+        spec.runtime_dir = mounts.runtime_dir;
+        spec.handler = config
+            .handler
+            .clone()
+            .or_else(|| config.runtime.default_handler().map(str::to_owned));
+    }
     spec.env = config
         .env
         .iter()

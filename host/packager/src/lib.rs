@@ -8,12 +8,18 @@
 //! PyPI, componentize-qjs and esbuild from the npm registry). [`Packager::package`] checks the
 //! handler the way Lambda's runtimes split it ([`handler_file`]) before running anything,
 //! streams the scripts' progress, and maps failures to [`PackageError`].
+//!
+//! [`Packager::prepare`] is the fast tier: a Python function runs at once on a generic runtime
+//! that imports its handler at each event, while [`Packager::package`] builds its own snapshot.
 
 mod error;
+mod fast;
 mod handler;
+mod node_fast;
 mod packager;
 mod sdk;
 
 pub use error::PackageError;
+pub use fast::{Prepared, RuntimeMounts};
 pub use handler::handler_file;
 pub use packager::{Packaged, Packager, Request, default_tools_dir};

@@ -20,6 +20,8 @@ use crate::{PackageError, handler_file};
 pub struct Packager {
     tools: PathBuf,
     fingerprint: String,
+    /// The niceness the scripts run with (`None`: the host's).
+    nice: Option<u8>,
 }
 
 /// One function to package.
@@ -73,7 +75,15 @@ impl Packager {
         Packager {
             tools: tools_dir.unwrap_or_else(default_tools_dir),
             fingerprint: FINGERPRINT.to_owned(),
+            nice: None,
         }
+    }
+
+    /// The same packager, running its scripts at a lower priority (`nice -n niceness`): for
+    /// work in the background that must not slow what the host serves.
+    pub fn niced(mut self, niceness: u8) -> Self {
+        self.nice = Some(niceness);
+        self
     }
 
     /// Where the tools are installed.
@@ -135,7 +145,7 @@ impl Packager {
         ));
 
         let started = Instant::now();
-        let (ok, lines) = self.run(&script, request, &tmp, progress);
+        let (ok, lines) = self.run(self.command(&script, request, &tmp), progress);
         let ok = match ok {
             Ok(ok) => ok,
             Err(e) => {
@@ -166,17 +176,12 @@ impl Packager {
 
     /// The packaging script's command line and environment.
     fn command(&self, script: &Path, request: &Request, out: &Path) -> Command {
-        let mut command = Command::new("bash");
+        let mut command = self.script(script);
         command
-            .arg(script)
             .arg(&request.code)
             .arg(out)
             .arg("--handler")
-            .arg(&request.handler)
-            .env("FNHOST_TOOLS_DIR", &self.tools)
-            // Packaging runs the uploader's code (the snapshot imports the handler): it never
-            // sees the admin API's secret.
-            .env_remove(fnhost_core::env::ADMIN_SECRET_KEY_ENV);
+            .arg(&request.handler);
         match &request.opt_dir {
             Some(opt) => command.env("FNHOST_OPT_DIR", opt),
             None => command.env_remove("FNHOST_OPT_DIR"),
@@ -184,13 +189,29 @@ impl Packager {
         command
     }
 
-    /// Run `script`, streaming its output (stdout and stderr, interleaved as printed) to
-    /// `progress`. Whether it succeeded, and every line.
-    fn run(
+    /// `bash script` with the tools directory, and never the admin API's secret: packaging
+    /// runs the uploader's code (the snapshot imports the handler).
+    pub(crate) fn script(&self, script: &Path) -> Command {
+        let mut command = match self.nice {
+            Some(n) if on_path("nice") => {
+                let mut nice = Command::new("nice");
+                nice.arg("-n").arg(n.to_string()).arg("bash");
+                nice
+            }
+            _ => Command::new("bash"),
+        };
+        command
+            .arg(script)
+            .env("FNHOST_TOOLS_DIR", &self.tools)
+            .env_remove(fnhost_core::env::ADMIN_SECRET_KEY_ENV);
+        command
+    }
+
+    /// Run a packaging script's `command`, streaming its output (stdout and stderr,
+    /// interleaved as printed) to `progress`. Whether it succeeded, and every line.
+    pub(crate) fn run(
         &self,
-        script: &Path,
-        request: &Request,
-        out: &Path,
+        mut command: Command,
         progress: &dyn Fn(&str),
     ) -> (Result<bool, PackageError>, Vec<String>) {
         let mut lines = Vec::new();
@@ -201,14 +222,17 @@ impl Packager {
             let writer2 = writer.try_clone().map_err(PackageError::io(
                 "cannot create a pipe for the packaging script",
             ))?;
-            let mut command = self.command(script, request, out);
+            let program = command
+                .get_args()
+                .next()
+                .map(|a| a.to_string_lossy().into_owned());
             command
                 .stdin(Stdio::null())
                 .stdout(Stdio::from(writer))
                 .stderr(Stdio::from(writer2));
             let child = command.spawn().map_err(PackageError::io(format!(
                 "cannot run `bash {}`",
-                script.display()
+                program.unwrap_or_default()
             )))?;
             // The command holds the pipe's write ends until dropped; the reader sees the end
             // of the output only when every write end is closed.
@@ -243,7 +267,7 @@ impl Packager {
     }
 
     /// Refuse early, with what to install, when a program the script needs is missing.
-    fn check_tools(&self, language: SourceLanguage) -> Result<(), PackageError> {
+    pub(crate) fn check_tools(&self, language: SourceLanguage) -> Result<(), PackageError> {
         let missing = |tool: &str, install: &str| PackageError::ToolMissing {
             tool: tool.to_owned(),
             install: install.to_owned(),
@@ -315,7 +339,7 @@ impl Packager {
     }
 
     /// The error for a failed run, from its output.
-    fn classify(&self, language: SourceLanguage, lines: &[String]) -> PackageError {
+    pub(crate) fn classify(&self, language: SourceLanguage, lines: &[String]) -> PackageError {
         // Which download was under way, from the scripts' own progress lines.
         let phase = lines.iter().rev().find_map(|line| {
             if line.starts_with("fnhost: installing componentize-py") {
