@@ -102,7 +102,6 @@ HARVEST = "/0"
 MOUNTS = {"/0": None, "/1": "/var/runtime", "/2": "/var/runtime", "/3": None, "/4": None}
 SHIMS = "/2"
 PY
-  echo "fnhost: building the generic Python runtime (once per fnhost version) into $image" >&2
   if ! VIRTUAL_ENV=$stage/no-venv "$venv/bin/componentize-py" -d "$repo/wit" -w guest componentize fnhost_lambda \
       -p "$stage/lang" -p "$here" -p "$here/aws" -p "$stage/config" -o "$stage/runtime.wasm" >"$stage/log" 2>&1; then
     cat "$stage/log" >&2

@@ -8,12 +8,12 @@
 //! `/var/runtime`) holds fnhost's modules, boto3 and botocore included. The compiled component
 //! is the same for every function, so the host's artifact cache compiles it once.
 
-use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use fnhost_core::runtimes::SourceLanguage;
 
-use crate::{PackageError, Packager, Request, handler_file, sdk};
+use crate::packager::check_code;
+use crate::{PackageError, Packager, Request, sdk};
 
 /// What a function needs to run on its language's generic runtime.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,16 +53,7 @@ impl Packager {
         request: &Request,
         progress: &dyn Fn(&str),
     ) -> Result<Option<Prepared>, PackageError> {
-        if !request.code.is_dir() {
-            return Err(PackageError::Failed {
-                message: format!(
-                    "the code `{}` is not a directory; give the directory holding the handler's \
-                     module",
-                    request.code.display()
-                ),
-            });
-        }
-        handler_file(request.language, &request.handler, &request.code)?;
+        check_code(request)?;
         match request.language {
             SourceLanguage::Python => {
                 if request.code.join("requirements.txt").is_file() {
@@ -128,37 +119,71 @@ impl Packager {
             .join("python-runtime")
     }
 
-    /// The generic Python runtime's directory, built if missing: one build at a time between
-    /// processes (a lock beside it); a directory that exists is complete (the script renames
-    /// it into place).
+    /// The generic Python runtime's directory, built if missing.
     fn python_image(&self, progress: &dyn Fn(&str)) -> Result<PathBuf, PackageError> {
-        let image = self.python_image_dir();
+        self.build_image(
+            SourceLanguage::Python,
+            &self.python_image_dir(),
+            progress,
+            |command, staging| {
+                command.arg("--runtime-image").arg(staging);
+            },
+        )
+    }
+
+    /// The generic runtime of `language` in `image` (its `runtime.wasm` and what it mounts),
+    /// built if missing by the language's script with the arguments `args` adds for a staging
+    /// directory: one build at a time between processes (a lock in the tools directory), and
+    /// the staging directory renamed into place, so a directory that exists is complete.
+    pub(crate) fn build_image(
+        &self,
+        language: SourceLanguage,
+        image: &Path,
+        progress: &dyn Fn(&str),
+        args: impl FnOnce(&mut std::process::Command, &Path),
+    ) -> Result<PathBuf, PackageError> {
         if image.join("runtime.wasm").is_file() {
-            return Ok(image);
+            return Ok(image.to_owned());
         }
-        self.check_tools(SourceLanguage::Python)?;
+        self.check_tools(language)?;
         let sdk = sdk::extract(self.tools_dir())?;
-        let lock_path = self.tools_dir().join(".python-runtime.lock");
-        let lock = File::create(&lock_path).map_err(PackageError::io(format!(
-            "cannot create `{}`",
-            lock_path.display()
-        )))?;
-        lock.lock().map_err(PackageError::io(format!(
-            "cannot lock `{}`",
-            lock_path.display()
-        )))?;
+        let name = image
+            .file_name()
+            .map_or_else(|| "runtime".into(), |n| n.to_string_lossy().into_owned());
+        let _lock = sdk::lock(self.tools_dir(), &name)?;
+        // Another thread or process may have built it while this one waited.
         if image.join("runtime.wasm").is_file() {
-            return Ok(image);
+            return Ok(image.to_owned());
         }
-        let script = script_of(&sdk);
-        let mut command = self.script(&script);
-        command.arg("--runtime-image").arg(&image);
+        progress(&format!(
+            "fnhost: building the generic {} runtime, once per fnhost version",
+            language.name()
+        ));
+        let staging = image.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+        let _ = std::fs::remove_dir_all(&staging);
+        std::fs::create_dir_all(&staging).map_err(PackageError::io(format!(
+            "cannot create `{}`",
+            staging.display()
+        )))?;
+        let mut command = self.script(&sdk::script(&sdk, language));
+        args(&mut command, &staging);
         let (ok, lines) = self.run(command, progress);
-        if !ok? || !image.join("runtime.wasm").is_file() {
-            return Err(self.classify(SourceLanguage::Python, &lines));
+        let built = match ok {
+            Ok(true) if staging.join("runtime.wasm").is_file() => std::fs::rename(&staging, image)
+                .map_err(PackageError::io(format!(
+                    "cannot move the generic {} runtime into `{}`",
+                    language.name(),
+                    image.display()
+                ))),
+            Ok(_) => Err(self.classify(language, &lines)),
+            Err(e) => Err(e),
+        };
+        if built.is_err() {
+            let _ = std::fs::remove_dir_all(&staging);
         }
-        tracing::info!(dir = %image.display(), "built the generic Python runtime");
-        Ok(image)
+        built?;
+        tracing::info!(dir = %image.display(), "built the generic {} runtime", language.name());
+        Ok(image.to_owned())
     }
 }
 
@@ -179,8 +204,4 @@ pub(crate) fn image_sha256(image: &Path) -> std::io::Result<String> {
     std::fs::write(&tmp, &sha)?;
     std::fs::rename(&tmp, &kept)?;
     Ok(sha)
-}
-
-fn script_of(sdk: &Path) -> PathBuf {
-    sdk.join("guest-sdk").join("python").join("package.sh")
 }

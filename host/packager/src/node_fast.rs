@@ -10,14 +10,13 @@
 //! hash covers the code, the handler, the layers' Node.js packages and the SDK, so an unchanged
 //! function reuses its directory, and a directory, once written, never changes.
 
-use std::fs::File;
 use std::path::PathBuf;
 use std::time::Instant;
 
 use fnhost_core::runtimes::SourceLanguage;
 
 use crate::fast::image_sha256;
-use crate::{PackageError, Packager, Prepared, Request, handler_file, sdk};
+use crate::{PackageError, Packager, Prepared, Request, sdk};
 
 /// The line `package.sh --prepare` ends with, before the directory it prepared.
 const RUNTIME_DIR_LINE: &str = "fnhost: runtime dir ";
@@ -34,15 +33,7 @@ pub(crate) fn prepare(
     if request.language != SourceLanguage::Node {
         return Ok(None);
     }
-    if !request.code.is_dir() {
-        return Err(PackageError::Failed {
-            message: format!(
-                "the code `{}` is not a directory; give the directory holding the handler's module",
-                request.code.display()
-            ),
-        });
-    }
-    handler_file(request.language, &request.handler, &request.code)?;
+    crate::packager::check_code(request)?;
     packager.check_tools(SourceLanguage::Node)?;
     let started = Instant::now();
     let runtime_dir = bundle(packager, request, progress)?;
@@ -84,50 +75,14 @@ pub(crate) fn generic_image(
     packager: &Packager,
     progress: &dyn Fn(&str),
 ) -> Result<PathBuf, PackageError> {
-    let image = image_dir(packager);
-    if image.join("runtime.wasm").is_file() {
-        return Ok(image);
-    }
-    packager.check_tools(SourceLanguage::Node)?;
-    let sdk = sdk::extract(packager.tools_dir())?;
-    let lock_path = packager.tools_dir().join(".js-runtime.lock");
-    let lock = File::create(&lock_path).map_err(PackageError::io(format!(
-        "cannot create `{}`",
-        lock_path.display()
-    )))?;
-    lock.lock().map_err(PackageError::io(format!(
-        "cannot lock `{}`",
-        lock_path.display()
-    )))?;
-    // Another thread or process may have built it while this one waited.
-    if image.join("runtime.wasm").is_file() {
-        return Ok(image);
-    }
-    progress("fnhost: building the generic JavaScript runtime, once per fnhost version");
-    let staging = image.with_file_name(format!(".js-runtime.{}.tmp", std::process::id()));
-    let _ = std::fs::remove_dir_all(&staging);
-    std::fs::create_dir_all(&staging).map_err(PackageError::io(format!(
-        "cannot create `{}`",
-        staging.display()
-    )))?;
-    let mut command = packager.script(&script_of(&sdk));
-    command.arg("--generic").arg(staging.join("runtime.wasm"));
-    let (ok, lines) = packager.run(command, progress);
-    let built = match ok {
-        Ok(true) if staging.join("runtime.wasm").is_file() => std::fs::rename(&staging, &image)
-            .map_err(PackageError::io(format!(
-                "cannot move the generic JavaScript runtime into `{}`",
-                image.display()
-            ))),
-        Ok(_) => Err(packager.classify(SourceLanguage::Node, &lines)),
-        Err(e) => Err(e),
-    };
-    if built.is_err() {
-        let _ = std::fs::remove_dir_all(&staging);
-    }
-    built?;
-    tracing::info!(dir = %image.display(), "built the generic JavaScript runtime");
-    Ok(image)
+    packager.build_image(
+        SourceLanguage::Node,
+        &image_dir(packager),
+        progress,
+        |command, staging| {
+            command.arg("--generic").arg(staging.join("runtime.wasm"));
+        },
+    )
 }
 
 /// Run `package.sh --prepare`: the directory holding the function's bundle.
@@ -141,7 +96,7 @@ fn bundle(
         _ => PathBuf::from("js-runtime"),
     };
     let sdk = sdk::extract(packager.tools_dir())?;
-    let mut command = packager.script(&script_of(&sdk));
+    let mut command = packager.script(&sdk::script(&sdk, SourceLanguage::Node));
     command
         .arg("--prepare")
         .arg(&request.code)
@@ -162,11 +117,6 @@ fn bundle(
         (true, Some(dir)) if dir.join("function.js").is_file() => Ok(dir),
         _ => Err(packager.classify(SourceLanguage::Node, &lines)),
     }
-}
-
-/// The extracted SDK's `guest-sdk/js/package.sh`.
-fn script_of(sdk: &std::path::Path) -> PathBuf {
-    sdk.join("guest-sdk").join("js").join("package.sh")
 }
 
 #[cfg(test)]

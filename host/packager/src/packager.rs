@@ -105,25 +105,10 @@ impl Packager {
         request: &Request,
         progress: &dyn Fn(&str),
     ) -> Result<Packaged, PackageError> {
-        if !request.code.is_dir() {
-            return Err(PackageError::Failed {
-                message: format!(
-                    "the code `{}` is not a directory; give the directory holding the handler's \
-                     module",
-                    request.code.display()
-                ),
-            });
-        }
-        handler_file(request.language, &request.handler, &request.code)?;
+        check_code(request)?;
         self.check_tools(request.language)?;
         let sdk = sdk::extract(&self.tools)?;
-        let script = sdk
-            .join("guest-sdk")
-            .join(match request.language {
-                SourceLanguage::Python => "python",
-                SourceLanguage::Node => "js",
-            })
-            .join("package.sh");
+        let script = sdk::script(&sdk, request.language);
 
         let parent = match request.out.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -404,6 +389,21 @@ impl Packager {
         };
         PackageError::Failed { message }
     }
+}
+
+/// Refuse a request whose code is not a directory or lacks the handler's module (Lambda's
+/// `Runtime.ImportModuleError`), before anything runs.
+pub(crate) fn check_code(request: &Request) -> Result<(), PackageError> {
+    if !request.code.is_dir() {
+        return Err(PackageError::Failed {
+            message: format!(
+                "the code `{}` is not a directory; give the directory holding the handler's \
+                 module",
+                request.code.display()
+            ),
+        });
+    }
+    handler_file(request.language, &request.handler, &request.code).map(drop)
 }
 
 /// Whether `program` is an executable file in a directory of `$PATH`.

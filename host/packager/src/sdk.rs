@@ -10,6 +10,8 @@ use std::fs::{self, File};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
+use fnhost_core::runtimes::SourceLanguage;
+
 use crate::PackageError;
 
 mod embedded {
@@ -26,6 +28,31 @@ pub(crate) fn files() -> &'static [(&'static str, &'static [u8])] {
     embedded::FILES
 }
 
+/// An exclusive lock on `<tools>/.<name>.lock`, held until the file is dropped: one process at
+/// a time writes what it guards. Blocking.
+pub(crate) fn lock(tools: &Path, name: &str) -> Result<File, PackageError> {
+    let path = tools.join(format!(".{name}.lock"));
+    let file = File::create(&path).map_err(PackageError::io(format!(
+        "cannot create `{}`",
+        path.display()
+    )))?;
+    file.lock().map_err(PackageError::io(format!(
+        "cannot lock `{}`",
+        path.display()
+    )))?;
+    Ok(file)
+}
+
+/// The extracted SDK's packaging script for `language`.
+pub(crate) fn script(sdk: &Path, language: SourceLanguage) -> PathBuf {
+    sdk.join("guest-sdk")
+        .join(match language {
+            SourceLanguage::Python => "python",
+            SourceLanguage::Node => "js",
+        })
+        .join("package.sh")
+}
+
 /// `<tools>/sdk-<fingerprint>`, extracted if it is not there yet. Blocking.
 pub(crate) fn extract(tools: &Path) -> Result<PathBuf, PackageError> {
     let target = tools.join(format!("sdk-{FINGERPRINT}"));
@@ -36,15 +63,7 @@ pub(crate) fn extract(tools: &Path) -> Result<PathBuf, PackageError> {
         "cannot create the tools directory `{}`",
         tools.display()
     )))?;
-    let lock_path = tools.join(".sdk.lock");
-    let lock = File::create(&lock_path).map_err(PackageError::io(format!(
-        "cannot create `{}`",
-        lock_path.display()
-    )))?;
-    lock.lock().map_err(PackageError::io(format!(
-        "cannot lock `{}`",
-        lock_path.display()
-    )))?;
+    let _lock = lock(tools, "sdk")?;
     // Another process may have finished while this one waited.
     if target.is_dir() {
         return Ok(target);

@@ -1,4 +1,5 @@
 //! Integration tests of fnhost-packager: one binary, one module per area.
 
-mod package;
 mod node_fast;
+mod package;
+mod python_fast;
