@@ -98,6 +98,16 @@ impl std::fmt::Debug for Runtime {
     }
 }
 
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        // The incremental cache writes its entries in the background: what this runtime
+        // compiled is on disk for the next one (engines still alive elsewhere keep the cache).
+        if let Some(incremental) = &self.incremental {
+            incremental.flush();
+        }
+    }
+}
+
 impl Runtime {
     /// A runtime; engines are created when the first function needs them.
     ///
@@ -217,6 +227,39 @@ impl Runtime {
         Ok(function)
     }
 
+    /// [`Runtime::load`] for a file stored under its content address: `sha256` is what
+    /// [`crate::LoadInfo::sha256`] reported when the file's code was compiled (the name of its
+    /// artifact). When that artifact is in the cache it is mapped without reading or hashing
+    /// the file, which dominates the start of a large component such as a Python one; otherwise
+    /// the file is loaded as by [`Runtime::load`] (read, hashed, compiled on a miss).
+    ///
+    /// The caller vouches for the address: the artifact of `sha256` is run whatever `path`
+    /// holds now. fnhost's code store names each file by that hash when it writes it.
+    pub fn load_stored(&self, spec: FunctionSpec, path: &Path, sha256: &str) -> Result<Function> {
+        let started = Instant::now();
+        if is_sha256_hex(sha256) {
+            let class = self.class(class_of(&spec))?;
+            let artifact = class.cache.path_for(sha256);
+            // The artifact's header says which it is (a WASI p1 module adapted at compile time
+            // is a component although its file is a core module).
+            let component = match Engine::detect_precompiled_file(&artifact) {
+                Ok(Some(wasmtime::Precompiled::Component)) => Some(true),
+                Ok(Some(wasmtime::Precompiled::Module)) => Some(false),
+                _ => None,
+            };
+            if let Some(component) = component {
+                let known = Digest {
+                    sha256: sha256.to_owned(),
+                    component,
+                };
+                if let Some(function) = self.load_known(spec.clone(), path, &known, started)? {
+                    return Ok(function);
+                }
+            }
+        }
+        self.load(spec, path)
+    }
+
     /// Link from the artifact of a source the index knows; `None` when there is no usable
     /// artifact, and the caller reads and hashes the file instead.
     fn load_known(
@@ -242,6 +285,9 @@ impl Runtime {
                 Err(_) => return Ok(None),
             }
         };
+        // Recently used: the budget evicts the least recently used first; a failure only
+        // makes this artifact look older.
+        let _ = std::fs::File::open(&artifact).and_then(|f| f.set_modified(SystemTime::now()));
         tracing::debug!(source = %origin.display(), sha256 = %known.sha256, "source unchanged, artifact mapped without reading it");
         Ok(Some(finish(
             spec,
@@ -365,6 +411,11 @@ impl Runtime {
             artifact,
         ))
     }
+}
+
+/// Whether `s` can name an artifact: 64 lowercase hex digits, nothing that walks the path.
+fn is_sha256_hex(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 fn class_of(spec: &FunctionSpec) -> EngineClass {

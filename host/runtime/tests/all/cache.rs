@@ -96,3 +96,44 @@ fn load_path(rt: &fnhost_runtime::Runtime, path: &std::path::Path) -> fnhost_run
     rt.load(spec("f"), path)
         .unwrap_or_else(|e| panic!("load {}: {e}", path.display()))
 }
+
+/// Code stored under its content address is started from its artifact without being read: a
+/// file whose content no longer matches still runs the code its hash names. Without a usable
+/// artifact it is read, hashed and compiled as by `load`.
+#[tokio::test]
+async fn stored_code_is_loaded_by_its_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let code = dir.path().join("code.wasm");
+    std::fs::copy(wasm("hello"), &code).unwrap();
+    let sha256 = {
+        let rt = runtime(dir.path());
+        rt.load(spec("hello"), &code).unwrap().info().sha256.clone()
+    };
+    let rt = runtime(dir.path());
+    std::fs::write(&code, b"not read while the artifact is there").unwrap();
+    let f = rt.load_stored(spec("hello"), &code, &sha256).unwrap();
+    assert_eq!(f.info().cache, CacheStatus::Hit);
+    assert_eq!(f.info().sha256, sha256);
+    assert!(invoke(&rt, &f, "{}").await.outcome.is_ok());
+
+    // Without the artifact (or with a bad one) the file is what runs, compiled again.
+    std::fs::copy(wasm("hello"), &code).unwrap();
+    let artifact = artifacts(dir.path()).pop().unwrap();
+    for bad in [None, Some(&b"not an artifact"[..])] {
+        match bad {
+            None => std::fs::remove_file(&artifact).unwrap(),
+            Some(bytes) => std::fs::write(&artifact, bytes).unwrap(),
+        }
+        let rt = runtime(dir.path());
+        let f = rt.load_stored(spec("hello"), &code, &sha256).unwrap();
+        assert_ne!(f.info().cache, CacheStatus::Hit);
+        assert_eq!(f.info().sha256, sha256);
+        assert!(invoke(&rt, &f, "{}").await.outcome.is_ok());
+    }
+    // An address that is not a sha256 never names a path: the file is read.
+    let rt = runtime(dir.path());
+    let f = rt
+        .load_stored(spec("hello"), &code, "../../etc/passwd")
+        .unwrap();
+    assert_eq!(f.info().sha256, sha256);
+}
