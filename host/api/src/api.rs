@@ -134,6 +134,11 @@ pub struct Api {
     pub(crate) packager: Arc<fnhost_packager::Packager>,
     /// The packaging slots ([`ApiConfig::packaging_slots`]).
     pub(crate) packaging: Arc<tokio::sync::Semaphore>,
+    /// Builds functions' own components behind the fast tier, at a lower priority.
+    pub(crate) background_packager: Arc<fnhost_packager::Packager>,
+    /// When (ms since the epoch) the host last started or deployed a function: background
+    /// packaging waits for a quiet moment after it.
+    pub(crate) last_deploy_ms: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for Api {
@@ -298,6 +303,9 @@ impl Api {
         Arc::new_cyclic(|this| Self {
             this: this.clone(),
             packager: Arc::new(fnhost_packager::Packager::new(config.tools_dir.clone())),
+            background_packager: Arc::new(
+                fnhost_packager::Packager::new(config.tools_dir.clone()).niced(10),
+            ),
             packaging: Arc::new(tokio::sync::Semaphore::new(config.packaging_slots.max(1))),
             verifier: config.auth.clone().map(Verifier::new),
             reach: Reach::new(config.bound, &config.hosts),
@@ -315,6 +323,7 @@ impl Api {
             config,
             writes: tokio::sync::Mutex::new(()),
             started_ms: now_ms(),
+            last_deploy_ms: std::sync::atomic::AtomicU64::new(now_ms()),
             in_flight: InFlight::new(),
         })
     }

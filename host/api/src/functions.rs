@@ -169,6 +169,7 @@ impl Api {
         tags: &BTreeMap<String, String>,
         package: Vec<u8>,
     ) -> Result<Compiled, ApiError> {
+        self.deployed_now();
         let runtime = self.dispatcher.runtime().clone();
         let mut spec = spec_of(record, tags, &self.config.uploads);
         let (state, mut placed) = (self.config.state_dir.clone(), record.clone());
@@ -198,11 +199,23 @@ impl Api {
         let runtime = self.dispatcher.runtime().clone();
         let tags = self.tags(&record.name).await?;
         let mut spec = spec_of(record, &tags, &self.config.uploads);
+        let language = provision::source_language(record);
+        if let Some(language) = language {
+            self.source_mounts(record, language, &mut spec);
+        }
         let path = self.code.path(&record.code_sha256);
         let (state, stored) = (self.config.state_dir.clone(), record.clone());
+        let api = self.this.upgrade();
         blocking(move || {
             (spec.opt_dir, spec.task_dir) = crate::layers::environment_of(&state, &stored)?;
-            runtime.load(spec, &path).map_err(load_error)
+            if let (Some(language), Some(api)) = (language, api) {
+                api.generic_mounts(&stored, language, &mut spec)?;
+            }
+            // The code file is named by the hash of its code: its artifact is mapped without
+            // reading and hashing the file.
+            runtime
+                .load_stored(spec, &path, &stored.code_sha256)
+                .map_err(load_error)
         })
         .await
     }
@@ -366,6 +379,7 @@ impl Api {
         let (store, code) = (self.store.clone(), self.code.clone());
         let state = self.config.state_dir.clone();
         let runtime = self.dispatcher.runtime().clone();
+        let packager = self.packager.clone();
         let deployed: Vec<String> = self
             .dispatcher
             .registry()
@@ -383,6 +397,8 @@ impl Api {
                     keep.insert(version.code_sha256);
                 }
             }
+            // The generic runtimes stay compiled for the next new function.
+            keep.extend(packager.runtime_images());
             code.retain(&keep)
                 .map_err(|e| ApiError::internal("removing unused code", e))?;
             crate::layers::collect(&state, &store)?;

@@ -17,10 +17,12 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::str::FromStr;
-use std::time::Instant;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
 
 use fnhost_core::runtimes::{Runtime, SourceLanguage};
 use fnhost_packager::{PackageError, Request};
+use fnhost_runtime::FunctionSpec;
 use fnhost_store::{FunctionRecord, FunctionState, LATEST, Reason, UpdateStatus};
 
 use crate::api::{Api, blocking, now_ms};
@@ -28,6 +30,10 @@ use crate::config::new_revision;
 use crate::error::ApiError;
 use crate::functions::{Compiled, spec_of};
 use crate::name::{self, FunctionRef};
+
+/// How long the host must go without a deploy (or a start) before it builds functions' own
+/// components behind the fast tier.
+pub(crate) const QUIET: Duration = Duration::from_secs(10);
 
 /// `StateReason` while a function is created (Lambda's text), and while an update is in
 /// progress (Lambda sends the same sentence).
@@ -58,6 +64,58 @@ pub(crate) fn busy(record: &FunctionRecord) -> Option<ApiError> {
         )));
     }
     None
+}
+
+/// `record`'s handler setting, or its runtime's default.
+fn handler_of(record: &FunctionRecord) -> String {
+    record
+        .handler
+        .clone()
+        .or_else(|| {
+            record
+                .runtime
+                .as_deref()
+                .and_then(|r| Runtime::from_str(r).ok())
+                .and_then(|r| r.default_handler().map(str::to_owned))
+        })
+        .unwrap_or_default()
+}
+
+/// Copy the compiled artifact `from` to `to` unless `to` exists (a hard link when both are on
+/// one file system): the generic runtime is compiled once per machine, not once per host.
+/// Best effort: without it the host compiles.
+fn share_artifact(from: &Path, to: &Path) {
+    if to.exists() || !from.is_file() {
+        return;
+    }
+    let Some(parent) = to.parent() else {
+        return;
+    };
+    let tmp = parent.join(format!(".{}.tmp", uuid::Uuid::new_v4().simple()));
+    let copied = std::fs::create_dir_all(parent)
+        .and_then(|()| {
+            std::fs::hard_link(from, &tmp).or_else(|_| std::fs::copy(from, &tmp).map(drop))
+        })
+        .and_then(|()| std::fs::rename(&tmp, to));
+    if let Err(err) = copied {
+        let _ = std::fs::remove_file(&tmp);
+        tracing::debug!(from = %from.display(), to = %to.display(), %err, "cannot share a compiled artifact");
+    }
+}
+
+/// The mounts of a function on the fast tier, as kept beside the state.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct PreparedMounts {
+    lang_dir: Option<std::path::PathBuf>,
+    runtime_dir: Option<std::path::PathBuf>,
+}
+
+/// Whether two records of a function package into the same component.
+fn same_package(a: &FunctionRecord, b: &FunctionRecord) -> bool {
+    a.source_sha256 == b.source_sha256
+        && a.handler == b.handler
+        && a.runtime == b.runtime
+        && a.layers == b.layers
 }
 
 /// Why packaging or compiling failed, as Lambda's reason code and text.
@@ -104,16 +162,45 @@ impl Api {
     }
 
     async fn provision_now(&self, record: FunctionRecord, publish: bool) -> Result<(), ApiError> {
-        let slot = self.packaging.clone().acquire_owned().await;
         let started = Instant::now();
-        let built = self.package_and_compile(&record).await;
-        drop(slot);
+        self.deployed_now();
+        match self.prepare_and_compile(&record).await {
+            Ok(Some(compiled)) => {
+                if let Some(done) = self.finish(&record, Ok(compiled), publish, started).await? {
+                    self.specialize(done);
+                }
+                Ok(())
+            }
+            Ok(None) => {
+                let slot = self.packaging.clone().acquire_owned().await;
+                let built = self.package_and_compile(&record, false).await;
+                drop(slot);
+                self.finish(&record, built, publish, started)
+                    .await
+                    .map(drop)
+            }
+            Err(reason) => self
+                .finish(&record, Err(reason), publish, started)
+                .await
+                .map(drop),
+        }
+    }
+
+    /// Record how packaging `record` went: deploy it `Active` / `Successful`, or record
+    /// `Failed`. The stored record when it is deployed now.
+    async fn finish(
+        &self,
+        record: &FunctionRecord,
+        built: Result<Compiled, Reason>,
+        publish: bool,
+        started: Instant,
+    ) -> Result<Option<FunctionRecord>, ApiError> {
         let _writes = self.writes.lock().await;
         let Some(current) = self.record_of(&record.name).await? else {
-            return Ok(()); // deleted meanwhile
+            return Ok(None); // deleted meanwhile
         };
         if current.revision_id != record.revision_id {
-            return Ok(()); // deleted and created again meanwhile
+            return Ok(None); // deleted and created again meanwhile
         }
         let current_state = (
             current.state,
@@ -121,6 +208,7 @@ impl Api {
             current.last_update,
             current.last_update_reason.clone(),
         );
+        let mut deployed = None;
         let mut done = current;
         done.revision_id = new_revision();
         done.last_modified_ms = now_ms();
@@ -151,6 +239,7 @@ impl Api {
                     seconds = started.elapsed().as_secs_f64(),
                     "packaged and deployed"
                 );
+                deployed = Some(done);
             }
             Err(reason) => {
                 tracing::warn!(function = %done.name, code = %reason.code, reason = %reason.message, "packaging failed");
@@ -174,7 +263,89 @@ impl Api {
                 .await?;
             }
         }
-        self.collect_code().await
+        self.collect_code().await?;
+        Ok(deployed)
+    }
+
+    /// Note a deploy (or a start): background packaging waits [`QUIET`] after the last one.
+    pub(crate) fn deployed_now(&self) {
+        self.last_deploy_ms.fetch_max(now_ms(), Ordering::Relaxed);
+    }
+
+    /// Wait until no function was deployed for [`QUIET`]: a burst of deploys, or a restart,
+    /// first makes every function answer, then spends the CPU on their own components.
+    async fn quiet(&self) {
+        loop {
+            let due = self.last_deploy_ms.load(Ordering::Relaxed) + QUIET.as_millis() as u64;
+            let now = now_ms();
+            if now >= due {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(due - now)).await;
+        }
+    }
+
+    /// Build `record`'s own component in the background (it runs on the generic runtime
+    /// meanwhile) and deploy it in place of the generic one, unless the function changed.
+    pub(crate) fn specialize(&self, record: FunctionRecord) {
+        let Some(api) = self.this.upgrade() else {
+            return;
+        };
+        tokio::spawn(async move {
+            let name = record.name.clone();
+            if let Err(err) = api.specialize_now(record).await {
+                tracing::warn!(function = %name, %err, "cannot deploy the function's own component");
+            }
+        });
+    }
+
+    async fn specialize_now(&self, record: FunctionRecord) -> Result<(), ApiError> {
+        self.quiet().await;
+        let slot = self.packaging.clone().acquire_owned().await;
+        let started = Instant::now();
+        let built = self.package_and_compile(&record, true).await;
+        drop(slot);
+        let mut revision = record.revision_id.clone();
+        let mut compiled = match built {
+            Ok(compiled) => compiled,
+            Err(reason) => {
+                tracing::warn!(function = %record.name, code = %reason.code, reason = %reason.message, "the function's own component cannot be built; it keeps running on the generic runtime");
+                return Ok(());
+            }
+        };
+        // A configuration change meanwhile (same code) is applied by loading the component
+        // again with it, from the compiled artifact: a few tries, then the next start does it.
+        for _ in 0..3 {
+            let writes = self.writes.lock().await;
+            let Some(current) = self.record_of(&record.name).await? else {
+                return Ok(());
+            };
+            if current.state != FunctionState::Active
+                || current.last_update == UpdateStatus::InProgress
+                || current.code_sha256 != record.code_sha256
+                || !same_package(&current, &record)
+            {
+                return Ok(()); // new code on its way, or deleted and created again
+            }
+            if current.revision_id != revision {
+                drop(writes);
+                compiled = self.reload(&current, compiled.wasm).await?;
+                revision = current.revision_id;
+                continue;
+            }
+            let mut done = current;
+            done.code_sha256 = compiled.sha256.clone();
+            done.code_size = compiled.wasm.len() as u64;
+            self.commit(done.clone(), compiled).await?;
+            tracing::info!(
+                function = %done.name,
+                sha256 = %done.code_sha256,
+                seconds = started.elapsed().as_secs_f64(),
+                "the function now runs its own component"
+            );
+            return self.collect_code().await;
+        }
+        Ok(())
     }
 
     /// CreateFunction of a source runtime: store the function `Pending` with its source as
@@ -287,10 +458,8 @@ impl Api {
         .await
     }
 
-    /// Package `record`'s source and compile it (blocking work on its own thread).
-    async fn package_and_compile(&self, record: &FunctionRecord) -> Result<Compiled, Reason> {
-        let internal = |err: ApiError| Reason::new("InternalError", err.to_string());
-        let tags = self.tags(&record.name).await.map_err(internal)?;
+    /// What `record` needs from its runtime setting: its language and handler.
+    fn source_of(record: &FunctionRecord) -> Result<(SourceLanguage, String), Reason> {
         let language = source_language(record).ok_or_else(|| {
             Reason::new(
                 "InvalidRuntime",
@@ -300,45 +469,285 @@ impl Api {
                 ),
             )
         })?;
-        let Some(source) = record.source_sha256.clone() else {
-            return Err(Reason::new(
-                "InternalError",
-                "the function has no source package",
-            ));
-        };
-        let handler = record
-            .handler
-            .clone()
-            .or_else(|| {
-                record
-                    .runtime
-                    .as_deref()
-                    .and_then(|r| Runtime::from_str(r).ok())
-                    .and_then(|r| r.default_handler().map(str::to_owned))
-            })
-            .unwrap_or_default();
-        let runtime = self.dispatcher.runtime().clone();
-        let packager = self.packager.clone();
-        let mut spec = spec_of(record, &tags, &self.config.uploads);
-        let state = self.config.state_dir.clone();
+        Ok((language, handler_of(record)))
+    }
+
+    /// The spec `record` runs with, its source at `/var/task` (`source` unpacked) and its
+    /// layers at `/opt`, with the runtime's mounts and `_HANDLER` (blocking).
+    fn source_spec(
+        &self,
+        record: &FunctionRecord,
+        tags: &BTreeMap<String, String>,
+        language: SourceLanguage,
+    ) -> Result<FunctionSpec, Reason> {
+        let internal = |err: ApiError| Reason::new("InternalError", err.to_string());
+        let mut spec = spec_of(record, tags, &self.config.uploads);
         let mut placed = record.clone();
-        placed.task_sha256 = Some(source.clone());
+        placed.task_sha256 = record.source_sha256.clone();
+        let (opt, task) =
+            crate::layers::environment_of(&self.config.state_dir, &placed).map_err(internal)?;
+        spec.opt_dir = opt;
+        spec.task_dir =
+            Some(task.ok_or_else(|| Reason::new("InternalError", "no source directory"))?);
+        self.source_mounts(record, language, &mut spec);
+        Ok(spec)
+    }
+
+    /// Give a function of a source runtime its handler setting (`_HANDLER`) and the runtime's
+    /// directories (`/var/lang`, `/var/runtime`).
+    pub(crate) fn source_mounts(
+        &self,
+        record: &FunctionRecord,
+        language: SourceLanguage,
+        spec: &mut FunctionSpec,
+    ) {
+        let mounts = self.packager.runtime_mounts(language);
+        spec.lang_dir = mounts.lang_dir;
+        spec.runtime_dir = mounts.runtime_dir;
+        spec.handler = Some(handler_of(record));
+    }
+
+    /// For a function still on its language's generic runtime (a restart, a configuration
+    /// change): the generic runtime's mounts, the Node.js bundle included (blocking; the
+    /// bundle is made again only if it is gone).
+    pub(crate) fn generic_mounts(
+        &self,
+        record: &FunctionRecord,
+        language: SourceLanguage,
+        spec: &mut FunctionSpec,
+    ) -> Result<(), ApiError> {
+        if !self.packager.runtime_images().contains(&record.code_sha256) {
+            return Ok(());
+        }
+        let (Some(task), Some(_)) = (&spec.task_dir, &record.source_sha256) else {
+            return Ok(());
+        };
+        // What the fast tier prepared, remembered: no bundler run on the restart path.
+        let remembered = self.prepared_path(record);
+        if let Ok(text) = std::fs::read_to_string(&remembered)
+            && let Ok(mounts) = serde_json::from_str::<PreparedMounts>(&text)
+            && mounts.lang_dir.as_deref().is_none_or(Path::is_dir)
+            && mounts.runtime_dir.as_deref().is_none_or(Path::is_dir)
+        {
+            spec.lang_dir = mounts.lang_dir;
+            spec.runtime_dir = mounts.runtime_dir;
+            return Ok(());
+        }
+        let request = Request {
+            language,
+            handler: handler_of(record),
+            code: task.clone(),
+            opt_dir: spec.opt_dir.clone(),
+            out: self.config.state_dir.join("packages").join("function.wasm"),
+        };
         let name = record.name.clone();
+        let progress = |line: &str| tracing::debug!(function = %name, "{line}");
+        let prepared = self
+            .packager
+            .prepare(&request, &progress)
+            .map_err(|e| ApiError::internal("preparing the function for its runtime", e))?;
+        if let Some(prepared) = prepared {
+            self.remember_prepared(record, &prepared);
+            spec.lang_dir = prepared.lang_dir;
+            spec.runtime_dir = prepared.runtime_dir;
+        }
+        Ok(())
+    }
+
+    /// Where the mounts prepared for `record`'s code, handler, layers and runtime are kept.
+    fn prepared_path(&self, record: &FunctionRecord) -> std::path::PathBuf {
+        use sha2::Digest as _;
+        let key = format!(
+            "{}\n{}\n{}\n{}\n{}",
+            record.source_sha256.as_deref().unwrap_or_default(),
+            handler_of(record),
+            record.runtime.as_deref().unwrap_or_default(),
+            record.code_sha256,
+            record
+                .layers
+                .iter()
+                .map(|l| l.arn.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+        );
+        self.config
+            .state_dir
+            .join("packages")
+            .join("prepared")
+            .join(format!("{}.json", hex::encode(sha2::Sha256::digest(key))))
+    }
+
+    /// Keep what [`Packager::prepare`] gave `record` (best effort: without it a restart
+    /// prepares again).
+    ///
+    /// [`Packager::prepare`]: fnhost_packager::Packager::prepare
+    fn remember_prepared(&self, record: &FunctionRecord, prepared: &fnhost_packager::Prepared) {
+        let path = self.prepared_path(record);
+        let mounts = PreparedMounts {
+            lang_dir: prepared.lang_dir.clone(),
+            runtime_dir: prepared.runtime_dir.clone(),
+        };
+        let written = path
+            .parent()
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|()| {
+                let tmp = path.with_extension(format!("{}.tmp", uuid::Uuid::new_v4().simple()));
+                std::fs::write(&tmp, serde_json::to_vec(&mounts).unwrap_or_default())
+                    .and_then(|()| std::fs::rename(&tmp, &path))
+            });
+        if let Err(err) = written {
+            tracing::debug!(path = %path.display(), %err, "cannot remember the prepared mounts");
+        }
+    }
+
+    /// The fast tier: compile `record` on its language's generic runtime (built on first use,
+    /// then compiled once for every function). `Ok(None)` when it has none.
+    async fn prepare_and_compile(
+        &self,
+        record: &FunctionRecord,
+    ) -> Result<Option<Compiled>, Reason> {
+        let internal = |err: ApiError| Reason::new("InternalError", err.to_string());
+        let (language, handler) = Self::source_of(record)?;
+        let tags = self.tags(&record.name).await.map_err(internal)?;
+        let Some(api) = self.this.upgrade() else {
+            return Err(Reason::new("InternalError", "the host is stopping"));
+        };
+        let record = record.clone();
         let joined = tokio::task::spawn_blocking(move || {
-            let (opt, task) = crate::layers::environment_of(&state, &placed).map_err(internal)?;
-            let task = task.ok_or_else(|| Reason::new("InternalError", "no source directory"))?;
-            let packages = state.join("packages");
+            let task = api.config.state_dir.join("tasks").join(
+                record.source_sha256.as_deref().ok_or_else(|| {
+                    Reason::new("InternalError", "the function has no source package")
+                })?,
+            );
+            let (opt, _) =
+                crate::layers::environment_of(&api.config.state_dir, &record).map_err(internal)?;
+            let request = Request {
+                language,
+                handler,
+                code: task,
+                opt_dir: opt,
+                // A Node.js function's bundle goes beside it (<state>/packages/js-runtime/).
+                out: api.config.state_dir.join("packages").join("function.wasm"),
+            };
+            let name = record.name.clone();
+            let progress = |line: &str| tracing::debug!(function = %name, "{line}");
+            let Some(prepared) = api
+                .packager
+                .prepare(&request, &progress)
+                .map_err(|e| reason_of(&e))?
+            else {
+                return Ok(None);
+            };
+            let wasm = std::fs::read(&prepared.wasm).map_err(|e| {
+                Reason::new("InternalError", format!("reading the generic runtime: {e}"))
+            })?;
+            let mut spec = api.source_spec(&record, &tags, language)?;
+            spec.lang_dir = prepared.lang_dir.clone();
+            spec.runtime_dir = prepared.runtime_dir.clone();
+            let mut stored = record.clone();
+            stored.code_sha256 = prepared.sha256.clone();
+            api.remember_prepared(&stored, &prepared);
+            let runtime = api.dispatcher.runtime();
+            let shared =
+                runtime
+                    .artifact_path(&spec, &prepared.sha256)
+                    .ok()
+                    .map(|(own, engine)| {
+                        let shared = prepared
+                            .compiled_dir
+                            .join(engine)
+                            .join(format!("{}.cwasm", prepared.sha256));
+                        share_artifact(&shared, &own);
+                        (own, shared)
+                    });
+            let (function, artifact) = runtime
+                .compile_bytes(
+                    spec,
+                    Path::new("runtime.wasm"),
+                    wasm.clone(),
+                    Instant::now(),
+                )
+                .map_err(|e| Reason::new("InternalError", format!("compiling the runtime: {e}")))?;
+            // Compiled here first: kept now, and offered to the other hosts of this machine.
+            if let Some(artifact) = artifact {
+                if let Err(err) = artifact.store() {
+                    tracing::warn!(%err, "cannot store the generic runtime's compiled artifact");
+                } else if let Some((own, shared)) = shared {
+                    share_artifact(&own, &shared);
+                }
+            }
+            Ok(Some(Compiled::new(function, wasm, None, None)))
+        })
+        .await;
+        joined.unwrap_or_else(|e| {
+            Err(Reason::new(
+                "InternalError",
+                format!("packaging stopped: {e}"),
+            ))
+        })
+    }
+
+    /// Load `wasm` (compiled before: the artifact is cached) with `record`'s configuration.
+    async fn reload(&self, record: &FunctionRecord, wasm: Vec<u8>) -> Result<Compiled, ApiError> {
+        let (language, _) =
+            Self::source_of(record).map_err(|r| ApiError::internal("reloading", r.message))?;
+        let tags = self.tags(&record.name).await?;
+        let Some(api) = self.this.upgrade() else {
+            return Err(ApiError::internal("reloading", "the host is stopping"));
+        };
+        let record = record.clone();
+        blocking(move || {
+            let spec = api
+                .source_spec(&record, &tags, language)
+                .map_err(|r| ApiError::internal("reloading", r.message))?;
+            let (function, artifact) = api
+                .dispatcher
+                .runtime()
+                .compile_bytes(
+                    spec,
+                    Path::new("package.wasm"),
+                    wasm.clone(),
+                    Instant::now(),
+                )
+                .map_err(|e| ApiError::internal("reloading", e))?;
+            Ok(Compiled::new(function, wasm, artifact, None))
+        })
+        .await
+    }
+
+    /// Package `record`'s source and compile it (blocking work on its own thread).
+    async fn package_and_compile(
+        &self,
+        record: &FunctionRecord,
+        background: bool,
+    ) -> Result<Compiled, Reason> {
+        let internal = |err: ApiError| Reason::new("InternalError", err.to_string());
+        let tags = self.tags(&record.name).await.map_err(internal)?;
+        let (language, handler) = Self::source_of(record)?;
+        let Some(api) = self.this.upgrade() else {
+            return Err(Reason::new("InternalError", "the host is stopping"));
+        };
+        let record = record.clone();
+        let joined = tokio::task::spawn_blocking(move || {
+            let spec = api.source_spec(&record, &tags, language)?;
+            let packages = api.config.state_dir.join("packages");
             std::fs::create_dir_all(&packages)
                 .map_err(|e| Reason::new("InternalError", format!("{}: {e}", packages.display())))?;
             let out = packages.join(format!(".{}.wasm", uuid::Uuid::new_v4().simple()));
             let request = Request {
                 language,
                 handler,
-                code: task.clone(),
-                opt_dir: opt.clone(),
+                code: spec.task_dir.clone().unwrap_or_default(),
+                opt_dir: spec.opt_dir.clone(),
                 out: out.clone(),
             };
+            let name = record.name.clone();
             let progress = |line: &str| tracing::debug!(function = %name, "{line}");
+            let packager = if background {
+                &api.background_packager
+            } else {
+                &api.packager
+            };
             let packaged = packager.package(&request, &progress);
             let wasm = packaged
                 .map_err(|e| reason_of(&e))
@@ -352,9 +761,9 @@ impl Api {
                 });
             let _ = std::fs::remove_file(&out);
             let wasm = wasm?;
-            spec.opt_dir = opt;
-            spec.task_dir = Some(task);
-            let (function, artifact) = runtime
+            let (function, artifact) = api
+                .dispatcher
+                .runtime()
                 .compile_bytes(spec, Path::new("package.wasm"), wasm.clone(), Instant::now())
                 .map_err(|e| Reason::new("InternalError", format!("compiling the package: {e}")))?;
             Ok(Compiled::new(function, wasm, artifact, None))
@@ -384,6 +793,7 @@ impl Api {
     /// `InProgress`.
     pub(crate) fn resume(&self, records: &[FunctionRecord]) -> usize {
         let mut queued = 0;
+        let mut generic = Vec::new();
         for record in records {
             if record.version == LATEST
                 && (record.state == FunctionState::Pending
@@ -391,7 +801,25 @@ impl Api {
             {
                 self.provision(record.clone(), false);
                 queued += 1;
+            } else if record.version == LATEST && source_language(record).is_some() {
+                generic.push(record.clone());
             }
+        }
+        // Functions still on the generic runtime get their own component built again.
+        if !generic.is_empty()
+            && let Some(api) = self.this.upgrade()
+        {
+            tokio::spawn(async move {
+                let packager = api.packager.clone();
+                let Ok(images) = blocking(move || Ok(packager.runtime_images())).await else {
+                    return;
+                };
+                for record in generic {
+                    if images.contains(&record.code_sha256) {
+                        api.specialize(record);
+                    }
+                }
+            });
         }
         queued
     }

@@ -1,10 +1,12 @@
 """Functions from source through the Lambda API, as the tutorial deploys them: a zip of
 lambda_function.py with Runtime python3.12 (and a Node.js handler with nodejs22.x) is
 packaged by fnhost in the background; the function is Pending, then Active; botocore's
-waiters finish; a missing handler ends Failed with the ImportModuleError text; updates are
+waiters finish; a Python function runs on the generic runtime at once, then on its own
+component; a missing handler ends Failed with the ImportModuleError text; updates are
 InProgress while the previous code keeps answering; attaching a layer packages it again."""
 
 import json
+import time
 
 import botocore.exceptions
 
@@ -37,7 +39,35 @@ TUTORIAL_JS = b'''export const handler = async (event) => {
 };
 '''
 
+# Imports inside the handler: the standard library and boto3 load at run time.
+LAZY_PY = b'''import os
+
+def lambda_handler(event, context):
+    import csv, io
+    import boto3
+    rows = list(csv.reader(io.StringIO("a,b\\n1,2\\n")))
+    return {"rows": rows, "handler": os.environ["_HANDLER"], "boto3": hasattr(boto3, "client")}
+'''
+
+# A requirements.txt (here without packages, so nothing is downloaded) is installed while the
+# function is packaged: such a function has no fast tier and stays Pending until packaged.
+REQUIREMENTS = b"# nothing to install\n"
+
 WAIT = {"Delay": 1, "MaxAttempts": 300}
+
+
+def code_sha(c, name):
+    return c.get_function(FunctionName=name)["Configuration"]["CodeSha256"]
+
+
+def wait_own_component(c, name, generic):
+    """Poll until `name` runs a component of its own (not the generic runtime `generic`)."""
+    for _ in range(600):
+        sha = code_sha(c, name)
+        if sha != generic:
+            return sha
+        time.sleep(0.5)
+    raise AssertionError(f"{name} still runs the generic runtime")
 
 
 def invoke(c, name, event):
@@ -48,7 +78,9 @@ def invoke(c, name, event):
 
 c = client()
 
-# 1. Python from source: Pending at once, refused while Pending, Active after the waiter.
+# 1. Python from source: Pending at once, Active after the waiter, the tutorial's answer. It
+#    runs on the generic runtime first (the same component as any new Python function), then
+#    on its own snapshot, answering all along.
 created = c.create_function(
     FunctionName="tutorial-py",
     Role=ROLE,
@@ -61,27 +93,63 @@ assert created["StateReasonCode"] == "Creating", created
 assert created["StateReason"] == "The function is being created.", created
 assert "LastUpdateStatus" not in created, created
 assert created["Runtime"] == "python3.12" and created["Handler"] == "lambda_function.lambda_handler"
-err = expect_error("ResourceConflictException", 409, invoke, c, "tutorial-py", {"name": "Ada"})
-assert err["Error"]["Message"].endswith("The function is currently in the following state: Pending"), err
-expect_error(
-    "ResourceConflictException",
-    409,
-    c.update_function_code,
-    FunctionName="tutorial-py",
-    ZipFile=zip_of({"lambda_function.py": TUTORIAL_PY}),
-)
 listed = [f["FunctionName"] for f in c.list_functions()["Functions"]]
 assert "tutorial-py" in listed, listed
 c.get_waiter("function_active_v2").wait(FunctionName="tutorial-py", WaiterConfig=WAIT)
 conf = c.get_function(FunctionName="tutorial-py")["Configuration"]
 assert conf["State"] == "Active" and conf["LastUpdateStatus"] == "Successful", conf
 assert "StateReason" not in conf, conf
+generic = conf["CodeSha256"]
 out, payload = invoke(c, "tutorial-py", {"name": "Ada"})
 assert out["StatusCode"] == 200 and "FunctionError" not in out, (out, payload)
 assert json.loads(payload["body"]) == {
     "message": "Hello, Ada! This is your first AWS Lambda function."
 }, payload
-print("ok  python3.12 from source: Pending -> Active, tutorial answer")
+
+c.create_function(
+    FunctionName="lazy-py",
+    Role=ROLE,
+    Runtime="python3.13",
+    Handler="lambda_function.lambda_handler",
+    Code={"ZipFile": zip_of({"lambda_function.py": LAZY_PY})},
+)
+c.get_waiter("function_active_v2").wait(FunctionName="lazy-py", WaiterConfig=WAIT)
+LAZY_ANSWER = {"rows": [["a", "b"], ["1", "2"]], "handler": "lambda_function.lambda_handler", "boto3": True}
+out, payload = invoke(c, "lazy-py", {})
+assert payload == LAZY_ANSWER, (out, payload)
+own = wait_own_component(c, "tutorial-py", generic)
+out, payload = invoke(c, "tutorial-py", {"name": "Ada"})
+assert json.loads(payload["body"])["message"].startswith("Hello, Ada!"), payload
+lazy_own = wait_own_component(c, "lazy-py", generic)
+assert lazy_own != own, (own, lazy_own)
+out, payload = invoke(c, "lazy-py", {})
+assert payload == LAZY_ANSWER, (out, payload)
+conf = c.get_function(FunctionName="tutorial-py")["Configuration"]
+assert conf["State"] == "Active" and conf["LastUpdateStatus"] == "Successful", conf
+print("ok  python3.12 from source: Pending -> Active on the generic runtime, then its own component")
+
+# A function without a fast tier is refused while Pending.
+created = c.create_function(
+    FunctionName="pending-py",
+    Role=ROLE,
+    Runtime="python3.12",
+    Handler="lambda_function.lambda_handler",
+    Code={"ZipFile": zip_of({"lambda_function.py": TUTORIAL_PY, "requirements.txt": REQUIREMENTS})},
+)
+assert created["State"] == "Pending", created
+err = expect_error("ResourceConflictException", 409, invoke, c, "pending-py", {"name": "Ada"})
+assert err["Error"]["Message"].endswith("The function is currently in the following state: Pending"), err
+expect_error(
+    "ResourceConflictException",
+    409,
+    c.update_function_code,
+    FunctionName="pending-py",
+    ZipFile=zip_of({"lambda_function.py": TUTORIAL_PY}),
+)
+c.get_waiter("function_active_v2").wait(FunctionName="pending-py", WaiterConfig=WAIT)
+out, payload = invoke(c, "pending-py", {"name": "Ada"})
+assert json.loads(payload["body"])["message"].startswith("Hello, Ada!"), payload
+print("ok  refused while Pending")
 
 # 2. The same for Node.js.
 created = c.create_function(
@@ -162,7 +230,8 @@ for name in ["bad-runtime", "old-runtime", "not-a-zip"]:
 # 5. An update is InProgress while the previous code keeps answering; a second update is
 #    refused; the updated waiter finishes; the new code runs.
 updated = c.update_function_code(
-    FunctionName="tutorial-py", ZipFile=zip_of({"lambda_function.py": UPDATED_PY})
+    FunctionName="tutorial-py",
+    ZipFile=zip_of({"lambda_function.py": UPDATED_PY, "requirements.txt": REQUIREMENTS}),
 )
 assert updated["State"] == "Active" and updated["LastUpdateStatus"] == "InProgress", updated
 assert updated["LastUpdateStatusReasonCode"] == "Creating", updated
