@@ -453,15 +453,8 @@ async fn deploy_function(
                     .with_context(|| format!("UpdateFunctionCode `{name}`"))?;
                 changes.push("code".to_owned());
                 current = wait(client, &name, bar).await?;
-                if let Some(failure) = failure(&current) {
-                    return Ok(settled(
-                        &name,
-                        "failed",
-                        changes,
-                        &current,
-                        Some(failure),
-                        None,
-                    ));
+                if let Some(outcome) = failed(&name, &changes, &current) {
+                    return Ok(outcome);
                 }
             }
             let config_changes = desired.config_changes(&current);
@@ -480,15 +473,8 @@ async fn deploy_function(
                     .with_context(|| format!("UpdateFunctionConfiguration `{name}`"))?;
                 changes.extend(config_changes);
                 current = wait(client, &name, bar).await?;
-                if let Some(failure) = failure(&current) {
-                    return Ok(settled(
-                        &name,
-                        "failed",
-                        changes,
-                        &current,
-                        Some(failure),
-                        None,
-                    ));
+                if let Some(outcome) = failed(&name, &changes, &current) {
+                    return Ok(outcome);
                 }
             }
             let versioned = !changes.is_empty();
@@ -563,6 +549,20 @@ async fn deploy_function(
     let mut outcome = settled(&name, action, changes, &remote, None, function_url);
     outcome.alias = alias;
     Ok(outcome)
+}
+
+/// The outcome of a deploy step that left the function `Failed`, if it did.
+fn failed(name: &str, changes: &[String], current: &Value) -> Option<Outcome> {
+    failure(current).map(|reason| {
+        settled(
+            name,
+            "failed",
+            changes.to_vec(),
+            current,
+            Some(reason),
+            None,
+        )
+    })
 }
 
 fn settled(
