@@ -145,6 +145,40 @@ pub enum StoreError {
         /// The value given.
         value: String,
     },
+    /// A function already has as many saved test events as it may have
+    /// ([`crate::TEST_EVENTS_PER_FUNCTION`], Lambda's limit); the event was not saved.
+    #[error(
+        "function `{function}` already has {limit} saved test events, the most it may have: \
+         delete one first"
+    )]
+    TooManyTestEvents {
+        /// The function.
+        function: String,
+        /// The most saved test events a function may have.
+        limit: usize,
+    },
+    /// A saved test event larger than [`crate::TEST_EVENT_MAX_BYTES`]; it was not saved.
+    #[error("test event is {size} bytes, more than the {limit} bytes a saved test event may hold")]
+    TestEventTooLarge {
+        /// The event's size, bytes.
+        size: usize,
+        /// The most a saved test event may hold, bytes.
+        limit: usize,
+    },
+    /// A metrics range whose step is not a positive whole number of minutes, or with too many
+    /// points.
+    #[error(
+        "invalid metrics range of {points} points of {step_ms} ms: expected a step of whole \
+         minutes and at most {max_points} points"
+    )]
+    InvalidMetricsRange {
+        /// The step asked for, ms.
+        step_ms: u64,
+        /// The points asked for.
+        points: usize,
+        /// The most points a range may have ([`crate::MAX_METRICS_POINTS`]).
+        max_points: usize,
+    },
 }
 
 impl StoreError {

@@ -59,6 +59,8 @@ pub struct InvocationQuery {
     pub function: Option<String>,
     /// Only records started at or after this (unix ms).
     pub since_ms: Option<u64>,
+    /// Only records started at or before this (unix ms): the console pages back with it.
+    pub until_ms: Option<u64>,
     /// At most this many (the newest).
     pub limit: usize,
     /// Fill in [`InvocationRecord::log`].
@@ -70,6 +72,7 @@ impl Default for InvocationQuery {
         InvocationQuery {
             function: None,
             since_ms: None,
+            until_ms: None,
             limit: 100,
             with_log: false,
         }
@@ -123,7 +126,7 @@ fn record_from_row(row: &Row<'_>, with_log: bool) -> rusqlite::Result<Invocation
 }
 
 /// Writes one record, log included, inside an open transaction: one row, no per-line rows.
-fn insert_record(tx: &Transaction<'_>, r: &InvocationRecord) -> rusqlite::Result<()> {
+pub(crate) fn insert_record(tx: &Transaction<'_>, r: &InvocationRecord) -> rusqlite::Result<()> {
     tx.prepare_cached(
         "INSERT INTO invocations (request_id, function, version, trigger_type, started_at_ms, \
          duration_ms, billed_ms, memory_mb, max_memory_used_mb, fuel, error_type, \
@@ -169,7 +172,11 @@ fn function_and_since(
 /// The SQL and parameters of an invocation listing. Only the filters present appear in the
 /// `WHERE` clause, so SQLite picks the index that serves them.
 pub(crate) fn invocations_sql(query: &InvocationQuery) -> (String, Vec<Value>) {
-    let (clauses, mut values) = function_and_since(query.function.as_deref(), query.since_ms);
+    let (mut clauses, mut values) = function_and_since(query.function.as_deref(), query.since_ms);
+    if let Some(until) = query.until_ms {
+        clauses.push("started_at_ms <= ?");
+        values.push(Value::Integer(sql_u64(until)));
+    }
     values.push(Value::Integer(sql_usize(query.limit)));
     let sql = format!(
         "SELECT {RECORD_COLUMNS}{} FROM invocations {} \
@@ -241,7 +248,8 @@ pub(crate) fn where_clause(clauses: &[&str]) -> String {
 }
 
 impl Store {
-    /// Stores invocation records in one transaction: one row per record, its log included.
+    /// Stores invocation records in one transaction: one row per record, its log included, and
+    /// the records added to the per-minute and per-hour rollups (see `stats.rs`).
     pub fn record(&self, records: &[InvocationRecord]) -> Result<(), StoreError> {
         if records.is_empty() {
             return Ok(());
@@ -250,7 +258,7 @@ impl Store {
             for record in records {
                 insert_record(tx, record)?;
             }
-            Ok(())
+            crate::stats::roll_up_records(tx, records)
         })
     }
 
@@ -328,9 +336,21 @@ impl Store {
     ///
     /// Log sequence numbers are never reused afterwards, even when this empties the table, so a
     /// `--follow` reader neither misses nor repeats a line across a prune.
+    ///
+    /// The rollup and sample rows whose bucket ends by `older_than_ms` go too, and minute rows
+    /// older than [`crate::MINUTE_ROWS_KEPT_MS`] (not counted in the result).
     pub fn prune(&self, older_than_ms: u64) -> Result<u64, StoreError> {
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        self.prune_at(older_than_ms, now_ms)
+    }
+
+    /// [`Store::prune`] at `now_ms`.
+    pub(crate) fn prune_at(&self, older_than_ms: u64, now_ms: u64) -> Result<u64, StoreError> {
         let cutoff = sql_u64(older_than_ms);
         self.write("pruning invocations and logs", |tx| {
+            crate::stats::prune(tx, older_than_ms, now_ms)?;
             let (records, lines) = tx
                 .prepare_cached(
                     "SELECT COUNT(*), COALESCE(SUM(log_line_count), 0) FROM invocations \

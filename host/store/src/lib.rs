@@ -25,6 +25,14 @@
 //! `benches/queue.rs` and `benches/record.rs` measure both; their figures, with the command
 //! and the date, are in `docs/performance.md`.
 //!
+//! The web console reads rollups, never the records: [`Store::record`] adds each batch to
+//! per-minute and per-hour rows per function (counts, errors by type, a duration histogram for
+//! percentiles within [`PERCENTILE_ERROR`]) in the same transaction, and the console's sampler
+//! stores throttles, concurrency and the queue per minute ([`Store::record_samples`]); the
+//! functions list ([`Store::function_summaries`]) and the Monitor tab
+//! ([`Store::function_metrics`]) read those. Saved test events are kept per function
+//! ([`Store::put_test_event`]).
+//!
 //! The state directory is private: [`Store::open`] creates it `0700` and the database files
 //! `0600`, and [`StateLock`] lets one host own it at a time. What the database holds is
 //! bounded: [`Store::enqueue_within`] caps the queue, [`Store::prune_dead_letters`] and
@@ -39,6 +47,7 @@
 
 mod aliases;
 mod checkpoints;
+mod concurrency;
 mod error;
 mod functions;
 mod invocations;
@@ -47,8 +56,10 @@ mod queue;
 mod recorder;
 mod schema;
 mod state_dir;
+mod stats;
 mod store;
 mod tags;
+mod test_events;
 mod urls;
 
 pub use aliases::AliasRecord;
@@ -62,7 +73,12 @@ pub use layers::{FunctionLayer, LayerVersionRecord};
 pub use queue::{DeadLetter, DeadReason, Job, NewJob, UnknownDeadReason};
 pub use recorder::{RECORDER_BATCH, RECORDER_CAPACITY, RECORDER_INTERVAL, Recorder};
 pub use state_dir::{LOCK_FILE, StateLock, create_private_dir};
+pub use stats::{
+    FunctionSummary, HOUR_MS, MAX_METRICS_POINTS, MINUTE_MS, MINUTE_ROWS_KEPT_MS, MetricsPoint,
+    MetricsRange, PERCENTILE_ERROR, Sample,
+};
 pub use store::{Durability, Store};
+pub use test_events::{TEST_EVENT_MAX_BYTES, TEST_EVENTS_PER_FUNCTION, TestEvent};
 pub use urls::FunctionUrlRecord;
 
 /// The schema version this build reads and writes (`PRAGMA user_version`).

@@ -177,6 +177,10 @@ pub(crate) static CLAIM_SQL: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
+/// Depth and oldest event per function, from the index `jobs_function` alone.
+pub(crate) const QUEUE_BY_FUNCTION_SQL: &str = "SELECT function, COUNT(*), MIN(enqueued_at_ms) \
+     FROM jobs GROUP BY function ORDER BY function";
+
 /// The trigger stored in column `i` as its AWS event source.
 fn get_trigger(row: &Row<'_>, i: usize) -> rusqlite::Result<Trigger> {
     let source: String = row.get(i)?;
@@ -442,6 +446,20 @@ impl Store {
             )?
             .query_map([], |row| Ok((row.get(0)?, get_u64(row, 1)?)))?
             .collect()
+        })
+    }
+
+    /// The queue per function, by name: jobs queued (ready or running) and the age at `now_ms`
+    /// of the oldest one's event (since it was accepted), ms. Read from the index
+    /// `(function, enqueued_at_ms)` alone.
+    pub fn queue_by_function(&self, now_ms: u64) -> Result<Vec<(String, u64, u64)>, StoreError> {
+        self.read("measuring the queue per function", |conn| {
+            conn.prepare_cached(QUEUE_BY_FUNCTION_SQL)?
+                .query_map([], |row| {
+                    let oldest = get_u64(row, 2)?;
+                    Ok((row.get(0)?, get_u64(row, 1)?, now_ms.saturating_sub(oldest)))
+                })?
+                .collect()
         })
     }
 

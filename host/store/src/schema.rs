@@ -257,7 +257,62 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (function, qualifier)
     ) WITHOUT ROWID;
     "#,
+    // 6: the web console (issue 16): rollups of the invocation records per function and minute
+    // and per function and hour (see `stats.rs`), filled from the records already stored by
+    // `stats::backfill` (`ROLLUPS_VERSION`); the console sampler's throttles, concurrency and
+    // queue per function and minute and hour; saved test events; the queue per function.
+    r#"
+    CREATE TABLE invocation_stats (
+        granularity_ms INTEGER NOT NULL,     -- 60000 or 3600000
+        function TEXT NOT NULL,              -- the bare name: versions count under it
+        bucket_ms INTEGER NOT NULL,          -- the bucket's start, unix ms
+        invocations INTEGER NOT NULL,
+        error_count INTEGER NOT NULL,
+        errors TEXT,                         -- JSON {"<error type>": n}; NULL for none
+        duration_hist BLOB NOT NULL,         -- stats::Histogram's sparse varint pairs
+        billed_ms INTEGER NOT NULL,
+        -- Time before function: a batch of records updates rows of the last buckets only, a
+        -- few pages at the end of the table, not a random page per function (which made
+        -- recording twice as dear); the functions list reads one range; one function's
+        -- metrics are a lookup per bucket.
+        PRIMARY KEY (granularity_ms, bucket_ms, function)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE function_samples (
+        granularity_ms INTEGER NOT NULL,
+        function TEXT NOT NULL,
+        bucket_ms INTEGER NOT NULL,
+        throttles INTEGER NOT NULL,
+        peak_concurrency INTEGER NOT NULL,
+        queue_depth INTEGER NOT NULL,
+        queue_age_ms INTEGER NOT NULL,
+        PRIMARY KEY (granularity_ms, bucket_ms, function)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE test_events (
+        function TEXT NOT NULL,
+        name TEXT NOT NULL,
+        event TEXT NOT NULL,
+        modified_ms INTEGER NOT NULL,
+        PRIMARY KEY (function, name)
+    ) WITHOUT ROWID;
+
+    -- The queue per function (depth, oldest event) from the index alone.
+    CREATE INDEX jobs_function ON jobs (function, enqueued_at_ms);
+    "#,
+    // 7: reserved concurrency of uploaded functions (PutFunctionConcurrency; see
+    // `concurrency.rs`): one number per function, 0 meaning every invocation is throttled.
+    r#"
+    CREATE TABLE function_concurrency (
+        function TEXT PRIMARY KEY,
+        reserved INTEGER NOT NULL CHECK (reserved >= 0)
+    ) WITHOUT ROWID;
+    "#,
 ];
+
+/// The migration that adds the rollups; after its SQL, [`crate::stats::backfill`] fills them
+/// from the invocation records, in the same transaction.
+const ROLLUPS_VERSION: i64 = 6;
 
 /// The schema version this build writes and reads.
 pub(crate) const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -296,6 +351,9 @@ pub(crate) fn migrate(conn: &mut Connection) -> rusqlite::Result<Migrated> {
             return Ok(Migrated::Current { from: start });
         };
         tx.execute_batch(sql)?;
+        if version + 1 == ROLLUPS_VERSION {
+            crate::stats::backfill(&tx)?;
+        }
         tx.pragma_update(None, "user_version", version + 1)?;
         tx.commit()?;
         info!(
@@ -306,13 +364,27 @@ pub(crate) fn migrate(conn: &mut Connection) -> rusqlite::Result<Migrated> {
     }
 }
 
+/// Takes a new database to `version` and no further (tests of a later migration).
+#[cfg(test)]
+pub(crate) fn migrate_to(conn: &Connection, version: usize) -> rusqlite::Result<()> {
+    for sql in &MIGRATIONS[..version] {
+        conn.execute_batch(sql)?;
+    }
+    conn.pragma_update(None, "user_version", version as i64)
+}
+
 #[cfg(test)]
 mod tests {
     use rusqlite::params_from_iter;
     use rusqlite::types::Value;
 
     use crate::invocations::{invocation_sql, invocations_sql, logs_sql, usage_sql};
-    use crate::queue::CLAIM_SQL;
+    use crate::queue::{CLAIM_SQL, QUEUE_BY_FUNCTION_SQL};
+    use crate::stats::{
+        ROLLUP_ROW_SQL, SAMPLES_ROW_SQL, SAMPLES_WINDOW_SQL, STATS_ROW_SQL, STATS_WINDOW_SQL,
+        prune_sql,
+    };
+    use crate::test_events::TEST_EVENTS_SQL;
     use crate::{Durability, InvocationQuery, LogQuery, Store};
 
     /// The store's own hot and user-facing statements are served by an index, without sorting.
@@ -401,10 +473,78 @@ mod tests {
                 let (sql, values) = invocations_sql(&InvocationQuery::default());
                 (sql, values, "invocations_started")
             },
+            {
+                // The console's page of a function's past invocations.
+                let (sql, values) = invocations_sql(&InvocationQuery {
+                    function: function.clone(),
+                    until_ms: Some(5),
+                    ..InvocationQuery::default()
+                });
+                (sql, values, "invocations_function")
+            },
         ]);
-        for (sql, values, index) in cases {
+        // The console's reads (issue 16): ranges and seeks of primary keys, the queue per
+        // function from its index alone, retention by bucket.
+        let text = |s: &str| Value::Text(s.to_owned());
+        let hour = int(3_600_000);
+        let row = "PRIMARY KEY (granularity_ms=? AND bucket_ms=? AND function=?)";
+        let console = [
+            (
+                STATS_ROW_SQL.to_owned(),
+                vec![hour.clone(), text("f"), int(5)],
+                format!("SEARCH invocation_stats USING {row}"),
+            ),
+            (
+                SAMPLES_ROW_SQL.to_owned(),
+                vec![hour.clone(), text("f"), int(5)],
+                format!("SEARCH function_samples USING {row}"),
+            ),
+            (
+                ROLLUP_ROW_SQL.to_owned(),
+                vec![hour.clone(), text("f"), int(5)],
+                format!("SEARCH invocation_stats USING {row}"),
+            ),
+            (
+                STATS_WINDOW_SQL.to_owned(),
+                vec![hour.clone(), int(5), int(10)],
+                "SEARCH invocation_stats USING PRIMARY KEY \
+                 (granularity_ms=? AND bucket_ms>? AND bucket_ms<?)"
+                    .to_owned(),
+            ),
+            (
+                SAMPLES_WINDOW_SQL.to_owned(),
+                vec![hour.clone(), int(5), int(10)],
+                "SEARCH function_samples USING PRIMARY KEY \
+                 (granularity_ms=? AND bucket_ms>? AND bucket_ms<?)"
+                    .to_owned(),
+            ),
+            (
+                prune_sql("invocation_stats"),
+                vec![hour.clone(), int(5)],
+                "SEARCH invocation_stats USING PRIMARY KEY (granularity_ms=? AND bucket_ms<?)"
+                    .to_owned(),
+            ),
+            (
+                prune_sql("function_samples"),
+                vec![hour.clone(), int(5)],
+                "SEARCH function_samples USING PRIMARY KEY (granularity_ms=? AND bucket_ms<?)"
+                    .to_owned(),
+            ),
+            (
+                QUEUE_BY_FUNCTION_SQL.to_owned(),
+                vec![],
+                "SCAN jobs USING COVERING INDEX jobs_function".to_owned(),
+            ),
+            (
+                TEST_EVENTS_SQL.to_owned(),
+                vec![text("f")],
+                "SEARCH test_events USING PRIMARY KEY (function=?)".to_owned(),
+            ),
+        ];
+        let cases = cases.map(|(sql, values, index)| (sql, values, index.to_owned()));
+        for (sql, values, index) in cases.chain(console) {
             let plan = plan(&sql, values);
-            assert!(plan.contains(index), "{sql}: {plan}");
+            assert!(plan.contains(&*index), "{sql}: {plan}");
             assert!(!plan.contains("TEMP B-TREE"), "{sql}: {plan}");
         }
         // A request id: newest first through the start-time index, which holds the id, without

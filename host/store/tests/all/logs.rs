@@ -83,6 +83,7 @@ fn invocations_newest_first_with_filters() {
             since_ms: Some(300),
             limit: 100,
             with_log: true,
+            ..InvocationQuery::default()
         })
         .unwrap();
     assert_eq!(
@@ -99,6 +100,21 @@ fn invocations_newest_first_with_filters() {
         .unwrap();
     assert_eq!(limited.len(), 1);
     assert_eq!(limited[0].request_id, "a3");
+    // A page back from 300 (inclusive), as the console asks.
+    let earlier = store
+        .invocations(&InvocationQuery {
+            function: Some("a".to_owned()),
+            until_ms: Some(300),
+            ..InvocationQuery::default()
+        })
+        .unwrap();
+    assert_eq!(
+        earlier
+            .iter()
+            .map(|r| r.request_id.as_str())
+            .collect::<Vec<_>>(),
+        vec!["a2", "a1"]
+    );
 }
 
 #[test]

@@ -194,7 +194,7 @@ fn a_version_1_database_keeps_its_logs() {
     }
 
     let store = Store::open_with(&path, Durability::Normal).unwrap();
-    assert_eq!(SCHEMA_VERSION, 5);
+    assert_eq!(SCHEMA_VERSION, 7);
     let conn = rusqlite::Connection::open(&path).unwrap();
     let version: i64 = conn
         .pragma_query_value(None, "user_version", |r| r.get(0))
@@ -302,7 +302,8 @@ fn a_version_2_database_gets_its_http_records_named() {
             [],
         )
         .unwrap();
-        // Undo migrations 4 (the execution environment) and 5 (the deployment model), which
+        // Undo migrations 4 (the execution environment), 5 (the deployment model), 6 (the
+        // console's rollups, samples and test events) and 7 (reserved concurrency), which
         // version 2 did not have.
         conn.execute_batch(
             "ALTER TABLE functions DROP COLUMN ephemeral_storage_mb; \
@@ -316,7 +317,9 @@ fn a_version_2_database_gets_its_http_records_named() {
              ALTER TABLE functions DROP COLUMN last_update_reason; \
              ALTER TABLE functions DROP COLUMN last_update_reason_code; \
              ALTER TABLE functions DROP COLUMN source_sha256; \
-             DROP TABLE aliases; DROP TABLE function_urls;",
+             DROP TABLE aliases; DROP TABLE function_urls; \
+             DROP TABLE invocation_stats; DROP TABLE function_samples; DROP TABLE test_events; \
+             DROP INDEX jobs_function; DROP TABLE function_concurrency;",
         )
         .unwrap();
         conn.pragma_update(None, "user_version", 2).unwrap();
@@ -330,5 +333,15 @@ fn a_version_2_database_gets_its_http_records_named() {
     assert_eq!(
         usage[0].triggers,
         std::collections::BTreeMap::from([(fnhost_core::Trigger::Http, 2)])
+    );
+    // Migration 6 rolled both records up, the one recorded before the downgrade included.
+    let range = fnhost_store::MetricsRange {
+        start_ms: 0,
+        step_ms: fnhost_store::HOUR_MS,
+        points: 1,
+    };
+    assert_eq!(
+        store.function_metrics("a", range).unwrap()[0].invocations,
+        2
     );
 }
