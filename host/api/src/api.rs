@@ -139,6 +139,8 @@ pub struct Api {
     /// When (ms since the epoch) the host last started or deployed a function: background
     /// packaging waits for a quiet moment after it.
     pub(crate) last_deploy_ms: std::sync::atomic::AtomicU64,
+    /// Uploaded functions' reserved concurrency and the gates their versions share.
+    pub(crate) reservations: crate::concurrency::Reservations,
 }
 
 impl std::fmt::Debug for Api {
@@ -173,6 +175,8 @@ pub(crate) enum Op {
     Urls(crate::urls::UrlOp),
     /// CreateAlias, GetAlias, ListAliases, UpdateAlias, DeleteAlias.
     Aliases(crate::aliases::AliasOp),
+    /// Put/Get/DeleteFunctionConcurrency (`/{date}/functions/{F}/concurrency`).
+    Concurrency(crate::concurrency::ConcurrencyOp),
 }
 
 impl Op {
@@ -185,6 +189,9 @@ impl Op {
                 (MAX_CODE_REQUEST_BYTES, "PublishLayerVersion")
             }
             Op::Invoke(_) => (fnhost_runtime::MAX_EVENT_BYTES, "InvokeFunction"),
+            Op::Concurrency(crate::concurrency::ConcurrencyOp::Put(_)) => {
+                (MAX_CONFIG_REQUEST_BYTES, "PutFunctionConcurrency")
+            }
             _ => (MAX_CONFIG_REQUEST_BYTES, "this"),
         }
     }
@@ -203,6 +210,12 @@ pub(crate) fn route(method: &Method, path: &str) -> Option<Op> {
     }
     if let Some(rest) = path.strip_prefix("/2021-10-31/functions/") {
         return crate::urls::route(method, rest).map(Op::Urls);
+    }
+    if let Some(rest) = path.strip_prefix("/2017-10-31/functions/") {
+        return crate::concurrency::route(method, "2017-10-31", rest).map(Op::Concurrency);
+    }
+    if let Some(rest) = path.strip_prefix("/2019-09-30/functions/") {
+        return crate::concurrency::route(method, "2019-09-30", rest).map(Op::Concurrency);
     }
     if let Some(rest) = path.strip_prefix("/2018-10-31/layers") {
         return crate::layers::route(method, rest).map(Op::Layers);
@@ -231,16 +244,7 @@ pub(crate) fn route(method: &Method, path: &str) -> Option<Op> {
 
 /// The query string as a map (decoded; the first value of a repeated key wins).
 pub(crate) fn query(parts: &Parts) -> BTreeMap<String, String> {
-    let mut map = BTreeMap::new();
-    for pair in parts.uri.query().unwrap_or("").split('&') {
-        if pair.is_empty() {
-            continue;
-        }
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        map.entry(percent_decode(k))
-            .or_insert_with(|| percent_decode(v));
-    }
-    map
+    fnhost_edge::query_map(parts.uri.query())
 }
 
 pub(crate) use fnhost_core::unix_ms as now_ms;
@@ -260,6 +264,15 @@ enum Expected {
     Declared(String),
     /// Whatever makes this signature match.
     Signed(sigv4::Pending),
+}
+
+/// What authenticates a request besides its reach.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Signature {
+    /// A SigV4 signature whenever credentials are configured.
+    Required,
+    /// A console session, checked by the console before the request got here.
+    Session,
 }
 
 /// Whether the request comes with a body.
@@ -324,6 +337,7 @@ impl Api {
             writes: tokio::sync::Mutex::new(()),
             started_ms: now_ms(),
             last_deploy_ms: std::sync::atomic::AtomicU64::new(now_ms()),
+            reservations: Default::default(),
             in_flight: InFlight::new(),
         })
     }
@@ -331,6 +345,21 @@ impl Api {
     /// The configuration.
     pub fn config(&self) -> &ApiConfig {
         &self.config
+    }
+
+    /// Tell the queue's workers that jobs were added outside the API (re-driven dead letters).
+    pub fn queue_changed(&self) {
+        self.wake.notify_one();
+    }
+
+    /// The reader of admin request bodies: the console's bodies share its budget.
+    pub fn bodies(&self) -> &BodyReader {
+        &self.bodies
+    }
+
+    /// When this API started (ms since the epoch): manifest functions' `LastModified`.
+    pub fn started_ms(&self) -> u64 {
+        self.started_ms
     }
 
     /// The dispatcher.
@@ -354,9 +383,31 @@ impl Api {
         B: Body<Data = Bytes>,
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
+        self.answer(request, Signature::Required).await
+    }
+
+    /// Answer a request of a signed-in console session: every check of [`Api::handle`] but
+    /// the SigV4 signature, which the console's session (and its CSRF token) stands in for.
+    /// Only the console calls this, after its own checks.
+    pub async fn handle_for_session<B>(&self, request: Request<B>) -> Response<Full<Bytes>>
+    where
+        B: Body<Data = Bytes>,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        self.answer(request, Signature::Session).await
+    }
+
+    async fn answer<B>(&self, request: Request<B>, signature: Signature) -> Response<Full<Bytes>>
+    where
+        B: Body<Data = Bytes>,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
         let request_id = fnhost_runtime::new_request_id();
         let mut unread = false;
-        let mut response = match self.serve_one(request, &request_id, &mut unread).await {
+        let mut response = match self
+            .serve_one(request, &request_id, &mut unread, signature)
+            .await
+        {
             Ok(response) => response,
             Err(err) => err.into_response(&request_id),
         };
@@ -378,6 +429,7 @@ impl Api {
         request: Request<B>,
         request_id: &str,
         unread: &mut bool,
+        signature: Signature,
     ) -> Result<Response<Full<Bytes>>, ApiError>
     where
         B: Body<Data = Bytes>,
@@ -390,7 +442,7 @@ impl Api {
         // headers, a wrong scope, and a signature over a declared payload hash. A body refused
         // unread is not read away: the connection closes after the answer.
         *unread = has_body(&parts);
-        let (hash, expected) = self.admit(&parts, op.as_ref())?;
+        let (hash, expected) = self.admit(&parts, op.as_ref(), signature)?;
         let limit = op
             .as_ref()
             .map_or((MAX_CONFIG_REQUEST_BYTES, "this"), Op::body_limit);
@@ -436,14 +488,20 @@ impl Api {
             Op::Tags(op) => self.tag_op(op, &parts, &body).await,
             Op::Urls(op) => self.url_op(op, &query, &body).await,
             Op::Aliases(op) => self.alias_op(op, &query, &body).await,
+            Op::Concurrency(op) => self.concurrency_op(op, &body).await,
         }
     }
 
     /// The checks on the headers alone. Returns whether the body must be hashed as it is read,
     /// and what the hash must then be.
-    fn admit(&self, parts: &Parts, op: Option<&Op>) -> Result<(bool, Expected), ApiError> {
+    fn admit(
+        &self,
+        parts: &Parts,
+        op: Option<&Op>,
+        signature: Signature,
+    ) -> Result<(bool, Expected), ApiError> {
         self.reach.check(parts, op)?;
-        let Some(verifier) = &self.verifier else {
+        let (Some(verifier), Signature::Required) = (&self.verifier, signature) else {
             return Ok((false, Expected::Nothing));
         };
         let pending = verifier.check_headers(parts, chrono::Utc::now())?;

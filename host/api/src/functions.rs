@@ -130,11 +130,14 @@ impl Compiled {
 }
 
 impl Api {
+    /// An uploaded function's version for the registry, behind its function's reserved gate
+    /// when it has one (PutFunctionConcurrency), else the shared gate.
     pub(crate) fn deployed(&self, function: Function) -> Deployed {
+        let (gate, reserved_concurrency) = self.gate_of(&function.spec().name);
         Deployed {
             function: Arc::new(function),
-            gate: self.dispatcher.admission().gate(None),
-            reserved_concurrency: None,
+            gate,
+            reserved_concurrency,
             origin: Origin::Api,
         }
     }
@@ -521,7 +524,11 @@ impl Api {
             "Code": { "RepositoryType": "S3" },
             "Tags": tags,
         });
-        if let (Some(n), Some(object)) = (view.reserved_concurrency, body.as_object_mut()) {
+        let reserved = match view.origin {
+            Origin::Manifest => view.reserved_concurrency,
+            Origin::Api => self.reserved_of(&reference.name),
+        };
+        if let (Some(n), Some(object)) = (reserved, body.as_object_mut()) {
             object.insert(
                 "Concurrency".into(),
                 json!({ "ReservedConcurrentExecutions": n }),
@@ -759,6 +766,10 @@ impl Api {
                 store
                     .clear_function_tags(&name)
                     .map_err(store_err("deleting the function's tags"))?;
+                // The console's saved test events go with the function, as on Lambda.
+                store
+                    .delete_test_events(&name)
+                    .map_err(store_err("deleting the function's test events"))?;
             }
             Ok(deleted)
         })
@@ -768,6 +779,7 @@ impl Api {
         }
         if reference.qualifier.is_none() {
             self.delete_function_urls(&reference.name).await?;
+            self.concurrency_delete_hook(&reference.name).await?;
         }
         let registry = self.dispatcher.registry();
         match &reference.qualifier {
@@ -859,6 +871,8 @@ impl Api {
             Ok(records)
         })
         .await?;
+        // The reservations first: the versions deploy behind their function's gate.
+        self.restore_concurrency().await?;
         let registry = self.dispatcher.registry();
         let mut deployed = 0;
         let resumed = self.resume(&records);

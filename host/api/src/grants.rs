@@ -31,7 +31,7 @@ pub const OUTBOUND_TAG: &str = "fnhost:allowed-outbound-hosts";
 pub const MAX_TAGS: usize = 50;
 
 /// The names listed in tag `key` (none when it is absent).
-fn listed(tags: &BTreeMap<String, String>, key: &str) -> BTreeSet<String> {
+pub fn listed(tags: &BTreeMap<String, String>, key: &str) -> BTreeSet<String> {
     tags.get(key)
         .map(|v| v.split_whitespace().map(str::to_owned).collect())
         .unwrap_or_default()

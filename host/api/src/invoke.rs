@@ -19,6 +19,10 @@ use crate::api::{Api, blocking, empty, now_ms};
 use crate::error::ApiError;
 use crate::name;
 
+/// How long a re-driven dead letter may wait in the queue before it expires again: 6 h, Lambda's
+/// default maximum event age.
+pub const REDRIVE_MAX_AGE_MS: u64 = 6 * 3600 * 1000;
+
 /// Largest `Event` payload: Lambda's current asynchronous limit, 1 MB (it was 256 KB before
 /// 2025; see `reference/lambda.md` §6).
 pub const MAX_ASYNC_PAYLOAD_BYTES: usize = 1_048_576;

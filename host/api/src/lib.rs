@@ -3,9 +3,10 @@
 //! [`Api`] answers the Lambda REST API (`rest-json`, paths under `/2015-03-31/functions`) as
 //! boto3 and the aws CLI speak it: Invoke (RequestResponse, Event, DryRun; log tails) and the
 //! control plane for uploaded functions (create, get, list, update code and configuration,
-//! delete, versions, aliases). Uploads are unpacked defensively ([`package`]), compiled and
-//! linked before anything is written, kept by content hash ([`code`]) and recorded in the
-//! store, and restored into the registry at startup ([`Api::restore`]). Errors leave in
+//! delete, versions, aliases, reserved concurrency). Uploads are unpacked defensively
+//! ([`package`]), compiled and linked before anything is written, kept by content hash
+//! ([`code`]) and recorded in the store, and restored into the registry at startup
+//! ([`Api::restore`]). Errors leave in
 //! Lambda's wire format from one place ([`ApiError::into_response`]). Before authentication,
 //! requests from browsers are refused by their headers ([`reach`]: foreign `Host` or `Origin`,
 //! simple-request content types). With credentials configured, every request must carry a
@@ -23,6 +24,7 @@ mod aliases;
 mod api;
 pub mod calls;
 pub mod code;
+mod concurrency;
 pub mod config;
 pub mod error;
 mod functions;
@@ -42,6 +44,7 @@ mod server;
 pub mod sigv4;
 mod tags;
 mod urls;
+pub mod usage;
 
 pub use api::{
     Api, ApiConfig, DEFAULT_CODE_STORAGE_LIMIT, DEFAULT_EVENT_QUEUE_LIMIT, DEFAULT_MAX_CONNECTIONS,
@@ -51,9 +54,10 @@ pub use error::ApiError;
 pub use functions::spec_of;
 pub use intake::DEFAULT_BODY_BUDGET;
 pub use invoke::{
-    EVENT_ATTEMPTS, EVENT_MAX_AGE_MS, LOG_TAIL_BYTES, MAX_ASYNC_PAYLOAD_BYTES, log_tail,
+    EVENT_ATTEMPTS, EVENT_MAX_AGE_MS, LOG_TAIL_BYTES, MAX_ASYNC_PAYLOAD_BYTES, REDRIVE_MAX_AGE_MS,
+    log_tail,
 };
-pub use metrics::{Metrics, StoreGauges};
+pub use metrics::{FunctionSample, Metrics, StoreGauges};
 pub use paging::MAX_PAGE;
 pub use record::RecordSink;
 pub use sigv4::{Credentials, Verifier};

@@ -44,6 +44,10 @@ struct Stats {
     gb_seconds: f64,
     fuel: u64,
     running: i64,
+    /// Most running at once since the last [`Metrics::sample`].
+    peak: i64,
+    /// `throttles` at the last [`Metrics::sample`].
+    sampled_throttles: u64,
 }
 
 impl Stats {
@@ -80,6 +84,17 @@ pub struct StoreGauges {
 }
 
 /// The counters; share it in an `Arc` as a sink and for rendering.
+/// What [`Metrics::sample`] saw of one function.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunctionSample {
+    /// The function's name.
+    pub function: String,
+    /// Invocations refused by the concurrency limits since the previous sample.
+    pub throttles: u64,
+    /// Most invocations running at once since the previous sample.
+    pub peak_concurrency: u32,
+}
+
 #[derive(Debug, Default)]
 pub struct Metrics {
     functions: Mutex<BTreeMap<String, Stats>>,
@@ -106,6 +121,30 @@ impl Metrics {
             Some(stats) => update(stats),
             None => update(functions.entry(name.to_owned()).or_default()),
         }
+    }
+
+    /// Per function with activity since the previous call: the throttles since then and the
+    /// most invocations running at once since then (the console's per-minute samples).
+    pub fn sample(&self) -> Vec<FunctionSample> {
+        let mut functions = match self.functions.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let mut samples = Vec::new();
+        for (name, stats) in functions.iter_mut() {
+            let throttles = stats.throttles - stats.sampled_throttles;
+            let peak = u32::try_from(stats.peak.max(0)).unwrap_or(u32::MAX);
+            if throttles > 0 || peak > 0 {
+                samples.push(FunctionSample {
+                    function: name.clone(),
+                    throttles,
+                    peak_concurrency: peak,
+                });
+            }
+            stats.sampled_throttles = stats.throttles;
+            stats.peak = stats.running;
+        }
+        samples
     }
 
     /// The exposition text: the per-function families, the duration histogram, then what the
@@ -329,7 +368,10 @@ impl LogSink for Metrics {
     }
 
     fn started(&self, function: &str) {
-        self.with(function, |s| s.running += 1);
+        self.with(function, |s| {
+            s.running += 1;
+            s.peak = s.peak.max(s.running);
+        });
     }
 
     fn stopped(&self, function: &str) {
@@ -340,6 +382,49 @@ impl LogSink for Metrics {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn samples_carry_throttles_and_peaks_since_the_last_one() {
+        let m = Metrics::new();
+        m.started("f");
+        m.started("f:2");
+        m.stopped("f");
+        m.throttled("f");
+        m.throttled("g");
+        let first = m.sample();
+        assert_eq!(
+            first,
+            vec![
+                FunctionSample {
+                    function: "f".into(),
+                    throttles: 1,
+                    peak_concurrency: 2
+                },
+                FunctionSample {
+                    function: "g".into(),
+                    throttles: 1,
+                    peak_concurrency: 0
+                },
+            ]
+        );
+        // One is still running: the next minute's peak starts from it.
+        let second = m.sample();
+        assert_eq!(
+            second,
+            vec![FunctionSample {
+                function: "f".into(),
+                throttles: 0,
+                peak_concurrency: 1
+            }]
+        );
+        m.stopped("f:2");
+        assert_eq!(
+            m.sample()[0].peak_concurrency,
+            1,
+            "it ran during this minute"
+        );
+        assert!(m.sample().is_empty(), "nothing ran since");
+    }
 
     #[test]
     fn throttles_and_running_counts_render_per_function() {

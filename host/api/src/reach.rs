@@ -115,7 +115,8 @@ fn check_content_type(parts: &Parts, op: &Op) -> Result<(), ApiError> {
         | Op::PublishVersion(_)
         | Op::Layers(crate::layers::LayerOp::Publish(_))
         | Op::Urls(crate::urls::UrlOp::Create(_) | crate::urls::UrlOp::Update(_))
-        | Op::Aliases(crate::aliases::AliasOp::Create(_) | crate::aliases::AliasOp::Update(..)) => {
+        | Op::Aliases(crate::aliases::AliasOp::Create(_) | crate::aliases::AliasOp::Update(..))
+        | Op::Concurrency(crate::concurrency::ConcurrencyOp::Put(_)) => {
             declared.as_deref().is_some_and(json)
         }
         _ => true,

@@ -14,6 +14,7 @@ use http_body_util::Full;
 use crate::api::Api;
 
 impl Handler for Api {
+    type Body = Full<Bytes>;
     async fn respond(
         self: Arc<Self>,
         request: Request<hyper::body::Incoming>,

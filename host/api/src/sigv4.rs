@@ -78,6 +78,24 @@ impl Credentials {
     pub fn access_key_id(&self) -> &str {
         &self.access_key_id
     }
+
+    /// Whether `access_key_id` and `secret` are these credentials (the console's sign-in),
+    /// compared in time that does not depend on where they differ.
+    pub fn matches(&self, access_key_id: &str, secret: &str) -> bool {
+        let mac = |text: &str| {
+            let mut mac = HmacSha256::new_from_slice(b"fnhost console sign-in")
+                .expect("HMAC takes a key of any length");
+            mac.update(text.as_bytes());
+            mac
+        };
+        let id_ok = mac(access_key_id)
+            .verify_slice(&mac(&self.access_key_id).finalize().into_bytes())
+            .is_ok();
+        let secret_ok = mac(secret)
+            .verify_slice(&mac(&self.secret_access_key).finalize().into_bytes())
+            .is_ok();
+        id_ok & secret_ok
+    }
 }
 
 /// Why a request was not authenticated. Each variant is the error AWS sends in that case.

@@ -40,6 +40,7 @@ mod journal;
 mod key;
 mod listing;
 mod objects;
+mod operator;
 
 pub use access::{FunctionObjects, Grants};
 pub use bucket::{Bucket, FileState};

@@ -8,12 +8,15 @@
 //! the queue itself is full, it is throttled (HTTP 429 with `Retry-After`), never failed.
 //!
 //! The reservations must leave at least one slot shared ([`check_reservations`], the one rule
-//! for start-up and reload alike): functions without a reservation, uploaded ones included,
-//! always have somewhere to run, and the gates never add up to more than the pool.
+//! for start-up, reload and the API alike): functions without a reservation, uploaded ones
+//! included, always have somewhere to run, and the gates never add up to more than the pool.
+//! The manifest's reservations and those of uploaded functions (PutFunctionConcurrency) are
+//! kept apart, so a reload of the manifest leaves the uploads' slots set aside. A reservation
+//! of 0 is Lambda's "stop" switch: every invocation is throttled at once.
 
 use std::fmt;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -184,7 +187,22 @@ pub struct Permit {
 pub struct Admission {
     config: AdmissionConfig,
     shared: Arc<Gate>,
+    /// Slots set aside: by the manifest's reservations, and by uploaded functions'.
+    reserved: Mutex<Reserved>,
     waiting: Arc<AtomicUsize>,
+}
+
+/// What the reservations of each kind take.
+#[derive(Debug, Clone, Copy, Default)]
+struct Reserved {
+    manifest: u32,
+    api: u32,
+}
+
+impl Reserved {
+    fn total(self) -> u32 {
+        self.manifest.saturating_add(self.api)
+    }
 }
 
 /// Decrements the waiting count however the wait ends (admitted, timed out, or cancelled
@@ -205,6 +223,10 @@ impl Admission {
         Self {
             config,
             shared: Arc::new(Gate::new(shared, false)),
+            reserved: Mutex::new(Reserved {
+                manifest: reserved,
+                api: 0,
+            }),
             waiting: Arc::new(AtomicUsize::new(0)),
         }
     }
@@ -214,10 +236,11 @@ impl Admission {
         &self.config
     }
 
-    /// The gate a function runs behind: its own for reserved concurrency, else the shared one.
+    /// The gate a function runs behind: its own for reserved concurrency (of 0 slots for a
+    /// reservation of 0, which throttles every invocation), else the shared one.
     pub fn gate(&self, reserved_concurrency: Option<u32>) -> Arc<Gate> {
         match reserved_concurrency {
-            Some(n) => Arc::new(Gate::new(n.max(1), true)),
+            Some(n) => Arc::new(Gate::new(n, true)),
             None => self.shared.clone(),
         }
     }
@@ -227,11 +250,41 @@ impl Admission {
         &self.shared
     }
 
-    /// Set aside `reserved` slots in all (a reload changed the reservations, already checked by
-    /// [`check_reservations`]): the shared gate grows or shrinks to the rest.
+    /// Set aside `reserved` slots for the manifest's functions (a reload changed the
+    /// reservations, already checked by [`check_reservations`]): the shared gate grows or
+    /// shrinks to what they and the uploads' reservations leave.
     pub fn set_reserved(&self, reserved: u32) {
+        self.update_reserved(|r| r.manifest = reserved);
+    }
+
+    /// Set aside `reserved` slots for uploaded functions (the sum of their reservations,
+    /// checked by [`check_reservations`] together with [`Admission::reserved_by_manifest`]).
+    pub fn set_api_reserved(&self, reserved: u32) {
+        self.update_reserved(|r| r.api = reserved);
+    }
+
+    /// The slots the manifest's functions reserve.
+    pub fn reserved_by_manifest(&self) -> u32 {
+        self.lock_reserved().manifest
+    }
+
+    /// The slots uploaded functions reserve.
+    pub fn reserved_by_api(&self) -> u32 {
+        self.lock_reserved().api
+    }
+
+    fn lock_reserved(&self) -> std::sync::MutexGuard<'_, Reserved> {
+        // Two plain integers: a panic elsewhere cannot leave them half-written.
+        self.reserved.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Change the reservations and resize the shared gate under one lock, so two changes at
+    /// once cannot leave it sized for only one of them.
+    fn update_reserved(&self, change: impl FnOnce(&mut Reserved)) {
+        let mut reserved = self.lock_reserved();
+        change(&mut reserved);
         self.shared
-            .resize(shared_slots(self.config.max_concurrency, reserved));
+            .resize(shared_slots(self.config.max_concurrency, reserved.total()));
     }
 
     /// Invocations waiting for a slot now.
@@ -243,6 +296,10 @@ impl Admission {
     pub async fn admit(&self, gate: &Gate) -> Result<Permit, ThrottleReason> {
         if let Ok(slot) = gate.slots.clone().try_acquire_owned() {
             return Ok(Permit { _slot: slot });
+        }
+        if gate.reserved && gate.size() == 0 {
+            // Reserved concurrency 0: no slot will ever free up, so no wait.
+            return Err(ThrottleReason::ReservedFunctionConcurrentInvocationLimitExceeded);
         }
         let queued = self.waiting.fetch_add(1, Ordering::AcqRel);
         let _waiting = Waiting(self.waiting.clone());
@@ -370,6 +427,39 @@ mod tests {
             permits.push(admission.admit(gate).await.unwrap());
         }
         permits
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_reservation_of_zero_throttles_at_once() {
+        let admission = Admission::new(config(4, 10, 10_000), 0);
+        let stopped = admission.gate(Some(0));
+        assert_eq!(stopped.size(), 0);
+        let started = tokio::time::Instant::now();
+        assert_eq!(
+            admission.admit(&stopped).await.unwrap_err(),
+            ThrottleReason::ReservedFunctionConcurrentInvocationLimitExceeded
+        );
+        assert_eq!(started.elapsed(), Duration::ZERO, "no wait for a slot");
+        assert_eq!(admission.waiting(), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn manifest_and_upload_reservations_add_up() {
+        let admission = Admission::new(config(10, 10, 100), 3);
+        admission.set_api_reserved(4);
+        assert_eq!(admission.shared().size(), 3);
+        // A reload of the manifest leaves the uploads' reservations set aside.
+        admission.set_reserved(1);
+        assert_eq!(admission.shared().size(), 5);
+        assert_eq!(
+            (
+                admission.reserved_by_manifest(),
+                admission.reserved_by_api()
+            ),
+            (1, 4)
+        );
+        admission.set_api_reserved(0);
+        assert_eq!(admission.shared().size(), 9);
     }
 
     #[tokio::test(start_paused = true)]

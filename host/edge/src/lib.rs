@@ -26,7 +26,7 @@ pub use body::{
     UNCOUNTED_BODY_BYTES, read_body,
 };
 pub use deadline::DEFAULT_WRITE_TIMEOUT;
-pub use percent::percent_decode;
+pub use percent::{percent_decode, query_map};
 pub use serve::{
     DEFAULT_MAX_CONNECTIONS, Drained, Handler, InFlight, LISTEN_BACKLOG, bind, serve, serve_on,
 };

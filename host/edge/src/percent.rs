@@ -8,9 +8,35 @@ pub fn percent_decode(text: &str) -> String {
         .into_owned()
 }
 
+/// A query string (without `?`) as a map, keys and values decoded; the first value of a
+/// repeated key wins.
+pub fn query_map(query: Option<&str>) -> std::collections::BTreeMap<String, String> {
+    let mut map = std::collections::BTreeMap::new();
+    for pair in query.unwrap_or("").split('&') {
+        if pair.is_empty() {
+            continue;
+        }
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        map.entry(percent_decode(k))
+            .or_insert_with(|| percent_decode(v));
+    }
+    map
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn queries_are_decoded_and_the_first_value_wins() {
+        let map = query_map(Some("a=1&b=%2F&a=2&flag&&c="));
+        assert_eq!(map["a"], "1");
+        assert_eq!(map["b"], "/");
+        assert_eq!(map["flag"], "");
+        assert_eq!(map["c"], "");
+        assert_eq!(map.len(), 4);
+        assert!(query_map(None).is_empty());
+    }
 
     #[test]
     fn escapes_are_decoded_and_the_rest_kept() {

@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::{Request, Response};
-use http_body_util::Full;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
@@ -53,12 +52,15 @@ impl Drop for Entered {
 /// What the accept loop serves: the HTTP trigger's app, the Lambda API. It only answers;
 /// connections, counting and draining are [`serve`]'s.
 pub trait Handler: Send + Sync + 'static {
+    /// The body of its responses: [`http_body_util::Full`] for answers made whole, or a stream (the console's
+    /// server-sent events).
+    type Body: hyper::body::Body<Data = Bytes, Error = Infallible> + Send + 'static;
     /// Answer one request; never fails (every error is a response).
     fn respond(
         self: Arc<Self>,
         request: Request<hyper::body::Incoming>,
         remote: SocketAddr,
-    ) -> impl std::future::Future<Output = Response<Full<Bytes>>> + Send;
+    ) -> impl std::future::Future<Output = Response<Self::Body>> + Send;
     /// The counter [`serve`] keeps of this handler's requests in flight.
     fn in_flight(&self) -> &InFlight;
     /// How long a client may take to send a request's headers, counted from the moment the
@@ -204,6 +206,8 @@ pub async fn serve_on<H: Handler, T: Transport>(
 
 #[cfg(test)]
 mod tests {
+    use http_body_util::Full;
+
     use super::*;
 
     /// Answers with how many requests were in flight while it answered, after a pause when the
@@ -213,6 +217,7 @@ mod tests {
     }
 
     impl Handler for Counting {
+        type Body = Full<Bytes>;
         async fn respond(
             self: Arc<Self>,
             request: Request<hyper::body::Incoming>,
@@ -289,6 +294,7 @@ mod tests {
     }
 
     impl Handler for Gated {
+        type Body = Full<Bytes>;
         async fn respond(
             self: Arc<Self>,
             request: Request<hyper::body::Incoming>,
@@ -378,6 +384,7 @@ mod tests {
     const BIG: usize = 32 << 20;
 
     impl Handler for Big {
+        type Body = Full<Bytes>;
         async fn respond(
             self: Arc<Self>,
             request: Request<hyper::body::Incoming>,

@@ -255,6 +255,7 @@ impl App {
 }
 
 impl Handler for App {
+    type Body = Full<Bytes>;
     async fn respond(
         self: Arc<Self>,
         request: Request<hyper::body::Incoming>,

@@ -47,6 +47,10 @@ pub struct Manifest {
     pub network: NetworkSettings,
     /// The `[[route]]` tables, in file order: HTTP routes naming a function, version or alias.
     pub routes: Vec<RouteConfig>,
+    /// The line of each function's `[function.NAME]` table, for pointing people at it (the
+    /// console shows it for functions it cannot edit). Kept out of [`FunctionConfig`] so that
+    /// moving a table does not count as changing the function.
+    pub function_lines: BTreeMap<String, usize>,
 }
 
 impl Manifest {
@@ -118,7 +122,9 @@ impl Manifest {
         let layers = layer::validate(raw.layer, &dir, src)?;
         let network = crate::network::validate_network(raw.network, &dir, src)?;
         let mut functions = BTreeMap::new();
+        let mut function_lines = BTreeMap::new();
         for (name, table) in raw.function {
+            function_lines.insert(name.get_ref().clone(), src.line(name.span()));
             let function = function::validate(&name, table, &dir, &buckets, &layers, src)?;
             functions.insert(function.name.clone(), function);
         }
@@ -136,6 +142,7 @@ impl Manifest {
             layers,
             network,
             routes,
+            function_lines,
         })
     }
 }

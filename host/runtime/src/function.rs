@@ -178,6 +178,26 @@ impl Function {
         self.cold.swap(false, Ordering::AcqRel)
     }
 
+    /// The names it imports and exports: component interfaces (`wasi:cli/environment@0.2.6`)
+    /// or a core module's `module::name` pairs. For showing what the code is (the console);
+    /// nothing is decided by them.
+    pub fn interface(&self) -> Interface {
+        match &self.pre {
+            Pre::Handler(pre) => component_interface(pre.instance_pre().component(), &self.engine),
+            Pre::Command(pre) => component_interface(pre.instance_pre().component(), &self.engine),
+            Pre::Module(pre) => {
+                let module = pre.module();
+                Interface {
+                    imports: module
+                        .imports()
+                        .map(|i| format!("{}::{}", i.module(), i.name()))
+                        .collect(),
+                    exports: module.exports().map(|e| e.name().to_owned()).collect(),
+                }
+            }
+        }
+    }
+
     /// `/aws/lambda/<name>`.
     pub fn log_group(&self) -> &str {
         &self.log_group
@@ -186,6 +206,29 @@ impl Function {
     /// The unqualified ARN.
     pub fn arn(&self) -> &str {
         &self.arn
+    }
+}
+
+/// What a function's code imports and exports ([`Function::interface`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Interface {
+    /// Imported names, in the binary's order.
+    pub imports: Vec<String>,
+    /// Exported names, in the binary's order.
+    pub exports: Vec<String>,
+}
+
+fn component_interface(component: &wasmtime::component::Component, engine: &Engine) -> Interface {
+    let ty = component.component_type();
+    Interface {
+        imports: ty
+            .imports(engine)
+            .map(|(name, _)| name.to_owned())
+            .collect(),
+        exports: ty
+            .exports(engine)
+            .map(|(name, _)| name.to_owned())
+            .collect(),
     }
 }
 

@@ -52,7 +52,7 @@ pub use fnhost_core::{Lineage, Trigger};
 pub use fnhost_outbound::{Outbound, OutboundError, OutboundStats, Outcome as OutboundOutcome};
 pub use function::{
     ACCOUNT, DEFAULT_EPHEMERAL_MB, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, Function, FunctionKind,
-    FunctionSpec, LoadInfo, MAX_EPHEMERAL_MB, MIN_EPHEMERAL_MB, REGION,
+    FunctionSpec, Interface, LoadInfo, MAX_EPHEMERAL_MB, MIN_EPHEMERAL_MB, REGION,
 };
 pub use incremental::DEFAULT_INCREMENTAL_BUDGET;
 pub use invoke::{Invocation, InvokeRequest, MAX_EVENT_BYTES, new_request_id};

@@ -5,6 +5,7 @@
 //! running host picks re-driven events up within its poll interval (half a second).
 
 use anyhow::{Context as _, Result, bail};
+use fnhost_api::REDRIVE_MAX_AGE_MS;
 use fnhost_store::{DeadLetter, Store};
 use serde_json::json;
 
@@ -42,9 +43,6 @@ enum Action {
         all: bool,
     },
 }
-
-/// How long a re-driven event may wait in the queue (Lambda's maximum event age).
-const REDRIVE_MAX_AGE_MS: u64 = 6 * 3600 * 1000;
 
 /// Run `fnhost dead-letters`.
 pub async fn run(globals: &Globals, args: Args) -> Result<bool> {

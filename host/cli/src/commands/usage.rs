@@ -3,19 +3,10 @@
 //! free tier. Reads the state database read-only, so it works while a host runs.
 
 use anyhow::{Context as _, Result};
-use serde_json::json;
+use fnhost_api::usage::{cost, net_cost, report};
 
 use crate::commands::logs::{open_store, parse_since, since_ms};
 use crate::project::Globals;
-
-/// Price per request: $0.20 per million.
-pub const PRICE_PER_REQUEST: f64 = 0.20 / 1_000_000.0;
-/// Price per GB-second (x86).
-pub const PRICE_PER_GB_SECOND: f64 = 0.000_016_666_7;
-/// Requests free each month.
-pub const FREE_REQUESTS: u64 = 1_000_000;
-/// GB-seconds free each month.
-pub const FREE_GB_SECONDS: f64 = 400_000.0;
 
 /// Arguments of `fnhost usage`.
 #[derive(Debug, clap::Args)]
@@ -28,11 +19,6 @@ pub struct Args {
     json: bool,
 }
 
-/// The cost of `requests` and `gb_seconds` at Lambda's prices, before the free tier.
-pub fn cost(requests: u64, gb_seconds: f64) -> f64 {
-    requests as f64 * PRICE_PER_REQUEST + gb_seconds * PRICE_PER_GB_SECOND
-}
-
 /// Run `fnhost usage`.
 pub async fn run(globals: &Globals, args: Args) -> Result<bool> {
     let store = open_store(globals)?;
@@ -41,40 +27,12 @@ pub async fn run(globals: &Globals, args: Args) -> Result<bool> {
         .await
         .context("reading usage panicked")?
         .context("cannot read usage")?;
-    let requests: u64 = usage.iter().map(|u| u.requests).sum();
-    let gb_seconds: f64 = usage.iter().map(|u| u.gb_seconds).sum();
-    let gross = cost(requests, gb_seconds);
-    // The free tier is monthly; it is applied once to the period shown.
-    let net = cost(
-        requests.saturating_sub(FREE_REQUESTS),
-        (gb_seconds - FREE_GB_SECONDS).max(0.0),
-    );
     if args.json {
-        let functions: Vec<_> = usage
-            .iter()
-            .map(|u| {
-                json!({
-                    "function": u.function,
-                    "requests": u.requests,
-                    "errors": u.errors,
-                    "billedMs": u.billed_ms,
-                    "gbSeconds": u.gb_seconds,
-                    "fuel": u.fuel,
-                    "triggers": u.triggers,
-                    "costUsd": cost(u.requests, u.gb_seconds),
-                })
-            })
-            .collect();
-        let out = json!({
-            "functions": functions,
-            "total": { "requests": requests, "gbSeconds": gb_seconds, "costUsd": gross },
-            "freeTier": { "requests": FREE_REQUESTS, "gbSeconds": FREE_GB_SECONDS },
-            "netCostUsd": net,
-            "prices": { "perRequestUsd": PRICE_PER_REQUEST, "perGbSecondUsd": PRICE_PER_GB_SECOND },
-        });
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        println!("{}", serde_json::to_string_pretty(&report(&usage))?);
         return Ok(true);
     }
+    let requests: u64 = usage.iter().map(|u| u.requests).sum();
+    let gb_seconds: f64 = usage.iter().map(|u| u.gb_seconds).sum();
     let width = usage
         .iter()
         .map(|u| u.function.len())
@@ -102,10 +60,11 @@ pub async fn run(globals: &Globals, args: Args) -> Result<bool> {
         requests,
         usage.iter().map(|u| u.errors).sum::<u64>(),
         gb_seconds,
-        gross
+        cost(requests, gb_seconds)
     );
     println!(
-        "Lambda-equivalent cost after the monthly free tier (1,000,000 requests, 400,000 GB-s): ${net:.7}"
+        "Lambda-equivalent cost after the monthly free tier (1,000,000 requests, 400,000 GB-s): ${:.7}",
+        net_cost(requests, gb_seconds)
     );
     println!("(us-east-1 x86 on-demand: $0.20 per 1M requests, $0.0000166667 per GB-second)");
     Ok(true)
@@ -118,15 +77,4 @@ fn triggers(counts: &std::collections::BTreeMap<fnhost_core::Trigger, u64>) -> S
         .map(|(trigger, n)| format!("{trigger} {n}"))
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn prices_are_lambdas() {
-        assert!((cost(1_000_000, 0.0) - 0.20).abs() < 1e-12);
-        assert!((cost(0, 1.0) - 0.0000166667).abs() < 1e-15);
-    }
 }

@@ -201,3 +201,18 @@ fn env_at_the_size_limit() {
     let env = hello(&format!("env = {{ KK = \"{value}\" }}\n")).env;
     assert_eq!(env["KK"].len(), 4087);
 }
+
+#[test]
+fn each_function_keeps_the_line_of_its_table() {
+    let text = format!("{HEAD}\n[function.later]\nsource = \"later.wasm\"\n");
+    let manifest = parse(&text).unwrap();
+    let line_of = |needle: &str| text.lines().position(|l| l.contains(needle)).unwrap() + 1;
+    assert_eq!(
+        manifest.function_lines["hello"],
+        line_of("[function.hello]")
+    );
+    assert_eq!(
+        manifest.function_lines["later"],
+        line_of("[function.later]")
+    );
+}

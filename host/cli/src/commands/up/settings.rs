@@ -196,14 +196,21 @@ impl Settings {
     }
 }
 
-/// The manifest's reservations checked against `max_concurrency` by the one rule
-/// ([`fnhost_dispatch::check_reservations`]), at start-up and on reload alike; their sum.
-pub fn reserved_total(manifest: &Manifest, max_concurrency: u32) -> Result<u32, OverReserved> {
+/// The manifest's reservations, with the `by_uploads` slots uploaded functions reserve, checked
+/// against `max_concurrency` by the one rule ([`fnhost_dispatch::check_reservations`]), at
+/// start-up and on reload alike; the manifest's sum.
+pub fn reserved_total(
+    manifest: &Manifest,
+    max_concurrency: u32,
+    by_uploads: u32,
+) -> Result<u32, OverReserved> {
     check_reservations(
         max_concurrency,
         manifest
             .functions
             .values()
-            .filter_map(|f| f.reserved_concurrency),
+            .filter_map(|f| f.reserved_concurrency)
+            .chain(std::iter::once(by_uploads)),
     )
+    .map(|total| total - by_uploads)
 }
