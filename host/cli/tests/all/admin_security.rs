@@ -23,7 +23,7 @@ const TOKEN: &str = "tok-4f9a-admin-env";
 
 /// One raw HTTP/1.1 exchange on a fresh connection (the request must say `Connection: close`):
 /// the status and the whole answer.
-async fn raw(addr: SocketAddr, request: &str) -> (u16, String) {
+pub(crate) async fn raw(addr: SocketAddr, request: &str) -> (u16, String) {
     let mut stream = TcpStream::connect(addr).await.unwrap();
     stream.write_all(request.as_bytes()).await.unwrap();
     let mut answer = Vec::new();

@@ -245,3 +245,26 @@ fn kill_9_during_uploads_and_events_loses_nothing_accepted() {
     );
     assert!(out.contains("passed after_kill.py"), "{out}");
 }
+
+#[test]
+fn boto3_reserves_concurrency_for_an_upload_and_it_survives_a_restart() {
+    let functions = manifest()
+        + &function(
+            "sleepy",
+            "hostile-sleep",
+            "timeout_s = 10\nreserved_concurrency = 2\n",
+        );
+    let flags = ["-q", "--max-concurrency", "10", "--queue-timeout-ms", "100"];
+    let mut server = Server::start(&functions, &flags);
+    let out = run_py("concurrency.py", &server, &[("FNHOST_TEST_PHASE", "first")]);
+    assert!(out.contains("passed concurrency.py"), "{out}");
+    assert!(server.terminate().success(), "{}", server.stderr());
+    let dir = std::mem::replace(&mut server.dir, tempfile::tempdir().unwrap());
+    let restarted = Server::start_in(dir, &flags);
+    let out = run_py(
+        "concurrency.py",
+        &restarted,
+        &[("FNHOST_TEST_PHASE", "restarted")],
+    );
+    assert!(out.contains("passed concurrency.py"), "{out}");
+}

@@ -9,6 +9,8 @@ mod admin_security;
 mod aliases;
 mod api;
 mod buckets_security;
+mod console;
+mod console_security;
 mod deploy;
 mod exec_calls;
 mod exec_http_rust;

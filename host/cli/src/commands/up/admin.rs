@@ -1,4 +1,5 @@
-//! The admin listener of `fnhost up`: the Lambda REST API and `/metrics`, with SigV4 auth
+//! The admin listener of `fnhost up`: the Lambda REST API, `/metrics` and the web console
+//! (`/console/`), with SigV4 auth
 //! whenever credentials are configured (required off loopback), browsers kept out (foreign
 //! `Host` and `Origin` refused), bounded connections and body bytes, and optional TLS. Also where every invocation's log is fanned out: the console, the metrics and the
 //! store (invocation records for `fnhost logs` and `fnhost usage`).
@@ -16,6 +17,8 @@ use fnhost_api::{
     Api, ApiConfig, Credentials, DEFAULT_BODY_BUDGET, DEFAULT_CODE_STORAGE_LIMIT,
     DEFAULT_MAX_CONNECTIONS, Metrics, RecordSink,
 };
+use fnhost_buckets::Buckets;
+use fnhost_console::{Admin as AdminHandler, Console, ConsoleConfig, LiveFeed};
 use fnhost_dispatch::{Dispatcher, LogSink, Tee};
 use fnhost_edge::{Drained, Tls};
 use fnhost_store::{Recorder, Store};
@@ -109,13 +112,32 @@ pub struct Admin {
     store: Store,
     metrics: Arc<Metrics>,
     recorder: Arc<Recorder>,
+    live: Arc<LiveFeed>,
     sink: Arc<dyn LogSink>,
+}
+
+/// What the admin listener serves, from the rest of the host.
+pub struct Wiring {
+    /// Runs the invocations.
+    pub dispatcher: Arc<Dispatcher>,
+    /// The state directory (uploaded code, packages).
+    pub state_dir: PathBuf,
+    /// Wakes the queue's workers after an `Event` invocation is queued.
+    pub wake: Arc<Notify>,
+    /// How long requests in flight may take after the shutdown signal.
+    pub drain_timeout: Duration,
+    /// What uploaded functions' grant tags apply to.
+    pub uploads: Uploads,
+    /// The function URLs the HTTP listener serves.
+    pub urls: Arc<fnhost_http::FunctionUrls>,
 }
 
 /// The running admin listener.
 pub struct AdminServer {
     recorder: Arc<Recorder>,
     serving: Option<tokio::task::JoinHandle<Drained>>,
+    /// The console it serves (its manifest follows hot reloads).
+    pub console: Arc<Console>,
 }
 
 impl AdminServer {
@@ -183,10 +205,12 @@ impl Admin {
         };
         let metrics = Arc::new(Metrics::new());
         let recorder = Arc::new(Recorder::start(store.clone()));
+        let live = Arc::new(LiveFeed::new());
         let sink: Arc<dyn LogSink> = Arc::new(Tee::new(vec![
             console,
             metrics.clone(),
             Arc::new(RecordSink::new(recorder.clone())),
+            live.clone(),
         ]));
         Ok(Admin {
             args: args.clone(),
@@ -195,6 +219,7 @@ impl Admin {
             store: store.clone(),
             metrics,
             recorder,
+            live,
             sink,
         })
     }
@@ -209,13 +234,17 @@ impl Admin {
     /// listener).
     pub async fn start(
         self,
-        dispatcher: Arc<Dispatcher>,
-        state_dir: PathBuf,
-        wake: Arc<Notify>,
-        drain_timeout: Duration,
-        uploads: Uploads,
-        urls: Arc<fnhost_http::FunctionUrls>,
+        host: Wiring,
+        manifest: &fnhost_manifest::Manifest,
     ) -> Result<AdminServer> {
+        let Wiring {
+            dispatcher,
+            state_dir,
+            wake,
+            drain_timeout,
+            uploads,
+            urls,
+        } = host;
         // Bound first: the API answers to the address it got (port 0 picks one).
         let listener = fnhost_edge::bind(self.args.admin).with_context(|| {
                 format!(
@@ -242,6 +271,10 @@ impl Admin {
         }
         config.auth = self.credentials.clone();
         config.drain_timeout = drain_timeout;
+        let buckets = uploads
+            .buckets
+            .as_ref()
+            .map_or_else(|| Arc::new(Buckets::default()), |(b, _)| b.clone());
         config.uploads = uploads;
         config.urls = Some(urls);
         let api = Api::new(
@@ -266,8 +299,22 @@ impl Admin {
         if urls > 0 {
             eprintln!("fnhost: serving {urls} function URL(s) of uploaded functions");
         }
+        let console = Console::new(
+            api.clone(),
+            self.store.clone(),
+            self.recorder.clone(),
+            self.live.clone(),
+            ConsoleConfig {
+                auth: self.credentials.clone(),
+                tls: self.tls.is_some(),
+                buckets,
+                manifest: Arc::new(manifest.clone()),
+            },
+        );
+        fnhost_console::sampler::spawn(self.metrics.clone(), self.store.clone());
         let scheme = if self.tls.is_some() { "https" } else { "http" };
         println!("admin: {scheme}://{addr}");
+        println!("console: {scheme}://{}/console/", console_host(addr));
         if let Some(credentials) = &self.credentials {
             println!(
                 "admin: SigV4 signatures required (access key id {})",
@@ -277,14 +324,35 @@ impl Admin {
         if !self.args.log_retention.is_zero() {
             tokio::spawn(prune(self.store.clone(), self.args.log_retention));
         }
+        let handler = AdminHandler::new(api, console.clone());
+        // The console's live streams end at the signal, so they do not hold the drain open.
+        let closing = console.clone();
+        let shutdown = async move {
+            super::signals().await;
+            closing.close();
+        };
         let serving = match self.tls {
-            Some(tls) => tokio::spawn(fnhost_edge::serve_on(listener, tls, api, super::signals())),
-            None => tokio::spawn(fnhost_edge::serve(listener, api, super::signals())),
+            Some(tls) => tokio::spawn(fnhost_edge::serve_on(listener, tls, handler, shutdown)),
+            None => tokio::spawn(fnhost_edge::serve(listener, handler, shutdown)),
         };
         Ok(AdminServer {
             recorder: self.recorder,
             serving: Some(serving),
+            console,
         })
+    }
+}
+
+/// The address to print for the console: a wildcard bind is reached on loopback.
+fn console_host(addr: SocketAddr) -> SocketAddr {
+    match addr.ip() {
+        std::net::IpAddr::V4(ip) if ip.is_unspecified() => {
+            SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, addr.port()))
+        }
+        std::net::IpAddr::V6(ip) if ip.is_unspecified() => {
+            SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, addr.port()))
+        }
+        _ => addr,
     }
 }
 

@@ -36,7 +36,8 @@ pub async fn run(globals: &Globals, args: Args) -> Result<bool> {
     }
     let settings = settings::Settings::resolve(&args, &manifest)?;
     let urls = Arc::new(FunctionUrls::new(&args.url_domain)?);
-    let reserved = settings::reserved_total(&manifest, settings.admission.max_concurrency)?;
+    // Uploads' reservations are restored later, and checked against these then.
+    let reserved = settings::reserved_total(&manifest, settings.admission.max_concurrency, 0)?;
     // Before anything touches the state: a second host on this directory stops here.
     let _state_lock = state::lock(&globals.state_dir(&manifest))?;
     if !args.no_build {
@@ -70,15 +71,18 @@ pub async fn run(globals: &Globals, args: Args) -> Result<bool> {
     urls.set_port(local.port());
     let admin_server = admin
         .start(
-            dispatcher.clone(),
-            globals.state_dir(&manifest),
-            wake.clone(),
-            settings.server.drain_timeout,
-            Uploads {
-                calls: host.objects.calls.clone(),
-                buckets: Some((host.objects.buckets.clone(), host.objects.journal.clone())),
+            admin::Wiring {
+                dispatcher: dispatcher.clone(),
+                state_dir: globals.state_dir(&manifest),
+                wake: wake.clone(),
+                drain_timeout: settings.server.drain_timeout,
+                uploads: Uploads {
+                    calls: host.objects.calls.clone(),
+                    buckets: Some((host.objects.buckets.clone(), host.objects.journal.clone())),
+                },
+                urls: urls.clone(),
             },
-            urls.clone(),
+            &manifest,
         )
         .await?;
     routes::set_aliases(&host.registry, &manifest);
@@ -109,6 +113,7 @@ pub async fn run(globals: &Globals, args: Args) -> Result<bool> {
             host.objects,
             host.admission,
             app.clone(),
+            admin_server.console.clone(),
         )?;
     }
 

@@ -29,6 +29,7 @@ struct Reloader {
     objects: Objects,
     admission: Arc<Admission>,
     app: Arc<App>,
+    console: Arc<fnhost_console::Console>,
 }
 
 /// Start watching the manifest and every function's source.
@@ -38,6 +39,7 @@ pub fn spawn(
     objects: Objects,
     admission: Arc<Admission>,
     app: Arc<App>,
+    console: Arc<fnhost_console::Console>,
 ) -> Result<()> {
     let (mut watcher, mut batches) =
         Watcher::new(QUIET).context("cannot start watching files for hot reload")?;
@@ -47,6 +49,7 @@ pub fn spawn(
         objects,
         admission,
         app,
+        console,
     };
     for err in watcher.watch_only(reloader.files().iter().map(PathBuf::as_path)) {
         eprintln!("fnhost: hot reload: {err}");
@@ -168,7 +171,11 @@ impl Reloader {
             }
         };
         crate::builder::place_packages(&mut new, &self.runtime.config().state_dir);
-        if let Err(err) = reserved_total(&new, self.admission.config().max_concurrency) {
+        if let Err(err) = reserved_total(
+            &new,
+            self.admission.config().max_concurrency,
+            self.admission.reserved_by_api(),
+        ) {
             eprintln!(
                 "fnhost: manifest reload refused: {err}; still serving the previous manifest"
             );
@@ -249,6 +256,7 @@ impl Reloader {
             "fnhost: manifest reloaded: {} function(s), {routes} route(s)",
             new.functions.len()
         );
+        self.console.set_manifest(Arc::new(new.clone()));
         self.manifest = new;
     }
 }
