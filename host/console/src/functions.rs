@@ -241,6 +241,14 @@ impl Console {
                 (grants, Value::Null, record.env.clone())
             }
         };
+        // A manifest function's size is its `.wasm`'s (uploads keep theirs in the record).
+        let code_size = match manifest.functions.get(name) {
+            Some(config) if row.view.origin == Origin::Manifest => {
+                let source = config.source.clone();
+                blocking(move || Ok(std::fs::metadata(&source).map_or(0, |m| m.len()))).await?
+            }
+            _ => record.code_size,
+        };
         let files = match task_dir.clone() {
             Some(dir) => blocking(move || Ok(list_files(&dir))).await?,
             None => Vec::new(),
@@ -256,7 +264,7 @@ impl Console {
             "world": world(row.kind.as_deref()),
             "imports": interface.imports,
             "exports": interface.exports,
-            "codeSize": record.code_size,
+            "codeSize": code_size,
             "sha256": if record.code_sha256.is_empty() { deployed.as_ref().map(|d| d.function.info().sha256.clone()).unwrap_or_default() } else { record.code_sha256.clone() },
             "lastModified": last_modified(record.last_modified_ms),
             "state": record.state.as_str(),

@@ -218,6 +218,40 @@ async fn other_origins_and_requests_without_a_session_or_token_are_refused() {
     assert_eq!(status, 200, "{answer}");
     assert!(answer.contains("REPORT RequestId"), "{answer}");
     assert_eq!(invocations(admin).await, 1);
+    // The details of a manifest function: its code's size, kind, world and imports.
+    let (status, answer) = raw(
+        admin,
+        &request(
+            &own,
+            "GET",
+            "/console/api/functions/hello",
+            &[cookie_header],
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    let body = answer.split("\r\n\r\n").nth(1).unwrap_or("");
+    let details: serde_json::Value = serde_json::from_str(body).unwrap();
+    let size = std::fs::metadata(fnhost_test_programs::guest("hello"))
+        .unwrap()
+        .len();
+    let manifest_text = std::fs::read_to_string(server.dir.path().join("fnhost.toml")).unwrap();
+    let line = manifest_text
+        .lines()
+        .position(|l| l == "[function.hello]")
+        .unwrap()
+        + 1;
+    assert_eq!(details["codeSize"], size, "{details}");
+    assert_eq!(details["kind"], "handler");
+    assert_eq!(details["world"], "fnhost:function/handler");
+    assert_eq!(details["manifest"]["line"], line, "{details}");
+    assert!(
+        details["imports"].as_array().is_some_and(|i| i
+            .iter()
+            .any(|n| n.as_str().is_some_and(|n| n.starts_with("wasi:")))),
+        "{details}"
+    );
     // Logging out ends the session.
     let (status, _) = raw(
         admin,
