@@ -1,11 +1,14 @@
 """The console on a host with `hello` and `fails` in its manifest: a function created by
 uploading a .wasm on #/create, its memory changed on the Configuration tab and seen in the next
-REPORT; a manifest function's configuration is read-only; a dead letter of `fails` is
+REPORT; its grants, outbound hosts and function URL set and removed on that tab; a manifest
+function's configuration is read-only; a dead letter of `fails` is
 inspected and re-driven from the Dead letters page."""
 
 import base64
+import http.client
 import json
 import time
+import urllib.parse
 
 from selenium.webdriver.common.by import By
 
@@ -15,6 +18,9 @@ from console_common import (
 )
 
 NAME = "console-hello"
+ARN = f"arn:aws:lambda:us-east-1:000000000000:function:{NAME}"
+TAGS = "lambda/2017-03-31/tags/" + urllib.parse.quote(ARN, safe="")
+URL_CONFIG = f"/2021-10-31/functions/{NAME}/url"
 
 d = browser()
 
@@ -57,6 +63,8 @@ def creating_a_function_from_a_wasm_and_changing_its_memory():
     print("ok  configuration saved: MemorySize 256")
     shot(d, "configuration-memory")
 
+    # Saving scrolled the (long) form; the tabs are at the top, under the sticky header.
+    d.execute_script("window.scrollTo(0, 0)")
     find(d, 'button[data-tab="test"]').click()
     select(d, "#test-template", "blank")
     set_value(d, find(d, "#test-event-body"), json.dumps({"name": "Console"}))
@@ -75,6 +83,99 @@ def creating_a_function_from_a_wasm_and_changing_its_memory():
     print("ok  the test run's REPORT says Memory Size: 256 MB")
     shot(d, "test-after-memory-change", focus="#test-report")
     no_severe(d)
+
+
+def fnhost_tags():
+    return {k: v for k, v in api_ok(d, "GET", TAGS)["Tags"].items() if k.startswith("fnhost:")}
+
+
+def saved(needle):
+    """Click Save and wait for the success message containing `needle`; returns it."""
+    find(d, "#config-save").click()
+    message = text_of(d, "#config-message", needle, timeout=30)
+    assert "error" not in (find(d, "#config-message").get_attribute("class") or ""), message
+    return message
+
+
+def get_url(url, path):
+    """GET `path` of function URL `url` by its Host header: (status, body)."""
+    parts = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection("127.0.0.1", parts.port, timeout=60)
+    conn.request("GET", path, headers={"Host": parts.netloc})
+    r = conn.getresponse()
+    got = (r.status, r.read().decode(errors="replace"))
+    conn.close()
+    return got
+
+
+def granting_an_upload_buckets_outbound_hosts_and_a_function_url():
+    assert configuration(NAME)["FunctionArn"] == ARN
+    go(d, f"#/functions/{NAME}/configuration")
+    write = visible(d, "#config-grants-write")
+    assert write.is_enabled(), "an uploaded function's grants are editable"
+    assert write.get_attribute("value") == "" and fnhost_tags() == {}, fnhost_tags()
+    text_of(d, "#config-url-current", "No function URL")
+    set_value(d, write, "uploads")
+    set_value(d, find(d, "#config-outbound"), "https://api.example.com")
+    select(d, "#config-url", "NONE")
+    message = saved("function URL NONE")
+    print(f"ok  saved: {message.strip()}")
+    tags = fnhost_tags()
+    assert tags == {"fnhost:objects-write": "uploads",
+                    "fnhost:allowed-outbound-hosts": "https://api.example.com"}, tags
+    status, answer = lambda_api("GET", URL_CONFIG)
+    assert status == 200, (status, answer)
+    url_config = json.loads(answer)
+    assert url_config["AuthType"] == "NONE" and url_config["FunctionArn"] == ARN, url_config
+    url = url_config["FunctionUrl"]
+    detail = api_ok(d, "GET", f"functions/{NAME}")
+    assert {"type": "url", "detail": url} in detail["triggers"], detail["triggers"]
+    assert detail["grants"]["write"] == ["uploads"], detail["grants"]
+    assert any("api.example.com" in h for h in detail["allowedOutboundHosts"]), detail["allowedOutboundHosts"]
+    text_of(d, "#config-url-current", url)
+    text_of(d, "#config-other", url)
+    text_of(d, "#config-other", "uploads")
+    status, body = get_url(url, "/?name=Url")
+    assert status == 200 and "Hello, Url!" in body, (status, body)
+    print(f"ok  tags {sorted(tags)} set; {url} answers: {body.strip()[:60]}")
+    shot(d, "configuration-grants-url")
+
+    # Lambda's error for an outbound entry with a path shows on the tab; nothing changes.
+    set_value(d, find(d, "#config-outbound"), "https://example.com/api")
+    find(d, "#config-save").click()
+    error = text_of(d, "#config-message", "fnhost:allowed-outbound-hosts", timeout=30)
+    assert "error" in find(d, "#config-message").get_attribute("class"), error
+    assert "InvalidParameterValueException" in error, error
+    assert fnhost_tags() == tags, fnhost_tags()
+    print(f"ok  an invalid outbound host is refused: {error.strip()[:120]}")
+    shot(d, "configuration-outbound-error")
+
+    # So is UpdateFunctionConfiguration's for a layer version that does not exist.
+    missing = "arn:aws:lambda:us-east-1:000000000000:layer:missing:1"
+    set_value(d, find(d, "#config-outbound"), "https://api.example.com")
+    set_value(d, find(d, "#config-layers"), missing)
+    find(d, "#config-save").click()
+    error = text_of(d, "#config-message", f"Layer version {missing} does not exist", timeout=30)
+    assert configuration(NAME).get("Layers", []) == [], configuration(NAME)
+    print(f"ok  a missing layer is refused: {error.strip()}")
+
+    set_value(d, find(d, "#config-layers"), "")
+    set_value(d, find(d, "#config-grants-write"), "")
+    set_value(d, find(d, "#config-outbound"), "")
+    select(d, "#config-url", "")
+    saved("no function URL")
+    assert fnhost_tags() == {}, fnhost_tags()
+    status, answer = lambda_api("GET", URL_CONFIG)
+    assert status == 404 and "does not exist" in answer, (status, answer)
+    detail = api_ok(d, "GET", f"functions/{NAME}")
+    assert not [t for t in detail["triggers"] if t["type"] == "url"], detail["triggers"]
+    assert detail["grants"]["write"] == [] and detail["allowedOutboundHosts"] == [], detail
+    assert get_url(url, "/?name=Url")[0] == 403
+    text_of(d, "#config-url-current", "No function URL")
+    assert url not in find(d, "#config-other").text
+    print("ok  removing them untags the function and deletes its URL")
+    # The refused TagResource and UpdateFunctionConfiguration are the only failed requests.
+    no_severe(d, allow=[r"/tags/arn.*status of 400", r"/configuration .*status of 400"])
 
 
 def reserving_concurrency_and_deleting_the_function():
@@ -170,6 +271,7 @@ def redriving_a_dead_letter():
 try:
     run([
         creating_a_function_from_a_wasm_and_changing_its_memory,
+        granting_an_upload_buckets_outbound_hosts_and_a_function_url,
         reserving_concurrency_and_deleting_the_function,
         a_manifest_functions_configuration_is_read_only,
         redriving_a_dead_letter,
