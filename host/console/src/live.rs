@@ -3,6 +3,7 @@
 //! invocation but read a counter.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -31,6 +32,18 @@ pub(crate) struct Ended {
 #[derive(Debug)]
 pub struct LiveFeed {
     sender: broadcast::Sender<Arc<Ended>>,
+    /// Tabs following now: read on every invocation without a lock (the channel's own
+    /// receiver count takes one).
+    followers: Arc<AtomicUsize>,
+}
+
+/// Counts one follower for as long as it lives.
+struct Following(Arc<AtomicUsize>);
+
+impl Drop for Following {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 impl Default for LiveFeed {
@@ -44,12 +57,13 @@ impl LiveFeed {
     pub fn new() -> Self {
         Self {
             sender: broadcast::channel(BACKLOG).0,
+            followers: Arc::new(AtomicUsize::new(0)),
         }
     }
 
     /// Tabs following now.
     pub fn followers(&self) -> usize {
-        self.sender.receiver_count()
+        self.followers.load(Ordering::Acquire)
     }
 
     /// Follow: the stream of `text/event-stream` chunks for invocations of `function` (all
@@ -62,9 +76,11 @@ impl LiveFeed {
         hold: impl Send + 'static,
     ) -> mpsc::Receiver<Bytes> {
         let mut ended = self.sender.subscribe();
+        self.followers.fetch_add(1, Ordering::AcqRel);
+        let following = Following(self.followers.clone());
         let (tx, rx) = mpsc::channel(64);
         tokio::spawn(async move {
-            let _hold = hold;
+            let _hold = (hold, following);
             if tx
                 .send(Bytes::from_static(b"retry: 2000\n: following\n\n"))
                 .await
@@ -103,7 +119,7 @@ impl LiveFeed {
 
 impl LogSink for LiveFeed {
     fn invocation(&self, function: &str, invocation: &Invocation) {
-        if self.sender.receiver_count() == 0 {
+        if self.followers.load(Ordering::Acquire) == 0 {
             return;
         }
         let record = fnhost_api::record::record(function, invocation);
@@ -160,5 +176,6 @@ mod tests {
         close.send(true).unwrap();
         assert!(all.recv().await.is_none());
         assert!(only_b.recv().await.is_none());
+        assert_eq!(feed.followers(), 0, "the followers left");
     }
 }
