@@ -1,8 +1,8 @@
 //! [`Recorder`]: writes invocation records off the hot path, many per transaction.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TrySendError};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::mpsc::{self, Receiver, SyncSender, TryRecvError, TrySendError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -25,13 +25,26 @@ enum Message {
 }
 
 /// Batches invocation records off the hot path: a background thread with a bounded channel
-/// ([`RECORDER_CAPACITY`]) commits up to [`RECORDER_BATCH`] records, or whatever arrived within
-/// [`RECORDER_INTERVAL`] of the first, per transaction. Dropping it writes what is queued and
+/// ([`RECORDER_CAPACITY`]) commits whatever arrived within [`RECORDER_INTERVAL`] of the first
+/// record, in transactions of up to [`RECORDER_BATCH`]. Dropping it writes what is queued and
 /// stops the thread.
+///
+/// A submit never wakes the thread, except the one that finds it idle and every
+/// [`RECORDER_BATCH`]th while it waits: the thread sleeps out the interval and then takes
+/// everything queued, so at thousands of invocations a second it costs a few wake-ups a second
+/// rather than one (a futex call and a context switch) per invocation.
 pub struct Recorder {
     sender: Option<SyncSender<Message>>,
     thread: Option<JoinHandle<()>>,
-    dropped: Arc<AtomicU64>,
+    shared: Arc<Shared>,
+}
+
+/// What the submitters and the writer thread share.
+#[derive(Default)]
+struct Shared {
+    dropped: AtomicU64,
+    /// Records submitted and not yet taken off the channel by the thread.
+    queued: AtomicUsize,
 }
 
 impl std::fmt::Debug for Recorder {
@@ -46,16 +59,16 @@ impl Recorder {
     /// Starts the writer thread on `store`.
     pub fn start(store: Store) -> Recorder {
         let (sender, receiver) = mpsc::sync_channel(RECORDER_CAPACITY);
-        let dropped = Arc::new(AtomicU64::new(0));
-        let thread_dropped = Arc::clone(&dropped);
+        let shared = Arc::new(Shared::default());
+        let thread_shared = Arc::clone(&shared);
         let thread = std::thread::Builder::new()
             .name("fnhost-recorder".into())
-            .spawn(move || run(&store, &receiver, &thread_dropped));
+            .spawn(move || run(&store, &receiver, &thread_shared));
         match thread {
             Ok(thread) => Recorder {
                 sender: Some(sender),
                 thread: Some(thread),
-                dropped,
+                shared,
             },
             Err(e) => {
                 // Without the thread every submit counts as dropped; the host keeps serving.
@@ -63,9 +76,16 @@ impl Recorder {
                 Recorder {
                     sender: None,
                     thread: None,
-                    dropped,
+                    shared,
                 }
             }
+        }
+    }
+
+    /// Ends the thread's wait early (a flush, a full batch, the end).
+    fn wake(&self) {
+        if let Some(thread) = &self.thread {
+            thread.thread().unpark();
         }
     }
 
@@ -73,13 +93,18 @@ impl Recorder {
     /// keep up) the record is dropped and counted.
     pub fn submit(&self, record: InvocationRecord) {
         let Some(sender) = &self.sender else {
-            self.dropped.fetch_add(1, Ordering::Relaxed);
+            self.shared.dropped.fetch_add(1, Ordering::Relaxed);
             return;
         };
+        // Counted before the send, so the thread never sees more records than the count.
+        let queued = self.shared.queued.fetch_add(1, Ordering::Relaxed) + 1;
         match sender.try_send(Message::Record(Box::new(record))) {
+            // A full batch is written at once rather than at the interval's end.
+            Ok(()) if queued == RECORDER_BATCH => self.wake(),
             Ok(()) => {}
             Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
-                self.dropped.fetch_add(1, Ordering::Relaxed);
+                self.shared.queued.fetch_sub(1, Ordering::Relaxed);
+                self.shared.dropped.fetch_add(1, Ordering::Relaxed);
             }
         }
     }
@@ -89,6 +114,7 @@ impl Recorder {
         let Some(sender) = &self.sender else { return };
         let (done, wait) = mpsc::sync_channel(1);
         if sender.send(Message::Flush(done)).is_ok() {
+            self.wake();
             // An error means the thread is gone, which also means nothing is left to write.
             let _ = wait.recv();
         }
@@ -97,7 +123,7 @@ impl Recorder {
     /// Records dropped so far: submitted while the queue was full, or lost because the
     /// database refused the write.
     pub fn dropped(&self) -> u64 {
-        self.dropped.load(Ordering::Relaxed)
+        self.shared.dropped.load(Ordering::Relaxed)
     }
 }
 
@@ -105,6 +131,7 @@ impl Drop for Recorder {
     fn drop(&mut self) {
         // Closing the channel lets the thread write what is queued and end.
         self.sender.take();
+        self.wake();
         if let Some(thread) = self.thread.take()
             && thread.join().is_err()
         {
@@ -113,33 +140,51 @@ impl Drop for Recorder {
     }
 }
 
-/// The writer thread: batch, write, acknowledge flushes; ends when the channel closes.
-fn run(store: &Store, receiver: &Receiver<Message>, dropped: &AtomicU64) {
+/// The writer thread: wait for a record, let the interval fill the batch, write, acknowledge
+/// flushes; ends when the channel closes.
+fn run(store: &Store, receiver: &Receiver<Message>, shared: &Shared) {
     let mut batch: Vec<InvocationRecord> = Vec::with_capacity(RECORDER_BATCH);
     let mut flushes: Vec<SyncSender<()>> = Vec::new();
+    // Idle: block until something arrives (that send wakes the thread).
     while let Ok(first) = receiver.recv() {
         let deadline = Instant::now() + RECORDER_INTERVAL;
-        let mut message = Some(first);
-        while let Some(m) = message.take() {
-            match m {
-                Message::Record(record) => batch.push(*record),
-                Message::Flush(done) => {
-                    flushes.push(done);
-                    break;
+        let mut next = Some(first);
+        let mut closed = false;
+        loop {
+            // Take everything queued, writing each full batch as it fills.
+            loop {
+                let message = match next.take().map(Ok).unwrap_or_else(|| receiver.try_recv()) {
+                    Ok(message) => message,
+                    Err(TryRecvError::Empty) => break,
+                    Err(TryRecvError::Disconnected) => {
+                        closed = true;
+                        break;
+                    }
+                };
+                match message {
+                    Message::Record(record) => {
+                        shared.queued.fetch_sub(1, Ordering::Relaxed);
+                        batch.push(*record);
+                        if batch.len() >= RECORDER_BATCH {
+                            write(store, &mut batch, &shared.dropped);
+                        }
+                    }
+                    Message::Flush(done) => flushes.push(done),
                 }
             }
-            if batch.len() >= RECORDER_BATCH {
+            let now = Instant::now();
+            if closed || !flushes.is_empty() || now >= deadline {
                 break;
             }
-            let left = deadline.saturating_duration_since(Instant::now());
-            match receiver.recv_timeout(left) {
-                Ok(next) => message = Some(next),
-                Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => break,
-            }
+            // Submits do not wake this wait; a flush, a full batch or the end do.
+            std::thread::park_timeout(deadline - now);
         }
-        write(store, &mut batch, dropped);
+        write(store, &mut batch, &shared.dropped);
         for done in flushes.drain(..) {
             let _ = done.send(());
+        }
+        if closed {
+            break;
         }
     }
 }

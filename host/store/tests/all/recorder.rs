@@ -64,3 +64,28 @@ fn dropping_the_recorder_writes_what_is_queued() {
     drop(recorder);
     assert_eq!(stored(&store), 300);
 }
+
+#[test]
+fn records_are_written_without_a_flush() {
+    let (_dir, store) = temp_store();
+    let recorder = Recorder::start(store.clone());
+    // One record alone, then more than a batch: the thread's sleep ends at the interval (or
+    // at the full batch) without anyone asking.
+    recorder.submit(record("f", "alone", 0, ""));
+    for i in 0..(fnhost_store::RECORDER_BATCH * 3 + 7) {
+        recorder.submit(record("f", &format!("r{i}"), i as u64, ""));
+    }
+    let want = fnhost_store::RECORDER_BATCH * 3 + 8;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while stored(&store) < want {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "only {} of {want} records written",
+            stored(&store)
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(recorder.dropped(), 0);
+    drop(recorder);
+    assert_eq!(stored(&store), want);
+}
