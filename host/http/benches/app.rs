@@ -16,6 +16,10 @@ use fnhost_manifest::Manifest;
 use fnhost_runtime::{FunctionSpec, InvokeRequest, Runtime, RuntimeConfig};
 use http_body_util::Full;
 
+/// The allocator of the fnhost binary, so the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn bench(c: &mut Criterion) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let wasm = Path::new(fnhost_test_programs::HELLO).to_path_buf();

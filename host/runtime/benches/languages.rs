@@ -15,6 +15,10 @@ use criterion::{Criterion, criterion_group};
 use fnhost_runtime::{CacheStatus, FunctionSpec, InvokeRequest, Runtime, RuntimeConfig};
 use fnhost_test_programs::{C_HELLO, HELLO, JS_HELLO, PYTHON_HELLO, built};
 
+/// The allocator of the fnhost binary, so the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// (label, wasm) of each hello; a missing one fails with how to build it. Baselines for a
 /// same-run comparison come from `FNHOST_BENCH_BASELINES="python-before=/tmp/old.wasm,..."`
 /// (the same function packaged at an older revision).

@@ -11,6 +11,10 @@ use criterion::{Criterion, criterion_group};
 use fnhost_runtime::{FunctionSpec, InvokeRequest, Runtime, RuntimeConfig};
 use fnhost_test_programs::{CPU_BURN, HELLO, HOSTILE_LOOP, TMP_PROBE};
 
+/// The allocator of the fnhost binary, so the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod bare {
     wasmtime::component::bindgen!({ world: "handler", path: "../../wit" });
 
