@@ -16,5 +16,26 @@ pub use fnhost_core::limits::{ACCOUNT, REGION};
 
 /// `02/Mar/2026:10:15:42 +0000`, API Gateway's request time format.
 fn clf_time(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.format("%d/%b/%Y:%H:%M:%S +0000").to_string()
+    use chrono::format::{Item, StrftimeItems};
+    // Parsed once: parsing the format string on every event was a visible share of a request.
+    static CLF: std::sync::LazyLock<Vec<Item<'static>>> = std::sync::LazyLock::new(|| {
+        StrftimeItems::new("%d/%b/%Y:%H:%M:%S +0000")
+            .parse_to_owned()
+            .unwrap_or_default()
+    });
+    t.format_with_items(CLF.iter()).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    #[test]
+    fn clf_time_is_api_gateways_format() {
+        let t = chrono::Utc
+            .with_ymd_and_hms(2026, 11, 3, 7, 5, 9)
+            .single()
+            .unwrap();
+        assert_eq!(super::clf_time(t), "03/Nov/2026:07:05:09 +0000");
+    }
 }

@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 
 use bytes::Bytes;
 use fnhost_events::{HttpRequest, http_event};
+use fnhost_runtime::JsonEvent;
 use http::request::Parts;
 
 use crate::router::RouteMatch;
@@ -83,10 +84,8 @@ pub fn event_body_len(body: &[u8]) -> Option<usize> {
 }
 
 /// The event JSON for `request`, as the function receives it.
-pub fn event_json(request: &HttpRequest, route: &RouteMatch) -> Bytes {
-    let event = http_event(request, route.payload);
-    // Serialising a `Value` cannot fail.
-    Bytes::from(serde_json::to_vec(&event).unwrap_or_default())
+pub fn event_json(request: &HttpRequest, route: &RouteMatch) -> JsonEvent {
+    JsonEvent::from_value(&http_event(request, route.payload))
 }
 
 #[cfg(test)]

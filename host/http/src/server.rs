@@ -190,7 +190,10 @@ impl App {
         let event = event_json(&event, &route);
         let invocation = self
             .dispatcher
-            .invoke(&route.function, InvokeRequest::new(event, Trigger::Http))
+            .invoke(
+                &route.function,
+                InvokeRequest::from_json(event, Trigger::Http),
+            )
             .await?;
         match &invocation.outcome {
             Outcome::Ok(payload) => map_response(payload, route.payload).map_err(|malformed| {

@@ -25,7 +25,7 @@ use bytes::Bytes;
 use fnhost_dispatch::DispatchError;
 use fnhost_events::{ACCOUNT, IamCaller, PayloadVersion, REGION, UrlContext, http_event};
 use fnhost_manifest::{Manifest, UrlAuthType, UrlCors, is_url_id};
-use fnhost_runtime::{InvokeRequest, Outcome, Trigger};
+use fnhost_runtime::{InvokeRequest, JsonEvent, Outcome, Trigger};
 use http::header::{HeaderName, HeaderValue, ORIGIN, VARY};
 use http::request::Parts;
 use http::{HeaderMap, Method, Response};
@@ -499,10 +499,8 @@ impl App {
             request.time.timestamp(),
         );
         request.function_url = Some(self.urls.context(&target, iam));
-        let event = http_event(&request, PayloadVersion::V2);
-        // Serialising a `Value` cannot fail.
-        let event = Bytes::from(serde_json::to_vec(&event).unwrap_or_default());
-        let mut invoke = InvokeRequest::new(event, Trigger::Http);
+        let event = JsonEvent::from_value(&http_event(&request, PayloadVersion::V2));
+        let mut invoke = InvokeRequest::from_json(event, Trigger::Http);
         if let Some(alias) = &target.qualifier {
             invoke.invoked_function_arn = Some(format!(
                 "arn:aws:lambda:{REGION}:{ACCOUNT}:function:{}:{alias}",

@@ -43,6 +43,26 @@ pub struct InvokeRequest {
     /// A deadline the invocation may not outlive, whatever the function's timeout: a
     /// synchronous call from another function carries the caller's deadline.
     pub deadline_cap: Option<Instant>,
+    /// `event` came from a [`JsonEvent`], so it is JSON by construction and is not parsed again.
+    json_by_construction: bool,
+}
+
+/// Event JSON the host serialised itself (a trigger's event): JSON by construction, so
+/// [`Runtime::invoke`] skips parsing it again to check it (it still checks its size).
+#[derive(Debug, Clone)]
+pub struct JsonEvent(Bytes);
+
+impl JsonEvent {
+    /// `value` serialised.
+    pub fn from_value(value: &serde_json::Value) -> Self {
+        // Serialising a `Value` cannot fail (its map keys are strings).
+        Self(Bytes::from(serde_json::to_vec(value).unwrap_or_default()))
+    }
+
+    /// The JSON text.
+    pub fn bytes(&self) -> &Bytes {
+        &self.0
+    }
 }
 
 impl InvokeRequest {
@@ -55,6 +75,15 @@ impl InvokeRequest {
             lineage: None,
             trigger,
             deadline_cap: None,
+            json_by_construction: false,
+        }
+    }
+
+    /// A request for an event the host built, with a fresh request id.
+    pub fn from_json(event: JsonEvent, trigger: Trigger) -> Self {
+        Self {
+            json_by_construction: true,
+            ..Self::new(event.0, trigger)
         }
     }
 }
@@ -357,7 +386,7 @@ impl Runtime {
     /// Errors are only for events that cannot be run (not JSON, too large); everything the
     /// guest does ends in an [`Outcome`].
     pub async fn invoke(&self, function: &Function, request: InvokeRequest) -> Result<Invocation> {
-        let event = checked_event(&request.event)?;
+        let event = checked_event(&request.event, request.json_by_construction)?;
         let spec = &function.spec;
         let request_id = request.request_id.clone().unwrap_or_else(new_request_id);
         // Lambda reports Init Duration once per cold start: here, a loaded version's first
@@ -426,8 +455,9 @@ impl Runtime {
     }
 }
 
-/// The event as text, if it can be run: at most [`MAX_EVENT_BYTES`], UTF-8 and JSON.
-fn checked_event(event: &[u8]) -> Result<&str> {
+/// The event as text, if it can be run: at most [`MAX_EVENT_BYTES`], UTF-8 and JSON (parsed
+/// to check, unless it is JSON by construction).
+fn checked_event(event: &[u8], json_by_construction: bool) -> Result<&str> {
     if event.len() > MAX_EVENT_BYTES {
         return Err(RuntimeError::EventTooLarge {
             limit: MAX_EVENT_BYTES,
@@ -435,8 +465,10 @@ fn checked_event(event: &[u8]) -> Result<&str> {
     }
     let event = std::str::from_utf8(event)
         .map_err(|e| RuntimeError::InvalidEvent(format!("not UTF-8: {e}")))?;
-    serde_json::from_str::<serde::de::IgnoredAny>(event)
-        .map_err(|e| RuntimeError::InvalidEvent(e.to_string()))?;
+    if !json_by_construction {
+        serde_json::from_str::<serde::de::IgnoredAny>(event)
+            .map_err(|e| RuntimeError::InvalidEvent(e.to_string()))?;
+    }
     Ok(event)
 }
 
@@ -580,6 +612,21 @@ mod tests {
             })
         );
         assert_eq!(command_error(b"not json"), None);
+    }
+
+    #[test]
+    fn only_events_from_outside_are_parsed_to_check_them() {
+        assert!(checked_event(b"{oops", false).is_err());
+        let built = JsonEvent::from_value(&serde_json::json!({"a": [1, "x"]}));
+        assert_eq!(
+            checked_event(built.bytes(), true).unwrap(),
+            r#"{"a":[1,"x"]}"#
+        );
+        let big = vec![b' '; MAX_EVENT_BYTES + 1];
+        assert!(matches!(
+            checked_event(&big, true),
+            Err(RuntimeError::EventTooLarge { .. })
+        ));
     }
 
     #[test]

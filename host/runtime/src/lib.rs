@@ -55,7 +55,7 @@ pub use function::{
     FunctionSpec, Interface, LoadInfo, MAX_EPHEMERAL_MB, MIN_EPHEMERAL_MB, REGION,
 };
 pub use incremental::DEFAULT_INCREMENTAL_BUDGET;
-pub use invoke::{Invocation, InvokeRequest, MAX_EVENT_BYTES, new_request_id};
+pub use invoke::{Invocation, InvokeRequest, JsonEvent, MAX_EVENT_BYTES, new_request_id};
 pub use limits::{MemoryLimitExceeded, WASM32_MAX_BYTES};
 pub use logs::DEFAULT_LOG_CAP;
 pub use objects::{

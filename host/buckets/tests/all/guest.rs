@@ -41,10 +41,8 @@ impl Host {
     }
 
     async fn call_with(&self, f: &Function, event: Value, lineage: Option<Lineage>) -> Invocation {
-        let request = InvokeRequest {
-            lineage,
-            ..InvokeRequest::new(event.to_string(), fnhost_runtime::Trigger::S3)
-        };
+        let mut request = InvokeRequest::new(event.to_string(), fnhost_runtime::Trigger::S3);
+        request.lineage = lineage;
         self.runtime.invoke(f, request).await.unwrap()
     }
 }
