@@ -4,6 +4,7 @@
 #
 #   bash bench/fs.sh            # 300 paced files for latency, a 10,000-file burst
 #   FILES=2000 bash bench/fs.sh
+#   FNHOST_BIN=/tmp/fnhost-old bash bench/fs.sh   # another build (e.g. a baseline for a change)
 #
 # Baseline, measured in the same run on the same disk: `inotifywait -m -e close_write`, the
 # kernel notification alone (no checkpoint, no queue, no wasm). fnhost's figure is the whole
@@ -15,6 +16,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 FILES=${FILES:-10000}
 PACED=${PACED:-300}
+FNHOST_BIN=${FNHOST_BIN:-}
 
 if ! command -v inotifywait >/dev/null; then
   echo "installing inotify-tools (baseline)..." >&2
@@ -22,7 +24,10 @@ if ! command -v inotifywait >/dev/null; then
 fi
 rustup target add wasm32-wasip2 >/dev/null
 cargo build --profile guest --target wasm32-wasip2 -p s3-probe -q
-cargo build --release -p fnhost -q
+if [[ -z $FNHOST_BIN ]]; then
+  cargo build --release -p fnhost -q
+  FNHOST_BIN=$ROOT/target/release/fnhost
+fi
 
 WORK=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
@@ -52,7 +57,7 @@ for line in sys.stdin:
     print(f"{time.time():.6f} {line.strip()}", flush=True)' >"$WORK/baseline.log" &
 sleep 0.5
 
-FNHOST_STATE_DIR="$WORK/state" "$ROOT/target/release/fnhost" -f "$WORK/fnhost.toml" up \
+FNHOST_STATE_DIR="$WORK/state" "$FNHOST_BIN" -f "$WORK/fnhost.toml" up \
   --listen 127.0.0.1:0 --no-build --no-watch >"$WORK/fnhost.out" 2>"$WORK/fnhost.err" &
 for _ in $(seq 1 600); do grep -q '^listening on' "$WORK/fnhost.out" && break; sleep 0.1; done
 grep -q '^listening on' "$WORK/fnhost.out" || { cat "$WORK/fnhost.err"; exit 1; }
