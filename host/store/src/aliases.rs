@@ -8,7 +8,7 @@ use rusqlite::{Connection, Row, params};
 use serde::{Deserialize, Serialize};
 
 use crate::error::StoreError;
-use crate::store::Store;
+use crate::store::Sqlite;
 
 /// One alias.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -75,10 +75,41 @@ fn get_alias(
     .transpose()
 }
 
-impl Store {
+/// Aliases of uploaded functions (Lambda's `CreateAlias` … `DeleteAlias`).
+pub trait AliasStore {
     /// Stores a new alias; `false` (and nothing written) when the function already has an
     /// alias of that name.
-    pub fn create_alias(&self, alias: &AliasRecord) -> Result<bool, StoreError> {
+    fn create_alias(&self, alias: &AliasRecord) -> Result<bool, StoreError>;
+
+    /// One alias of a function.
+    fn alias(&self, function: &str, name: &str) -> Result<Option<AliasRecord>, StoreError>;
+
+    /// The aliases of `function` sorted by name; only those sending invocations to `version`
+    /// (as their version or their additional one) when it is given.
+    fn aliases(
+        &self,
+        function: &str,
+        version: Option<&str>,
+    ) -> Result<Vec<AliasRecord>, StoreError>;
+
+    /// Every alias of every function, by function then name (to restore them at startup).
+    fn all_aliases(&self) -> Result<Vec<AliasRecord>, StoreError>;
+
+    /// Replaces an existing alias (matched by function and name); `false` when there is none.
+    fn update_alias(&self, alias: &AliasRecord) -> Result<bool, StoreError>;
+
+    /// Deletes one alias; returns whether it existed.
+    fn delete_alias(&self, function: &str, name: &str) -> Result<bool, StoreError>;
+
+    /// Deletes every alias of `function` (it was deleted); returns how many there were.
+    fn delete_function_aliases(&self, function: &str) -> Result<usize, StoreError>;
+
+    /// The names of `function`'s aliases that send invocations to `version`, sorted.
+    fn aliases_of_version(&self, function: &str, version: &str) -> Result<Vec<String>, StoreError>;
+}
+
+impl AliasStore for Sqlite {
+    fn create_alias(&self, alias: &AliasRecord) -> Result<bool, StoreError> {
         self.write("creating an alias", |tx| {
             if get_alias(tx, &alias.function, &alias.name)?.is_some() {
                 return Ok(false);
@@ -98,14 +129,11 @@ impl Store {
         })
     }
 
-    /// One alias of a function.
-    pub fn alias(&self, function: &str, name: &str) -> Result<Option<AliasRecord>, StoreError> {
+    fn alias(&self, function: &str, name: &str) -> Result<Option<AliasRecord>, StoreError> {
         self.read("reading an alias", |conn| get_alias(conn, function, name))
     }
 
-    /// The aliases of `function` sorted by name; only those sending invocations to `version`
-    /// (as their version or their additional one) when it is given.
-    pub fn aliases(
+    fn aliases(
         &self,
         function: &str,
         version: Option<&str>,
@@ -123,8 +151,7 @@ impl Store {
         })
     }
 
-    /// Every alias of every function, by function then name (to restore them at startup).
-    pub fn all_aliases(&self) -> Result<Vec<AliasRecord>, StoreError> {
+    fn all_aliases(&self) -> Result<Vec<AliasRecord>, StoreError> {
         self.read("listing aliases", |conn| {
             conn.prepare_cached(&format!(
                 "SELECT {COLUMNS} FROM aliases ORDER BY function, name"
@@ -134,8 +161,7 @@ impl Store {
         })
     }
 
-    /// Replaces an existing alias (matched by function and name); `false` when there is none.
-    pub fn update_alias(&self, alias: &AliasRecord) -> Result<bool, StoreError> {
+    fn update_alias(&self, alias: &AliasRecord) -> Result<bool, StoreError> {
         self.write("updating an alias", |tx| {
             let updated = tx
                 .prepare_cached(
@@ -154,8 +180,7 @@ impl Store {
         })
     }
 
-    /// Deletes one alias; returns whether it existed.
-    pub fn delete_alias(&self, function: &str, name: &str) -> Result<bool, StoreError> {
+    fn delete_alias(&self, function: &str, name: &str) -> Result<bool, StoreError> {
         self.write("deleting an alias", |tx| {
             let deleted = tx
                 .prepare_cached("DELETE FROM aliases WHERE function = ?1 AND name = ?2")?
@@ -164,8 +189,7 @@ impl Store {
         })
     }
 
-    /// Deletes every alias of `function` (it was deleted); returns how many there were.
-    pub fn delete_function_aliases(&self, function: &str) -> Result<usize, StoreError> {
+    fn delete_function_aliases(&self, function: &str) -> Result<usize, StoreError> {
         self.write("deleting a function's aliases", |tx| {
             Ok(tx
                 .prepare_cached("DELETE FROM aliases WHERE function = ?1")?
@@ -173,12 +197,7 @@ impl Store {
         })
     }
 
-    /// The names of `function`'s aliases that send invocations to `version`, sorted.
-    pub fn aliases_of_version(
-        &self,
-        function: &str,
-        version: &str,
-    ) -> Result<Vec<String>, StoreError> {
+    fn aliases_of_version(&self, function: &str, version: &str) -> Result<Vec<String>, StoreError> {
         Ok(self
             .aliases(function, Some(version))?
             .into_iter()
@@ -190,6 +209,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Store;
 
     fn alias(function: &str, name: &str, version: &str) -> AliasRecord {
         AliasRecord {

@@ -5,7 +5,7 @@ use rusqlite::{Row, Transaction, params};
 use serde::{Deserialize, Serialize};
 
 use crate::error::StoreError;
-use crate::store::{Store, get_u64, sql_u64};
+use crate::store::{Sqlite, get_u64, sql_u64};
 
 /// What the host last saw of one object.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -86,9 +86,20 @@ pub(crate) fn apply_checkpoint_changes(
     Ok(())
 }
 
-impl Store {
+/// File-watch checkpoints: what each watched bucket held when last seen.
+pub trait CheckpointStore {
     /// Every checkpoint of a bucket, sorted by key.
-    pub fn checkpoints(&self, bucket: &str) -> Result<Vec<Checkpoint>, StoreError> {
+    fn checkpoints(&self, bucket: &str) -> Result<Vec<Checkpoint>, StoreError>;
+
+    /// The checkpoint of one object.
+    fn checkpoint(&self, bucket: &str, key: &str) -> Result<Option<Checkpoint>, StoreError>;
+
+    /// Applies checkpoint changes in one transaction, in order.
+    fn apply_checkpoints(&self, changes: &[CheckpointChange]) -> Result<(), StoreError>;
+}
+
+impl CheckpointStore for Sqlite {
+    fn checkpoints(&self, bucket: &str) -> Result<Vec<Checkpoint>, StoreError> {
         self.read("listing checkpoints", |conn| {
             conn.prepare_cached(&format!(
                 "SELECT {COLUMNS} FROM checkpoints WHERE bucket = ?1 ORDER BY key"
@@ -98,8 +109,7 @@ impl Store {
         })
     }
 
-    /// The checkpoint of one object.
-    pub fn checkpoint(&self, bucket: &str, key: &str) -> Result<Option<Checkpoint>, StoreError> {
+    fn checkpoint(&self, bucket: &str, key: &str) -> Result<Option<Checkpoint>, StoreError> {
         self.read("reading a checkpoint", |conn| {
             let mut stmt = conn.prepare_cached(&format!(
                 "SELECT {COLUMNS} FROM checkpoints WHERE bucket = ?1 AND key = ?2"
@@ -109,8 +119,7 @@ impl Store {
         })
     }
 
-    /// Applies checkpoint changes in one transaction, in order.
-    pub fn apply_checkpoints(&self, changes: &[CheckpointChange]) -> Result<(), StoreError> {
+    fn apply_checkpoints(&self, changes: &[CheckpointChange]) -> Result<(), StoreError> {
         if changes.is_empty() {
             return Ok(());
         }

@@ -7,11 +7,26 @@ use std::collections::BTreeMap;
 use rusqlite::params;
 
 use crate::error::StoreError;
-use crate::store::Store;
+use crate::store::Sqlite;
 
-impl Store {
+/// Reserved concurrency of uploaded functions (`PutFunctionConcurrency`).
+pub trait ConcurrencyStore {
     /// The reserved concurrency of function `name`, when it has one.
-    pub fn function_concurrency(&self, name: &str) -> Result<Option<u32>, StoreError> {
+    fn function_concurrency(&self, name: &str) -> Result<Option<u32>, StoreError>;
+
+    /// Every function's reserved concurrency, by name (restored at start).
+    fn all_function_concurrency(&self) -> Result<BTreeMap<String, u32>, StoreError>;
+
+    /// Reserve `reserved` concurrent executions for function `name`, replacing what it had.
+    fn set_function_concurrency(&self, name: &str, reserved: u32) -> Result<(), StoreError>;
+
+    /// Remove the reservation of function `name` (deleted, or the function was). Returns
+    /// whether it had one.
+    fn delete_function_concurrency(&self, name: &str) -> Result<bool, StoreError>;
+}
+
+impl ConcurrencyStore for Sqlite {
+    fn function_concurrency(&self, name: &str) -> Result<Option<u32>, StoreError> {
         self.read("reading a function's reserved concurrency", |conn| {
             conn.prepare_cached("SELECT reserved FROM function_concurrency WHERE function = ?1")?
                 .query_map([name], |row| row.get::<_, u32>(0))?
@@ -20,8 +35,7 @@ impl Store {
         })
     }
 
-    /// Every function's reserved concurrency, by name (restored at start).
-    pub fn all_function_concurrency(&self) -> Result<BTreeMap<String, u32>, StoreError> {
+    fn all_function_concurrency(&self) -> Result<BTreeMap<String, u32>, StoreError> {
         self.read("listing reserved concurrency", |conn| {
             conn.prepare_cached("SELECT function, reserved FROM function_concurrency")?
                 .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
@@ -29,8 +43,7 @@ impl Store {
         })
     }
 
-    /// Reserve `reserved` concurrent executions for function `name`, replacing what it had.
-    pub fn set_function_concurrency(&self, name: &str, reserved: u32) -> Result<(), StoreError> {
+    fn set_function_concurrency(&self, name: &str, reserved: u32) -> Result<(), StoreError> {
         self.write("reserving concurrency", |tx| {
             tx.prepare_cached(
                 "INSERT INTO function_concurrency (function, reserved) VALUES (?1, ?2) \
@@ -41,9 +54,7 @@ impl Store {
         })
     }
 
-    /// Remove the reservation of function `name` (deleted, or the function was). Returns
-    /// whether it had one.
-    pub fn delete_function_concurrency(&self, name: &str) -> Result<bool, StoreError> {
+    fn delete_function_concurrency(&self, name: &str) -> Result<bool, StoreError> {
         self.write("deleting reserved concurrency", |tx| {
             let deleted = tx
                 .prepare_cached("DELETE FROM function_concurrency WHERE function = ?1")?
@@ -56,6 +67,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Store;
 
     #[test]
     fn reservations_are_set_replaced_listed_and_deleted_per_function() {

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::StoreError;
 use crate::layers::FunctionLayer;
-use crate::store::{Store, get_opt_u64, get_u64, sql_u64};
+use crate::store::{Sqlite, get_opt_u64, get_u64, sql_u64};
 
 /// The version name of the unpublished, mutable version.
 pub const LATEST: &str = "$LATEST";
@@ -336,10 +336,41 @@ fn get_function(
     .transpose()
 }
 
-impl Store {
+/// The function registry: uploaded functions and their published versions.
+pub trait FunctionStore {
     /// Inserts or replaces one version of a function. The version must be `$LATEST` or a
     /// positive number; storing a number counts as publishing it (it will not be reused).
-    pub fn put_function(&self, f: &FunctionRecord) -> Result<(), StoreError> {
+    fn put_function(&self, f: &FunctionRecord) -> Result<(), StoreError>;
+
+    /// One version of a function.
+    fn function(&self, name: &str, version: &str) -> Result<Option<FunctionRecord>, StoreError>;
+
+    /// The `$LATEST` version of every function, by name.
+    fn functions(&self) -> Result<Vec<FunctionRecord>, StoreError>;
+
+    /// Every version of a function: `$LATEST` first, then 1, 2, ... numerically.
+    fn versions(&self, name: &str) -> Result<Vec<FunctionRecord>, StoreError>;
+
+    /// Publishes `$LATEST` as the next version number (numbers are never reused, even after a
+    /// version is deleted), stamped `now_ms`. As in Lambda, when the newest published version
+    /// already has `$LATEST`'s code and configuration it is returned and nothing is published.
+    /// `None` when the function has no `$LATEST`.
+    fn publish_version(
+        &self,
+        name: &str,
+        now_ms: u64,
+    ) -> Result<Option<FunctionRecord>, StoreError>;
+
+    /// Deletes one version (`Some`) or the whole function with its version counter (`None`);
+    /// returns whether anything was deleted.
+    fn delete_function(&self, name: &str, version: Option<&str>) -> Result<bool, StoreError>;
+
+    /// The bytes of code the quota counts, by [`code_storage`]'s rule.
+    fn code_bytes_total(&self) -> Result<u64, StoreError>;
+}
+
+impl FunctionStore for Sqlite {
+    fn put_function(&self, f: &FunctionRecord) -> Result<(), StoreError> {
         let number = version_number(&f.version)?;
         self.write("storing a function", |tx| {
             upsert(tx, f)?;
@@ -350,19 +381,13 @@ impl Store {
         })
     }
 
-    /// One version of a function.
-    pub fn function(
-        &self,
-        name: &str,
-        version: &str,
-    ) -> Result<Option<FunctionRecord>, StoreError> {
+    fn function(&self, name: &str, version: &str) -> Result<Option<FunctionRecord>, StoreError> {
         self.read("reading a function", |conn| {
             get_function(conn, name, version)
         })
     }
 
-    /// The `$LATEST` version of every function, by name.
-    pub fn functions(&self) -> Result<Vec<FunctionRecord>, StoreError> {
+    fn functions(&self) -> Result<Vec<FunctionRecord>, StoreError> {
         self.read("listing functions", |conn| {
             conn.prepare_cached(&format!(
                 "SELECT {COLUMNS} FROM functions WHERE version = '$LATEST' ORDER BY name"
@@ -372,8 +397,7 @@ impl Store {
         })
     }
 
-    /// Every version of a function: `$LATEST` first, then 1, 2, ... numerically.
-    pub fn versions(&self, name: &str) -> Result<Vec<FunctionRecord>, StoreError> {
+    fn versions(&self, name: &str) -> Result<Vec<FunctionRecord>, StoreError> {
         self.read("listing function versions", |conn| {
             conn.prepare_cached(&format!(
                 "SELECT {COLUMNS} FROM functions WHERE name = ?1 ORDER BY {VERSION_ORDER}"
@@ -383,11 +407,7 @@ impl Store {
         })
     }
 
-    /// Publishes `$LATEST` as the next version number (numbers are never reused, even after a
-    /// version is deleted), stamped `now_ms`. As in Lambda, when the newest published version
-    /// already has `$LATEST`'s code and configuration it is returned and nothing is published.
-    /// `None` when the function has no `$LATEST`.
-    pub fn publish_version(
+    fn publish_version(
         &self,
         name: &str,
         now_ms: u64,
@@ -427,9 +447,7 @@ impl Store {
         })
     }
 
-    /// Deletes one version (`Some`) or the whole function with its version counter (`None`);
-    /// returns whether anything was deleted.
-    pub fn delete_function(&self, name: &str, version: Option<&str>) -> Result<bool, StoreError> {
+    fn delete_function(&self, name: &str, version: Option<&str>) -> Result<bool, StoreError> {
         self.write("deleting a function", |tx| {
             let deleted = match version {
                 Some(version) => tx
@@ -446,8 +464,7 @@ impl Store {
         })
     }
 
-    /// The bytes of code the quota counts, by [`code_storage`]'s rule.
-    pub fn code_bytes_total(&self) -> Result<u64, StoreError> {
+    fn code_bytes_total(&self) -> Result<u64, StoreError> {
         let rows: Vec<(String, String, u64)> = self.read("summing code size", |conn| {
             conn.prepare_cached("SELECT version, code_sha256, code_size FROM functions")?
                 .query_map([], |row| Ok((row.get(0)?, row.get(1)?, get_u64(row, 2)?)))?

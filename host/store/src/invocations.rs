@@ -21,7 +21,7 @@ use rusqlite::{Connection, OptionalExtension as _, Row, Transaction, params, par
 use serde::{Deserialize, Serialize};
 
 use crate::error::StoreError;
-use crate::store::{Store, get_opt_u64, get_u64, sql_u64, sql_usize};
+use crate::store::{Sqlite, get_opt_u64, get_u64, sql_u64, sql_usize};
 
 /// One invocation attempt.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -247,10 +247,58 @@ pub(crate) fn where_clause(clauses: &[&str]) -> String {
     }
 }
 
-impl Store {
+/// Invocation records with their logs, usage sums and retention.
+pub trait InvocationStore {
     /// Stores invocation records in one transaction: one row per record, its log included, and
     /// the records added to the per-minute and per-hour rollups (see `stats.rs`).
-    pub fn record(&self, records: &[InvocationRecord]) -> Result<(), StoreError> {
+    fn record(&self, records: &[InvocationRecord]) -> Result<(), StoreError>;
+
+    /// Invocation records, newest first; [`InvocationRecord::log`] is empty unless
+    /// `query.with_log`.
+    fn invocations(&self, query: &InvocationQuery) -> Result<Vec<InvocationRecord>, StoreError>;
+
+    /// The newest record with this request id (retries share one), with its log.
+    ///
+    /// Request ids have no index of their own (it made recording several times dearer): the
+    /// lookup walks the start-time index from the newest record, so a recent invocation is found
+    /// at once and an older one costs a pass over the small index entries of every record
+    /// recorded since (`benches/record.rs` measures it; see `docs/performance.md`).
+    fn invocation(&self, request_id: &str) -> Result<Option<InvocationRecord>, StoreError>;
+
+    /// Usage per function (by name) over records started at or after `since_ms`, or all.
+    fn usage(&self, since_ms: Option<u64>) -> Result<Vec<Usage>, StoreError>;
+
+    /// Retention: deletes the invocation records, logs included, started before
+    /// `older_than_ms`, in one transaction; returns how much went: records plus their log lines.
+    ///
+    /// Log sequence numbers are never reused afterwards, even when this empties the table, so a
+    /// `--follow` reader neither misses nor repeats a line across a prune.
+    ///
+    /// The rollup and sample rows whose bucket ends by `older_than_ms` go too, and minute rows
+    /// older than [`crate::MINUTE_ROWS_KEPT_MS`] (not counted in the result).
+    fn prune(&self, older_than_ms: u64) -> Result<u64, StoreError>;
+
+    /// [`prune`](InvocationStore::prune) as of `now_ms`, which also ages the console's
+    /// rollups out of their windows.
+    fn prune_at(&self, older_than_ms: u64, now_ms: u64) -> Result<u64, StoreError>;
+
+    /// The total log cap: deletes the oldest invocation records, logs included, until the logs
+    /// kept add up to at most `max_bytes` (of log text), in one transaction; returns how much
+    /// went, counted like [`Store::prune`]. Newer records are kept whole: a record whose log
+    /// would cross the cap goes with everything older.
+    fn prune_log_bytes(&self, max_bytes: u64) -> Result<u64, StoreError>;
+
+    /// The first `query.limit` matching log lines after `after_seq`, ascending by seq
+    /// (paging forward, `--follow`).
+    fn logs(&self, query: &LogQuery) -> Result<Vec<LogLine>, StoreError>;
+
+    /// The last `query.limit` matching log lines, ascending by seq (what `fnhost logs` shows
+    /// before it follows).
+    fn tail_logs(&self, query: &LogQuery) -> Result<Vec<LogLine>, StoreError>;
+}
+
+impl InvocationStore for Sqlite {
+    fn record(&self, records: &[InvocationRecord]) -> Result<(), StoreError> {
         if records.is_empty() {
             return Ok(());
         }
@@ -262,12 +310,7 @@ impl Store {
         })
     }
 
-    /// Invocation records, newest first; [`InvocationRecord::log`] is empty unless
-    /// `query.with_log`.
-    pub fn invocations(
-        &self,
-        query: &InvocationQuery,
-    ) -> Result<Vec<InvocationRecord>, StoreError> {
+    fn invocations(&self, query: &InvocationQuery) -> Result<Vec<InvocationRecord>, StoreError> {
         let (sql, values) = invocations_sql(query);
         self.read("listing invocations", |conn| {
             conn.prepare_cached(&sql)?
@@ -278,13 +321,7 @@ impl Store {
         })
     }
 
-    /// The newest record with this request id (retries share one), with its log.
-    ///
-    /// Request ids have no index of their own (it made recording several times dearer): the
-    /// lookup walks the start-time index from the newest record, so a recent invocation is found
-    /// at once and an older one costs a pass over the small index entries of every record
-    /// recorded since (`benches/record.rs` measures it; see `docs/performance.md`).
-    pub fn invocation(&self, request_id: &str) -> Result<Option<InvocationRecord>, StoreError> {
+    fn invocation(&self, request_id: &str) -> Result<Option<InvocationRecord>, StoreError> {
         self.read("reading an invocation", |conn| {
             conn.prepare_cached(&invocation_sql())?
                 .query_map([request_id], |row| record_from_row(row, true))?
@@ -293,8 +330,7 @@ impl Store {
         })
     }
 
-    /// Usage per function (by name) over records started at or after `since_ms`, or all.
-    pub fn usage(&self, since_ms: Option<u64>) -> Result<Vec<Usage>, StoreError> {
+    fn usage(&self, since_ms: Option<u64>) -> Result<Vec<Usage>, StoreError> {
         self.read("summing usage", |conn| {
             let since: Vec<i64> = since_ms.map(sql_u64).into_iter().collect();
             let mut usage = conn
@@ -331,23 +367,14 @@ impl Store {
         })
     }
 
-    /// Retention: deletes the invocation records, logs included, started before
-    /// `older_than_ms`, in one transaction; returns how much went: records plus their log lines.
-    ///
-    /// Log sequence numbers are never reused afterwards, even when this empties the table, so a
-    /// `--follow` reader neither misses nor repeats a line across a prune.
-    ///
-    /// The rollup and sample rows whose bucket ends by `older_than_ms` go too, and minute rows
-    /// older than [`crate::MINUTE_ROWS_KEPT_MS`] (not counted in the result).
-    pub fn prune(&self, older_than_ms: u64) -> Result<u64, StoreError> {
+    fn prune(&self, older_than_ms: u64) -> Result<u64, StoreError> {
         let now_ms = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
         self.prune_at(older_than_ms, now_ms)
     }
 
-    /// [`Store::prune`] at `now_ms`.
-    pub(crate) fn prune_at(&self, older_than_ms: u64, now_ms: u64) -> Result<u64, StoreError> {
+    fn prune_at(&self, older_than_ms: u64, now_ms: u64) -> Result<u64, StoreError> {
         let cutoff = sql_u64(older_than_ms);
         self.write("pruning invocations and logs", |tx| {
             crate::stats::prune(tx, older_than_ms, now_ms)?;
@@ -364,14 +391,8 @@ impl Store {
             Ok(records + lines)
         })
     }
-}
 
-impl Store {
-    /// The total log cap: deletes the oldest invocation records, logs included, until the logs
-    /// kept add up to at most `max_bytes` (of log text), in one transaction; returns how much
-    /// went, counted like [`Store::prune`]. Newer records are kept whole: a record whose log
-    /// would cross the cap goes with everything older.
-    pub fn prune_log_bytes(&self, max_bytes: u64) -> Result<u64, StoreError> {
+    fn prune_log_bytes(&self, max_bytes: u64) -> Result<u64, StoreError> {
         let cap = sql_u64(max_bytes);
         self.write("pruning invocation logs to their size cap", |tx| {
             let cut: Option<i64> = tx
@@ -394,6 +415,48 @@ impl Store {
             tx.prepare_cached("DELETE FROM invocations WHERE id <= ?1")?
                 .execute([cut])?;
             Ok(records + lines)
+        })
+    }
+
+    fn logs(&self, query: &LogQuery) -> Result<Vec<LogLine>, StoreError> {
+        if query.limit == 0 {
+            return Ok(Vec::new());
+        }
+        self.read("reading logs", |conn| {
+            let mut lines = Vec::new();
+            for_each_row(conn, query, false, |row, id, log| {
+                for item in matching_lines(query, id, log) {
+                    let (seq, line) = item?;
+                    lines.push(log_line(row, seq, line)?);
+                    if lines.len() == query.limit {
+                        return Ok(false);
+                    }
+                }
+                Ok(true)
+            })?;
+            Ok(lines)
+        })
+    }
+
+    fn tail_logs(&self, query: &LogQuery) -> Result<Vec<LogLine>, StoreError> {
+        if query.limit == 0 {
+            return Ok(Vec::new());
+        }
+        self.read("reading logs", |conn| {
+            // Rows come newest first, each row's lines oldest first: the newest of a row's
+            // matching lines are taken from its end.
+            let mut newest_first: Vec<LogLine> = Vec::new();
+            for_each_row(conn, query, true, |row, id, log| {
+                let matching =
+                    matching_lines(query, id, log).collect::<rusqlite::Result<Vec<_>>>()?;
+                let wanted = query.limit - newest_first.len();
+                for (seq, line) in matching.into_iter().rev().take(wanted) {
+                    newest_first.push(log_line(row, seq, line)?);
+                }
+                Ok(newest_first.len() < query.limit)
+            })?;
+            newest_first.reverse();
+            Ok(newest_first)
         })
     }
 }
@@ -567,52 +630,4 @@ fn log_line(row: &Row<'_>, seq: i64, line: &str) -> rusqlite::Result<LogLine> {
         ts_ms: get_u64(row, 3)?,
         line: line.to_owned(),
     })
-}
-
-impl Store {
-    /// The first `query.limit` matching log lines after `after_seq`, ascending by seq
-    /// (paging forward, `--follow`).
-    pub fn logs(&self, query: &LogQuery) -> Result<Vec<LogLine>, StoreError> {
-        if query.limit == 0 {
-            return Ok(Vec::new());
-        }
-        self.read("reading logs", |conn| {
-            let mut lines = Vec::new();
-            for_each_row(conn, query, false, |row, id, log| {
-                for item in matching_lines(query, id, log) {
-                    let (seq, line) = item?;
-                    lines.push(log_line(row, seq, line)?);
-                    if lines.len() == query.limit {
-                        return Ok(false);
-                    }
-                }
-                Ok(true)
-            })?;
-            Ok(lines)
-        })
-    }
-
-    /// The last `query.limit` matching log lines, ascending by seq (what `fnhost logs` shows
-    /// before it follows).
-    pub fn tail_logs(&self, query: &LogQuery) -> Result<Vec<LogLine>, StoreError> {
-        if query.limit == 0 {
-            return Ok(Vec::new());
-        }
-        self.read("reading logs", |conn| {
-            // Rows come newest first, each row's lines oldest first: the newest of a row's
-            // matching lines are taken from its end.
-            let mut newest_first: Vec<LogLine> = Vec::new();
-            for_each_row(conn, query, true, |row, id, log| {
-                let matching =
-                    matching_lines(query, id, log).collect::<rusqlite::Result<Vec<_>>>()?;
-                let wanted = query.limit - newest_first.len();
-                for (seq, line) in matching.into_iter().rev().take(wanted) {
-                    newest_first.push(log_line(row, seq, line)?);
-                }
-                Ok(newest_first.len() < query.limit)
-            })?;
-            newest_first.reverse();
-            Ok(newest_first)
-        })
-    }
 }

@@ -6,7 +6,7 @@ use rusqlite::{Connection, Row, params};
 use serde::{Deserialize, Serialize};
 
 use crate::error::StoreError;
-use crate::store::{Store, get_opt_u64, get_u64, sql_u64};
+use crate::store::{Sqlite, get_opt_u64, get_u64, sql_u64};
 
 /// One published version of a layer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -89,10 +89,37 @@ fn get_layer(
     .transpose()
 }
 
-impl Store {
+/// Layer versions (`PublishLayerVersion` … `DeleteLayerVersion`).
+pub trait LayerStore {
     /// Publishes `layer` as the layer's next version number (its `version` is ignored) and
     /// returns it as stored. Numbers are never reused, even after versions are deleted.
-    pub fn publish_layer_version(
+    fn publish_layer_version(
+        &self,
+        layer: &LayerVersionRecord,
+    ) -> Result<LayerVersionRecord, StoreError>;
+
+    /// One version of a layer, unless it was never published or was deleted.
+    fn layer_version(
+        &self,
+        name: &str,
+        version: u64,
+    ) -> Result<Option<LayerVersionRecord>, StoreError>;
+
+    /// Every version of one layer, newest first (ListLayerVersions' order).
+    fn layer_versions(&self, name: &str) -> Result<Vec<LayerVersionRecord>, StoreError>;
+
+    /// Every version of every layer, by name, newest version first within a name.
+    fn all_layer_versions(&self) -> Result<Vec<LayerVersionRecord>, StoreError>;
+
+    /// The last version number published for a layer, deleted or not; `None` if never.
+    fn last_layer_version(&self, name: &str) -> Result<Option<u64>, StoreError>;
+
+    /// Deletes one version; returns whether it existed. The number stays used.
+    fn delete_layer_version(&self, name: &str, version: u64) -> Result<bool, StoreError>;
+}
+
+impl LayerStore for Sqlite {
+    fn publish_layer_version(
         &self,
         layer: &LayerVersionRecord,
     ) -> Result<LayerVersionRecord, StoreError> {
@@ -132,8 +159,7 @@ impl Store {
         })
     }
 
-    /// One version of a layer, unless it was never published or was deleted.
-    pub fn layer_version(
+    fn layer_version(
         &self,
         name: &str,
         version: u64,
@@ -143,8 +169,7 @@ impl Store {
         })
     }
 
-    /// Every version of one layer, newest first (ListLayerVersions' order).
-    pub fn layer_versions(&self, name: &str) -> Result<Vec<LayerVersionRecord>, StoreError> {
+    fn layer_versions(&self, name: &str) -> Result<Vec<LayerVersionRecord>, StoreError> {
         self.read("listing layer versions", |conn| {
             conn.prepare_cached(&format!(
                 "SELECT {COLUMNS} FROM layer_versions WHERE name = ?1 ORDER BY version DESC"
@@ -154,8 +179,7 @@ impl Store {
         })
     }
 
-    /// Every version of every layer, by name, newest version first within a name.
-    pub fn all_layer_versions(&self) -> Result<Vec<LayerVersionRecord>, StoreError> {
+    fn all_layer_versions(&self) -> Result<Vec<LayerVersionRecord>, StoreError> {
         self.read("listing layers", |conn| {
             conn.prepare_cached(&format!(
                 "SELECT {COLUMNS} FROM layer_versions ORDER BY name, version DESC"
@@ -165,8 +189,7 @@ impl Store {
         })
     }
 
-    /// The last version number published for a layer, deleted or not; `None` if never.
-    pub fn last_layer_version(&self, name: &str) -> Result<Option<u64>, StoreError> {
+    fn last_layer_version(&self, name: &str) -> Result<Option<u64>, StoreError> {
         self.read("reading a layer's last version", |conn| {
             conn.prepare_cached("SELECT last_published FROM layers WHERE name = ?1")?
                 .query_map([name], |row| get_opt_u64(row, 0))?
@@ -176,8 +199,7 @@ impl Store {
         })
     }
 
-    /// Deletes one version; returns whether it existed. The number stays used.
-    pub fn delete_layer_version(&self, name: &str, version: u64) -> Result<bool, StoreError> {
+    fn delete_layer_version(&self, name: &str, version: u64) -> Result<bool, StoreError> {
         self.write("deleting a layer version", |tx| {
             let deleted = tx
                 .prepare_cached("DELETE FROM layer_versions WHERE name = ?1 AND version = ?2")?

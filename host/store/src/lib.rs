@@ -46,10 +46,12 @@
 //! records are best written through a [`Recorder`], which batches them off the hot path.
 
 mod aliases;
+mod backend;
 mod checkpoints;
 mod concurrency;
 mod error;
 mod functions;
+mod handle;
 mod invocations;
 mod layers;
 mod queue;
@@ -62,24 +64,31 @@ mod tags;
 mod test_events;
 mod urls;
 
-pub use aliases::AliasRecord;
-pub use checkpoints::{Checkpoint, CheckpointChange};
+pub use aliases::{AliasRecord, AliasStore};
+pub use backend::{Backend, Location, StoreInfo};
+pub use checkpoints::{Checkpoint, CheckpointChange, CheckpointStore};
+pub use concurrency::ConcurrencyStore;
 pub use error::StoreError;
-pub use functions::{FunctionRecord, FunctionState, LATEST, Reason, UpdateStatus, code_storage};
-pub use invocations::{
-    InvocationQuery, InvocationRecord, LINES_PER_INVOCATION, LogLine, LogQuery, Usage,
+pub use functions::{
+    FunctionRecord, FunctionState, FunctionStore, LATEST, Reason, UpdateStatus, code_storage,
 };
-pub use layers::{FunctionLayer, LayerVersionRecord};
-pub use queue::{DeadLetter, DeadReason, Job, NewJob, UnknownDeadReason};
+pub use handle::Store;
+pub use invocations::{
+    InvocationQuery, InvocationRecord, InvocationStore, LINES_PER_INVOCATION, LogLine, LogQuery,
+    Usage,
+};
+pub use layers::{FunctionLayer, LayerStore, LayerVersionRecord};
+pub use queue::{DeadLetter, DeadReason, Job, NewJob, QueueStore, UnknownDeadReason};
 pub use recorder::{RECORDER_BATCH, RECORDER_CAPACITY, RECORDER_INTERVAL, Recorder};
 pub use state_dir::{LOCK_FILE, StateLock, create_private_dir};
 pub use stats::{
     FunctionSummary, HOUR_MS, MAX_METRICS_POINTS, MINUTE_MS, MINUTE_ROWS_KEPT_MS, MetricsPoint,
-    MetricsRange, PERCENTILE_ERROR, Sample,
+    MetricsRange, PERCENTILE_ERROR, Sample, StatsStore,
 };
-pub use store::{Durability, Store};
-pub use test_events::{TEST_EVENT_MAX_BYTES, TEST_EVENTS_PER_FUNCTION, TestEvent};
-pub use urls::FunctionUrlRecord;
+pub use store::{Durability, Sqlite};
+pub use tags::TagStore;
+pub use test_events::{TEST_EVENT_MAX_BYTES, TEST_EVENTS_PER_FUNCTION, TestEvent, TestEventStore};
+pub use urls::{FunctionUrlRecord, UrlStore};
 
 /// The schema version this build reads and writes (`PRAGMA user_version`).
 pub const SCHEMA_VERSION: i64 = schema::SCHEMA_VERSION;

@@ -19,7 +19,7 @@ use fnhost_core::{Lineage, Trigger};
 use crate::CheckpointChange;
 use crate::checkpoints::apply_checkpoint_changes;
 use crate::error::{StoreError, TxError};
-use crate::store::{Store, get_u64, sql_u64, sql_usize};
+use crate::store::{Sqlite, get_u64, sql_u64, sql_usize};
 
 const READY: i64 = 0;
 const RUNNING: i64 = 1;
@@ -263,10 +263,96 @@ fn insert_jobs(tx: &Transaction<'_>, jobs: &[NewJob]) -> rusqlite::Result<Vec<i6
         .collect()
 }
 
-impl Store {
+/// The asynchronous event queue and its dead letters.
+pub trait QueueStore {
     /// Enqueues `jobs` and applies `checkpoints` in one transaction: both happen or neither.
     /// Returns the job ids in the order of `jobs`.
-    pub fn enqueue(
+    fn enqueue(
+        &self,
+        jobs: &[NewJob],
+        checkpoints: &[CheckpointChange],
+    ) -> Result<Vec<i64>, StoreError>;
+
+    /// Claims up to `limit` ready jobs whose `not_before_ms <= now_ms` and marks them running,
+    /// counting the attempt. Jobs come in the order they became due (`not_before_ms`, then id):
+    /// for jobs enqueued to run at once that is enqueue order, and the index
+    /// `(state, not_before_ms, id)` serves it without sorting, however long the backlog.
+    fn claim(&self, now_ms: u64, limit: usize) -> Result<Vec<Job>, StoreError>;
+
+    /// The earliest `not_before_ms` among ready jobs (a worker with nothing to claim sleeps
+    /// until then), or `None` when no job is ready.
+    fn next_due_ms(&self) -> Result<Option<u64>, StoreError>;
+
+    /// Removes finished jobs, in one transaction. Ids no longer queued are ignored.
+    fn complete(&self, ids: &[i64]) -> Result<(), StoreError>;
+
+    /// Puts a claimed job back to ready, not to be claimed before `not_before_ms`, with the
+    /// attempt's error.
+    fn retry(&self, id: i64, error: &str, not_before_ms: u64) -> Result<(), StoreError>;
+
+    /// Puts a claimed job back without counting the claim as an attempt (the invocation never
+    /// ran, e.g. it was throttled); it becomes due again at `not_before_ms`.
+    fn release(&self, id: i64, not_before_ms: u64) -> Result<(), StoreError>;
+
+    /// Moves a job from the queue into the dead letters, in one transaction; returns the
+    /// dead-letter id.
+    fn dead_letter(
+        &self,
+        id: i64,
+        error: &str,
+        reason: DeadReason,
+        now_ms: u64,
+    ) -> Result<i64, StoreError>;
+
+    /// At startup: puts every running job (claimed by a process that died) back to ready and
+    /// returns how many. The interrupted attempt still counts against `max_attempts`, so an
+    /// event that kills the host cannot loop forever.
+    fn recover(&self) -> Result<u64, StoreError>;
+
+    /// Like [`Store::enqueue`] without checkpoints, but only while the queue holds fewer than
+    /// `limit` jobs (ready or running) once `jobs` are added: otherwise nothing is queued and
+    /// the call fails with [`StoreError::QueueFull`]. The count and the insert are one
+    /// transaction, so concurrent callers cannot overshoot the limit together.
+    fn enqueue_within(&self, jobs: &[NewJob], limit: u64) -> Result<Vec<i64>, StoreError>;
+
+    /// Dead-letter retention: deletes the dead letters that failed before `older_than_ms`;
+    /// returns how many went.
+    fn prune_dead_letters(&self, older_than_ms: u64) -> Result<u64, StoreError>;
+
+    /// Jobs in the queue, ready or running.
+    fn queue_depth(&self) -> Result<u64, StoreError>;
+
+    /// Jobs in the queue (ready or running) per function, by name.
+    fn queue_depth_by_function(&self) -> Result<Vec<(String, u64)>, StoreError>;
+
+    /// The queue per function, by name: jobs queued (ready or running) and the age at `now_ms`
+    /// of the oldest one's event (since it was accepted), ms. Read from the index
+    /// `(function, enqueued_at_ms)` alone.
+    fn queue_by_function(&self, now_ms: u64) -> Result<Vec<(String, u64, u64)>, StoreError>;
+
+    /// Dead letters, oldest first, of one function or all.
+    fn dead_letters(&self, function: Option<&str>) -> Result<Vec<DeadLetter>, StoreError>;
+
+    /// How many dead letters there are.
+    fn dead_letter_count(&self) -> Result<u64, StoreError>;
+
+    /// Moves dead letters back into the queue in one transaction: those in `ids` (each must
+    /// exist and, if `function` is given, belong to it), or with `ids` empty every dead letter
+    /// (of `function` if given). The new jobs keep request id, payload, source, max attempts,
+    /// chain and hop, start again at attempt 0, are due at `now_ms` and expire at
+    /// `expires_at_ms`; their `last_error` is the dead letter's error. Returns the new job ids,
+    /// in the order of `ids` (or of the dead-letter ids).
+    fn redrive(
+        &self,
+        ids: &[i64],
+        function: Option<&str>,
+        now_ms: u64,
+        expires_at_ms: u64,
+    ) -> Result<Vec<i64>, StoreError>;
+}
+
+impl QueueStore for Sqlite {
+    fn enqueue(
         &self,
         jobs: &[NewJob],
         checkpoints: &[CheckpointChange],
@@ -281,11 +367,7 @@ impl Store {
         })
     }
 
-    /// Claims up to `limit` ready jobs whose `not_before_ms <= now_ms` and marks them running,
-    /// counting the attempt. Jobs come in the order they became due (`not_before_ms`, then id):
-    /// for jobs enqueued to run at once that is enqueue order, and the index
-    /// `(state, not_before_ms, id)` serves it without sorting, however long the backlog.
-    pub fn claim(&self, now_ms: u64, limit: usize) -> Result<Vec<Job>, StoreError> {
+    fn claim(&self, now_ms: u64, limit: usize) -> Result<Vec<Job>, StoreError> {
         if limit == 0 {
             return Ok(Vec::new());
         }
@@ -300,9 +382,7 @@ impl Store {
         })
     }
 
-    /// The earliest `not_before_ms` among ready jobs (a worker with nothing to claim sleeps
-    /// until then), or `None` when no job is ready.
-    pub fn next_due_ms(&self) -> Result<Option<u64>, StoreError> {
+    fn next_due_ms(&self) -> Result<Option<u64>, StoreError> {
         self.read("reading the next due job", |conn| {
             let mut stmt = conn.prepare_cached(&format!(
                 "SELECT MIN(not_before_ms) FROM jobs WHERE state = {READY}"
@@ -311,8 +391,7 @@ impl Store {
         })
     }
 
-    /// Removes finished jobs, in one transaction. Ids no longer queued are ignored.
-    pub fn complete(&self, ids: &[i64]) -> Result<(), StoreError> {
+    fn complete(&self, ids: &[i64]) -> Result<(), StoreError> {
         if ids.is_empty() {
             return Ok(());
         }
@@ -325,9 +404,7 @@ impl Store {
         })
     }
 
-    /// Puts a claimed job back to ready, not to be claimed before `not_before_ms`, with the
-    /// attempt's error.
-    pub fn retry(&self, id: i64, error: &str, not_before_ms: u64) -> Result<(), StoreError> {
+    fn retry(&self, id: i64, error: &str, not_before_ms: u64) -> Result<(), StoreError> {
         self.write("retrying a job", |tx| {
             let mut stmt = tx.prepare_cached(&format!(
                 "UPDATE jobs SET state = {READY}, last_error = ?2, not_before_ms = ?3 WHERE id = ?1"
@@ -339,9 +416,7 @@ impl Store {
         })
     }
 
-    /// Puts a claimed job back without counting the claim as an attempt (the invocation never
-    /// ran, e.g. it was throttled); it becomes due again at `not_before_ms`.
-    pub fn release(&self, id: i64, not_before_ms: u64) -> Result<(), StoreError> {
+    fn release(&self, id: i64, not_before_ms: u64) -> Result<(), StoreError> {
         self.write("releasing a job", |tx| {
             let mut stmt = tx.prepare_cached(&format!(
                 "UPDATE jobs SET state = {READY}, attempts = MAX(attempts - 1, 0), \
@@ -354,9 +429,7 @@ impl Store {
         })
     }
 
-    /// Moves a job from the queue into the dead letters, in one transaction; returns the
-    /// dead-letter id.
-    pub fn dead_letter(
+    fn dead_letter(
         &self,
         id: i64,
         error: &str,
@@ -380,10 +453,7 @@ impl Store {
         })
     }
 
-    /// At startup: puts every running job (claimed by a process that died) back to ready and
-    /// returns how many. The interrupted attempt still counts against `max_attempts`, so an
-    /// event that kills the host cannot loop forever.
-    pub fn recover(&self) -> Result<u64, StoreError> {
+    fn recover(&self) -> Result<u64, StoreError> {
         let n = self.write("recovering running jobs", |tx| {
             let mut stmt = tx.prepare_cached(&format!(
                 "UPDATE jobs SET state = {READY} WHERE state = {RUNNING}"
@@ -399,11 +469,7 @@ impl Store {
         Ok(n as u64)
     }
 
-    /// Like [`Store::enqueue`] without checkpoints, but only while the queue holds fewer than
-    /// `limit` jobs (ready or running) once `jobs` are added: otherwise nothing is queued and
-    /// the call fails with [`StoreError::QueueFull`]. The count and the insert are one
-    /// transaction, so concurrent callers cannot overshoot the limit together.
-    pub fn enqueue_within(&self, jobs: &[NewJob], limit: u64) -> Result<Vec<i64>, StoreError> {
+    fn enqueue_within(&self, jobs: &[NewJob], limit: u64) -> Result<Vec<i64>, StoreError> {
         if jobs.is_empty() {
             return Ok(Vec::new());
         }
@@ -419,9 +485,7 @@ impl Store {
         })
     }
 
-    /// Dead-letter retention: deletes the dead letters that failed before `older_than_ms`;
-    /// returns how many went.
-    pub fn prune_dead_letters(&self, older_than_ms: u64) -> Result<u64, StoreError> {
+    fn prune_dead_letters(&self, older_than_ms: u64) -> Result<u64, StoreError> {
         self.write("pruning dead letters", |tx| {
             let n = tx
                 .prepare_cached("DELETE FROM dead_letters WHERE failed_at_ms < ?1")?
@@ -430,16 +494,14 @@ impl Store {
         })
     }
 
-    /// Jobs in the queue, ready or running.
-    pub fn queue_depth(&self) -> Result<u64, StoreError> {
+    fn queue_depth(&self) -> Result<u64, StoreError> {
         self.read("counting queued jobs", |conn| {
             conn.prepare_cached("SELECT COUNT(*) FROM jobs")?
                 .query_row([], |row| get_u64(row, 0))
         })
     }
 
-    /// Jobs in the queue (ready or running) per function, by name.
-    pub fn queue_depth_by_function(&self) -> Result<Vec<(String, u64)>, StoreError> {
+    fn queue_depth_by_function(&self) -> Result<Vec<(String, u64)>, StoreError> {
         self.read("counting queued jobs per function", |conn| {
             conn.prepare_cached(
                 "SELECT function, COUNT(*) FROM jobs GROUP BY function ORDER BY function",
@@ -449,10 +511,7 @@ impl Store {
         })
     }
 
-    /// The queue per function, by name: jobs queued (ready or running) and the age at `now_ms`
-    /// of the oldest one's event (since it was accepted), ms. Read from the index
-    /// `(function, enqueued_at_ms)` alone.
-    pub fn queue_by_function(&self, now_ms: u64) -> Result<Vec<(String, u64, u64)>, StoreError> {
+    fn queue_by_function(&self, now_ms: u64) -> Result<Vec<(String, u64, u64)>, StoreError> {
         self.read("measuring the queue per function", |conn| {
             conn.prepare_cached(QUEUE_BY_FUNCTION_SQL)?
                 .query_map([], |row| {
@@ -463,8 +522,7 @@ impl Store {
         })
     }
 
-    /// Dead letters, oldest first, of one function or all.
-    pub fn dead_letters(&self, function: Option<&str>) -> Result<Vec<DeadLetter>, StoreError> {
+    fn dead_letters(&self, function: Option<&str>) -> Result<Vec<DeadLetter>, StoreError> {
         self.read("listing dead letters", |conn| {
             let mut stmt = conn.prepare_cached(&format!(
                 "SELECT {DEAD_COLUMNS} FROM dead_letters \
@@ -474,21 +532,14 @@ impl Store {
         })
     }
 
-    /// How many dead letters there are.
-    pub fn dead_letter_count(&self) -> Result<u64, StoreError> {
+    fn dead_letter_count(&self) -> Result<u64, StoreError> {
         self.read("counting dead letters", |conn| {
             conn.prepare_cached("SELECT COUNT(*) FROM dead_letters")?
                 .query_row([], |row| get_u64(row, 0))
         })
     }
 
-    /// Moves dead letters back into the queue in one transaction: those in `ids` (each must
-    /// exist and, if `function` is given, belong to it), or with `ids` empty every dead letter
-    /// (of `function` if given). The new jobs keep request id, payload, source, max attempts,
-    /// chain and hop, start again at attempt 0, are due at `now_ms` and expire at
-    /// `expires_at_ms`; their `last_error` is the dead letter's error. Returns the new job ids,
-    /// in the order of `ids` (or of the dead-letter ids).
-    pub fn redrive(
+    fn redrive(
         &self,
         ids: &[i64],
         function: Option<&str>,

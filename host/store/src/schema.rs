@@ -385,13 +385,13 @@ mod tests {
         prune_sql,
     };
     use crate::test_events::TEST_EVENTS_SQL;
-    use crate::{Durability, InvocationQuery, LogQuery, Store};
+    use crate::{Durability, InvocationQuery, LogQuery, Sqlite};
 
     /// The store's own hot and user-facing statements are served by an index, without sorting.
     #[test]
     fn queries_use_their_indexes() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open_with(&dir.path().join("db"), Durability::Normal).unwrap();
+        let store = Sqlite::open_with(&dir.path().join("db"), Durability::Normal).unwrap();
         let plan = |sql: &str, values: Vec<Value>| {
             store
                 .read("explaining", |conn| {

@@ -52,7 +52,7 @@ use serde::Serialize;
 
 use crate::error::{StoreError, TxError};
 use crate::invocations::InvocationRecord;
-use crate::store::{Store, get_u64, sql_u64};
+use crate::store::{Sqlite, get_u64, sql_u64};
 
 /// A minute: the finer rollup and sample granularity, ms.
 pub const MINUTE_MS: u64 = 60_000;
@@ -568,11 +568,35 @@ pub(crate) const STATS_WINDOW_SQL: &str = "SELECT function, bucket_ms, invocatio
 pub(crate) const SAMPLES_WINDOW_SQL: &str = "SELECT function, throttles FROM function_samples \
      WHERE granularity_ms = ?1 AND bucket_ms >= ?2 AND bucket_ms < ?3";
 
-impl Store {
+/// Per-minute and per-hour rollups and samples the web console reads.
+pub trait StatsStore {
     /// Stores the console sampler's per-minute samples, in one transaction: each updates its
     /// minute's row and its hour's row (throttles add up, the peak concurrency keeps the
     /// maximum, the queue fields keep the minute's latest sample and the hour's maximum).
-    pub fn record_samples(&self, samples: &[Sample]) -> Result<(), StoreError> {
+    fn record_samples(&self, samples: &[Sample]) -> Result<(), StoreError>;
+
+    /// One function's metrics over `range`: exactly `range.points` points, oldest first, those
+    /// without data holding zeros. Reads the function's rollup and sample rows in the range,
+    /// one primary-key lookup per bucket (hour rows when the step is whole hours, else minute
+    /// rows, which are kept 48 h), never the invocation records.
+    ///
+    /// Fails with [`StoreError::InvalidMetricsRange`] unless the step is a positive whole number
+    /// of minutes and the range spans at most [`MAX_METRICS_POINTS`] rows (points times the
+    /// rows of a step).
+    fn function_metrics(
+        &self,
+        function: &str,
+        range: MetricsRange,
+    ) -> Result<Vec<MetricsPoint>, StoreError>;
+
+    /// The last 24 hours of every function with rollup or sample rows in them (the hour that
+    /// holds `now_ms` and the 23 before it), by name. Reads the hourly rows of those 24 hours,
+    /// one range of the primary key, never the invocation records.
+    fn function_summaries(&self, now_ms: u64) -> Result<Vec<FunctionSummary>, StoreError>;
+}
+
+impl StatsStore for Sqlite {
+    fn record_samples(&self, samples: &[Sample]) -> Result<(), StoreError> {
         if samples.is_empty() {
             return Ok(());
         }
@@ -610,15 +634,7 @@ impl Store {
         })
     }
 
-    /// One function's metrics over `range`: exactly `range.points` points, oldest first, those
-    /// without data holding zeros. Reads the function's rollup and sample rows in the range,
-    /// one primary-key lookup per bucket (hour rows when the step is whole hours, else minute
-    /// rows, which are kept 48 h), never the invocation records.
-    ///
-    /// Fails with [`StoreError::InvalidMetricsRange`] unless the step is a positive whole number
-    /// of minutes and the range spans at most [`MAX_METRICS_POINTS`] rows (points times the
-    /// rows of a step).
-    pub fn function_metrics(
+    fn function_metrics(
         &self,
         function: &str,
         range: MetricsRange,
@@ -687,10 +703,7 @@ impl Store {
         Ok(points)
     }
 
-    /// The last 24 hours of every function with rollup or sample rows in them (the hour that
-    /// holds `now_ms` and the 23 before it), by name. Reads the hourly rows of those 24 hours,
-    /// one range of the primary key, never the invocation records.
-    pub fn function_summaries(&self, now_ms: u64) -> Result<Vec<FunctionSummary>, StoreError> {
+    fn function_summaries(&self, now_ms: u64) -> Result<Vec<FunctionSummary>, StoreError> {
         let current = now_ms - now_ms % HOUR_MS;
         let start = current.saturating_sub((SUMMARY_HOURS - 1) * HOUR_MS);
         let end = current.saturating_add(HOUR_MS);
@@ -1344,17 +1357,18 @@ mod tests {
         );
         // Everything goes with a cutoff past the last bucket.
         store.prune_at(now + HOUR_MS, now + HOUR_MS).unwrap();
-        let rows = store
-            .read("counting", |conn| {
-                conn.query_row(
-                    "SELECT (SELECT COUNT(*) FROM invocation_stats) + \
-                     (SELECT COUNT(*) FROM function_samples)",
-                    [],
-                    |row| row.get::<_, i64>(0),
-                )
-            })
-            .unwrap();
-        assert_eq!(rows, 0);
+        for range in [
+            MetricsRange::ending_at(now - 1, HOUR_MS, 72),
+            MetricsRange::ending_at(now - 1, MINUTE_MS, 72 * 60),
+        ] {
+            let points = store.function_metrics("f", range).unwrap();
+            assert!(
+                points
+                    .iter()
+                    .all(|p| p.invocations == 0 && p.throttles == 0),
+                "no rollup or sample row is left"
+            );
+        }
     }
 
     /// The queue per function: depth and the age of the oldest event, ready and running jobs

@@ -4,13 +4,15 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, Row, Transaction, TransactionBehavior};
 use tracing::debug;
 
+use crate::backend::{Location, StoreInfo};
 use crate::error::{Context, StoreError, TxError};
+use crate::handle::Store;
 use crate::schema::{self, Migrated, SCHEMA_VERSION};
 
 /// How long a statement waits for another connection's lock before failing with
@@ -79,41 +81,47 @@ impl FromStr for Durability {
     }
 }
 
-/// A handle on the database. Cheap to clone; clones share one connection behind a mutex, so
-/// calls from many threads are serialized (SQLite allows one writer at a time anyway).
-///
-/// Every call blocks; async callers wrap calls in `tokio::task::spawn_blocking`.
-#[derive(Clone)]
-pub struct Store {
-    inner: Arc<Inner>,
-}
-
-struct Inner {
+/// The SQLite backend: one connection behind a mutex, so calls from many threads are
+/// serialized (SQLite allows one writer at a time anyway). [`Store::open`] wraps one.
+pub struct Sqlite {
     conn: Mutex<Connection>,
     path: PathBuf,
     read_only: bool,
     durability: Durability,
 }
 
-impl fmt::Debug for Store {
+impl fmt::Debug for Sqlite {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Store")
-            .field("path", &self.inner.path)
-            .field("read_only", &self.inner.read_only)
-            .field("durability", &self.inner.durability)
+        f.debug_struct("Sqlite")
+            .field("path", &self.path)
+            .field("read_only", &self.read_only)
+            .field("durability", &self.durability)
             .finish_non_exhaustive()
     }
 }
 
 impl Store {
-    /// Opens (creating the parent directory and the file if needed) and migrates the database,
-    /// with the durability `FNHOST_SYNC` asks for (default [`Durability::Normal`]).
+    /// Opens (creating the parent directory and the file if needed) and migrates an SQLite
+    /// database, with the durability `FNHOST_SYNC` asks for (default [`Durability::Normal`]).
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         Store::open_with(path, Durability::from_env()?)
     }
 
     /// Like [`Store::open`] with an explicit durability.
     pub fn open_with(path: &Path, durability: Durability) -> Result<Store, StoreError> {
+        Sqlite::open_with(path, durability).map(Store::new)
+    }
+
+    /// Opens an existing SQLite database for reading only, e.g. for `fnhost logs` while a host
+    /// runs; see [`Sqlite::open_read_only`].
+    pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
+        Sqlite::open_read_only(path).map(Store::new)
+    }
+}
+
+impl Sqlite {
+    /// Opens (creating the parent directory and the file if needed) and migrates the database.
+    pub fn open_with(path: &Path, durability: Durability) -> Result<Sqlite, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             crate::state_dir::create_private_dir(dir)?;
         }
@@ -149,13 +157,13 @@ impl Store {
                 debug!(path = %path.display(), from, to = SCHEMA_VERSION, ?durability, "opened the database");
             }
         }
-        Ok(Store::from_connection(conn, path, false, durability))
+        Ok(Sqlite::from_connection(conn, path, false, durability))
     }
 
     /// Opens an existing database for reading only, e.g. for `fnhost logs` while a host runs:
     /// write-ahead logging lets it read committed data while the host writes. Every write call
     /// on it fails with [`StoreError::ReadOnly`].
-    pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
+    pub fn open_read_only(path: &Path) -> Result<Sqlite, StoreError> {
         if !path.is_file() {
             return Err(StoreError::Missing {
                 path: path.to_path_buf(),
@@ -183,7 +191,7 @@ impl Store {
                 supported: SCHEMA_VERSION,
             });
         }
-        Ok(Store::from_connection(
+        Ok(Sqlite::from_connection(
             conn,
             path,
             true,
@@ -196,40 +204,20 @@ impl Store {
         path: &Path,
         read_only: bool,
         durability: Durability,
-    ) -> Store {
+    ) -> Sqlite {
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-        Store {
-            inner: Arc::new(Inner {
-                conn: Mutex::new(conn),
-                path: path.to_path_buf(),
-                read_only,
-                durability,
-            }),
+        Sqlite {
+            conn: Mutex::new(conn),
+            path: path.to_path_buf(),
+            read_only,
+            durability,
         }
-    }
-
-    /// The database file.
-    pub fn path(&self) -> &Path {
-        &self.inner.path
-    }
-
-    /// True for a store opened with [`Store::open_read_only`].
-    pub fn is_read_only(&self) -> bool {
-        self.inner.read_only
-    }
-
-    /// The durability the store was opened with.
-    pub fn durability(&self) -> Durability {
-        self.inner.durability
     }
 
     fn lock(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock dropped any open transaction, which rolled it back; the
         // connection itself is still sound.
-        self.inner
-            .conn
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+        self.conn.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Runs `f` on the connection (one statement, or several that need no common snapshot).
@@ -251,7 +239,7 @@ impl Store {
         op: &'static str,
         f: impl FnOnce(&Transaction<'_>) -> Result<T, TxError>,
     ) -> Result<T, StoreError> {
-        if self.inner.read_only {
+        if self.read_only {
             return Err(StoreError::ReadOnly { op });
         }
         let mut conn = self.lock();
@@ -284,6 +272,20 @@ fn private_files(path: &Path) -> std::io::Result<()> {
         crate::state_dir::narrow_mode(Path::new(&file))?;
     }
     Ok(())
+}
+
+impl StoreInfo for Sqlite {
+    fn location(&self) -> Location<'_> {
+        Location::File(&self.path)
+    }
+
+    fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
+    fn durability(&self) -> Durability {
+        self.durability
+    }
 }
 
 /// An I/O error as the SQLite error `Store::open` reports.

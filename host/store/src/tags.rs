@@ -4,11 +4,25 @@
 use std::collections::BTreeMap;
 
 use crate::error::StoreError;
-use crate::store::Store;
+use crate::store::Sqlite;
 
-impl Store {
+/// Tags of uploaded functions (`TagResource` … `UntagResource`).
+pub trait TagStore {
     /// The tags of function `name` (empty when it has none).
-    pub fn function_tags(&self, name: &str) -> Result<BTreeMap<String, String>, StoreError> {
+    fn function_tags(&self, name: &str) -> Result<BTreeMap<String, String>, StoreError>;
+
+    /// Add `tags` to function `name`, replacing the values of keys it already has.
+    fn tag_function(&self, name: &str, tags: &BTreeMap<String, String>) -> Result<(), StoreError>;
+
+    /// Remove `keys` from function `name` (missing keys are ignored).
+    fn untag_function(&self, name: &str, keys: &[String]) -> Result<(), StoreError>;
+
+    /// Remove every tag of function `name` (it was deleted).
+    fn clear_function_tags(&self, name: &str) -> Result<(), StoreError>;
+}
+
+impl TagStore for Sqlite {
+    fn function_tags(&self, name: &str) -> Result<BTreeMap<String, String>, StoreError> {
         self.read("reading function tags", |conn| {
             let mut statement =
                 conn.prepare_cached("SELECT key, value FROM function_tags WHERE name = ?1")?;
@@ -17,12 +31,7 @@ impl Store {
         })
     }
 
-    /// Add `tags` to function `name`, replacing the values of keys it already has.
-    pub fn tag_function(
-        &self,
-        name: &str,
-        tags: &BTreeMap<String, String>,
-    ) -> Result<(), StoreError> {
+    fn tag_function(&self, name: &str, tags: &BTreeMap<String, String>) -> Result<(), StoreError> {
         self.write("tagging a function", |tx| {
             let mut statement = tx.prepare_cached(
                 "INSERT INTO function_tags (name, key, value) VALUES (?1, ?2, ?3) \
@@ -35,8 +44,7 @@ impl Store {
         })
     }
 
-    /// Remove `keys` from function `name` (missing keys are ignored).
-    pub fn untag_function(&self, name: &str, keys: &[String]) -> Result<(), StoreError> {
+    fn untag_function(&self, name: &str, keys: &[String]) -> Result<(), StoreError> {
         self.write("untagging a function", |tx| {
             let mut statement =
                 tx.prepare_cached("DELETE FROM function_tags WHERE name = ?1 AND key = ?2")?;
@@ -47,8 +55,7 @@ impl Store {
         })
     }
 
-    /// Remove every tag of function `name` (it was deleted).
-    pub fn clear_function_tags(&self, name: &str) -> Result<(), StoreError> {
+    fn clear_function_tags(&self, name: &str) -> Result<(), StoreError> {
         self.write("clearing function tags", |tx| {
             tx.prepare_cached("DELETE FROM function_tags WHERE name = ?1")?
                 .execute([name])?;
@@ -60,6 +67,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Store;
 
     #[test]
     fn tags_are_merged_removed_and_cleared_per_function() {

@@ -7,7 +7,7 @@ use rusqlite::{OptionalExtension as _, params};
 use serde::Serialize;
 
 use crate::error::StoreError;
-use crate::store::{Store, get_u64, sql_u64};
+use crate::store::{Sqlite, get_u64, sql_u64};
 
 /// The most saved test events one function keeps: Lambda's limit for private events.
 pub const TEST_EVENTS_PER_FUNCTION: usize = 10;
@@ -30,9 +30,33 @@ pub struct TestEvent {
     pub modified_ms: u64,
 }
 
-impl Store {
+/// Saved test events, per function (the console's Test tab).
+pub trait TestEventStore {
     /// A function's saved test events, by name.
-    pub fn test_events(&self, function: &str) -> Result<Vec<TestEvent>, StoreError> {
+    fn test_events(&self, function: &str) -> Result<Vec<TestEvent>, StoreError>;
+
+    /// Saves a test event under `name`, replacing one of that name. Fails with
+    /// [`StoreError::TestEventTooLarge`] past [`TEST_EVENT_MAX_BYTES`], and with
+    /// [`StoreError::TooManyTestEvents`] when the name is new and the function already has
+    /// [`TEST_EVENTS_PER_FUNCTION`] events.
+    fn put_test_event(
+        &self,
+        function: &str,
+        name: &str,
+        event: &str,
+        now_ms: u64,
+    ) -> Result<TestEvent, StoreError>;
+
+    /// Deletes a saved test event; false if there was none of that name.
+    fn delete_test_event(&self, function: &str, name: &str) -> Result<bool, StoreError>;
+
+    /// Deletes every saved test event of a function (when the function is deleted); returns
+    /// how many went.
+    fn delete_test_events(&self, function: &str) -> Result<u64, StoreError>;
+}
+
+impl TestEventStore for Sqlite {
+    fn test_events(&self, function: &str) -> Result<Vec<TestEvent>, StoreError> {
         self.read("listing test events", |conn| {
             conn.prepare_cached(TEST_EVENTS_SQL)?
                 .query_map([function], |row| {
@@ -46,11 +70,7 @@ impl Store {
         })
     }
 
-    /// Saves a test event under `name`, replacing one of that name. Fails with
-    /// [`StoreError::TestEventTooLarge`] past [`TEST_EVENT_MAX_BYTES`], and with
-    /// [`StoreError::TooManyTestEvents`] when the name is new and the function already has
-    /// [`TEST_EVENTS_PER_FUNCTION`] events.
-    pub fn put_test_event(
+    fn put_test_event(
         &self,
         function: &str,
         name: &str,
@@ -95,8 +115,7 @@ impl Store {
         })
     }
 
-    /// Deletes a saved test event; false if there was none of that name.
-    pub fn delete_test_event(&self, function: &str, name: &str) -> Result<bool, StoreError> {
+    fn delete_test_event(&self, function: &str, name: &str) -> Result<bool, StoreError> {
         self.write("deleting a test event", |tx| {
             let n = tx
                 .prepare_cached("DELETE FROM test_events WHERE function = ?1 AND name = ?2")?
@@ -105,9 +124,7 @@ impl Store {
         })
     }
 
-    /// Deletes every saved test event of a function (when the function is deleted); returns
-    /// how many went.
-    pub fn delete_test_events(&self, function: &str) -> Result<u64, StoreError> {
+    fn delete_test_events(&self, function: &str) -> Result<u64, StoreError> {
         self.write("deleting test events", |tx| {
             let n = tx
                 .prepare_cached("DELETE FROM test_events WHERE function = ?1")?

@@ -5,7 +5,7 @@
 use rusqlite::{Row, params};
 
 use crate::error::StoreError;
-use crate::store::{Store, get_u64, sql_u64};
+use crate::store::{Sqlite, get_u64, sql_u64};
 
 /// One function URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,10 +50,45 @@ fn url_from_row(row: &Row<'_>) -> rusqlite::Result<FunctionUrlRecord> {
     })
 }
 
-impl Store {
+/// Function URLs (`CreateFunctionUrlConfig` … `DeleteFunctionUrlConfig`).
+pub trait UrlStore {
     /// Store a new URL. Returns `false` (and changes nothing) when the function (or alias)
     /// already has one.
-    pub fn create_function_url(&self, url: &FunctionUrlRecord) -> Result<bool, StoreError> {
+    fn create_function_url(&self, url: &FunctionUrlRecord) -> Result<bool, StoreError>;
+
+    /// The URL of `function` (`qualifier` `None`) or of its alias `qualifier`.
+    fn function_url(
+        &self,
+        function: &str,
+        qualifier: Option<&str>,
+    ) -> Result<Option<FunctionUrlRecord>, StoreError>;
+
+    /// The URL with id `url_id`.
+    fn function_url_by_id(&self, url_id: &str) -> Result<Option<FunctionUrlRecord>, StoreError>;
+
+    /// Every URL of `function`: the unqualified one first, then its aliases' by name.
+    fn function_urls(&self, function: &str) -> Result<Vec<FunctionUrlRecord>, StoreError>;
+
+    /// Every URL of every function, by function then qualifier (restored at start).
+    fn all_function_urls(&self) -> Result<Vec<FunctionUrlRecord>, StoreError>;
+
+    /// Replace the settings of an existing URL (found by function and qualifier; its id and
+    /// creation time are kept). Returns `false` when there is no such URL.
+    fn update_function_url(&self, url: &FunctionUrlRecord) -> Result<bool, StoreError>;
+
+    /// Delete the URL of `function` or of its alias `qualifier`. Returns whether there was one.
+    fn delete_function_url(
+        &self,
+        function: &str,
+        qualifier: Option<&str>,
+    ) -> Result<bool, StoreError>;
+
+    /// Delete every URL of `function` (it was deleted); returns how many there were.
+    fn delete_function_urls(&self, function: &str) -> Result<usize, StoreError>;
+}
+
+impl UrlStore for Sqlite {
+    fn create_function_url(&self, url: &FunctionUrlRecord) -> Result<bool, StoreError> {
         self.write("creating a function url", |tx| {
             let inserted = tx
                 .prepare_cached(&format!(
@@ -74,8 +109,7 @@ impl Store {
         })
     }
 
-    /// The URL of `function` (`qualifier` `None`) or of its alias `qualifier`.
-    pub fn function_url(
+    fn function_url(
         &self,
         function: &str,
         qualifier: Option<&str>,
@@ -90,11 +124,7 @@ impl Store {
         })
     }
 
-    /// The URL with id `url_id`.
-    pub fn function_url_by_id(
-        &self,
-        url_id: &str,
-    ) -> Result<Option<FunctionUrlRecord>, StoreError> {
+    fn function_url_by_id(&self, url_id: &str) -> Result<Option<FunctionUrlRecord>, StoreError> {
         self.read("reading a function url", |conn| {
             conn.prepare_cached(&format!(
                 "SELECT {COLUMNS} FROM function_urls WHERE url_id = ?1"
@@ -105,8 +135,7 @@ impl Store {
         })
     }
 
-    /// Every URL of `function`: the unqualified one first, then its aliases' by name.
-    pub fn function_urls(&self, function: &str) -> Result<Vec<FunctionUrlRecord>, StoreError> {
+    fn function_urls(&self, function: &str) -> Result<Vec<FunctionUrlRecord>, StoreError> {
         self.read("listing function urls", |conn| {
             conn.prepare_cached(&format!(
                 "SELECT {COLUMNS} FROM function_urls WHERE function = ?1 ORDER BY qualifier"
@@ -116,8 +145,7 @@ impl Store {
         })
     }
 
-    /// Every URL of every function, by function then qualifier (restored at start).
-    pub fn all_function_urls(&self) -> Result<Vec<FunctionUrlRecord>, StoreError> {
+    fn all_function_urls(&self) -> Result<Vec<FunctionUrlRecord>, StoreError> {
         self.read("listing function urls", |conn| {
             conn.prepare_cached(&format!(
                 "SELECT {COLUMNS} FROM function_urls ORDER BY function, qualifier"
@@ -127,9 +155,7 @@ impl Store {
         })
     }
 
-    /// Replace the settings of an existing URL (found by function and qualifier; its id and
-    /// creation time are kept). Returns `false` when there is no such URL.
-    pub fn update_function_url(&self, url: &FunctionUrlRecord) -> Result<bool, StoreError> {
+    fn update_function_url(&self, url: &FunctionUrlRecord) -> Result<bool, StoreError> {
         self.write("updating a function url", |tx| {
             let changed = tx
                 .prepare_cached(
@@ -148,8 +174,7 @@ impl Store {
         })
     }
 
-    /// Delete the URL of `function` or of its alias `qualifier`. Returns whether there was one.
-    pub fn delete_function_url(
+    fn delete_function_url(
         &self,
         function: &str,
         qualifier: Option<&str>,
@@ -162,8 +187,7 @@ impl Store {
         })
     }
 
-    /// Delete every URL of `function` (it was deleted); returns how many there were.
-    pub fn delete_function_urls(&self, function: &str) -> Result<usize, StoreError> {
+    fn delete_function_urls(&self, function: &str) -> Result<usize, StoreError> {
         self.write("deleting function urls", |tx| {
             Ok(tx
                 .prepare_cached("DELETE FROM function_urls WHERE function = ?1")?
@@ -175,6 +199,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Store;
 
     fn url(function: &str, qualifier: Option<&str>, id: &str) -> FunctionUrlRecord {
         FunctionUrlRecord {

@@ -61,7 +61,8 @@ pub fn record(function: &str, request_id: &str, started_at_ms: u64, log: &str) -
 /// A second, plain SQLite connection to the store's file (to hold locks, add triggers, check
 /// integrity).
 pub fn raw(store: &Store) -> rusqlite::Connection {
-    let conn = rusqlite::Connection::open(store.path()).expect("raw connection");
+    let conn =
+        rusqlite::Connection::open(store.path().expect("a file store")).expect("raw connection");
     conn.busy_timeout(std::time::Duration::from_secs(5))
         .expect("busy timeout");
     conn

@@ -11,7 +11,7 @@ use crate::{job, raw, record, temp_store};
 fn reopening_keeps_data_and_uses_wal() {
     let (dir, store) = temp_store();
     let path = dir.path().join("state/fnhost.db");
-    assert_eq!(store.path(), path);
+    assert_eq!(store.path(), Some(path.as_path()));
     store.enqueue(&[job("a", 1, 0)], &[]).unwrap();
     drop(store);
     let store = Store::open(&path).unwrap();
