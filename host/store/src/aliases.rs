@@ -4,10 +4,11 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::{Connection, Row, params};
+use rusqlite::{Connection, params_from_iter};
 use serde::{Deserialize, Serialize};
 
 use crate::error::StoreError;
+use crate::functions::columns::{Columns, ColumnsExt, Value, json_text};
 use crate::store::Sqlite;
 
 /// One alias.
@@ -34,32 +35,53 @@ impl AliasRecord {
     }
 }
 
-const COLUMNS: &str = "function, name, function_version, description, routing, revision_id";
+/// The columns of the `aliases` table, in the order of [`alias_from_row`] and
+/// [`alias_values`].
+pub(crate) const COLUMNS: &str =
+    "function, name, function_version, description, routing, revision_id";
 
-fn alias_from_row(row: &Row<'_>) -> rusqlite::Result<AliasRecord> {
-    let routing: String = row.get(4)?;
-    let weights: BTreeMap<String, f64> = serde_json::from_str(&routing).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(4, rusqlite::types::Type::Text, Box::new(e))
-    })?;
+/// An `aliases` row as a record. The `routing` column is a JSON object
+/// `{"<version>": weight}`, `{}` when the alias routes to one version.
+pub(crate) fn alias_from_row<R: Columns>(row: &R) -> Result<AliasRecord, R::Error> {
+    let weights: BTreeMap<String, f64> = row.json(4)?;
     Ok(AliasRecord {
-        function: row.get(0)?,
-        name: row.get(1)?,
-        function_version: row.get(2)?,
-        description: row.get(3)?,
+        function: row.text(0)?,
+        name: row.text(1)?,
+        function_version: row.text(2)?,
+        description: row.text(3)?,
         routing: weights.into_iter().next(),
-        revision_id: row.get(5)?,
+        revision_id: row.text(5)?,
     })
 }
 
-/// The `routing` column: a JSON object `{"<version>": weight}`, `{}` when none.
-fn routing_json(alias: &AliasRecord) -> rusqlite::Result<String> {
+/// A record as the values of an `aliases` row, in [`COLUMNS`]' order.
+pub(crate) fn alias_values(alias: &AliasRecord) -> Result<[Value<'_>; 6], String> {
     let weights: BTreeMap<&str, f64> = alias
         .routing
         .iter()
         .map(|(version, weight)| (version.as_str(), *weight))
         .collect();
-    serde_json::to_string(&weights)
-        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
+    Ok([
+        Value::text(&alias.function),
+        Value::text(&alias.name),
+        Value::text(&alias.function_version),
+        Value::text(&alias.description),
+        Value::owned(json_text(&weights)?),
+        Value::text(&alias.revision_id),
+    ])
+}
+
+/// `aliases` (of one function, by name), only those sending invocations to `version` when it
+/// is given.
+pub(crate) fn using(aliases: Vec<AliasRecord>, version: Option<&str>) -> Vec<AliasRecord> {
+    match version {
+        Some(version) => aliases.into_iter().filter(|a| a.uses(version)).collect(),
+        None => aliases,
+    }
+}
+
+fn sqlite_values(alias: &AliasRecord) -> rusqlite::Result<[Value<'_>; 6]> {
+    alias_values(alias).map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into()))
 }
 
 fn get_alias(
@@ -70,7 +92,7 @@ fn get_alias(
     conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM aliases WHERE function = ?1 AND name = ?2"
     ))?
-    .query_map([function, name], alias_from_row)?
+    .query_map([function, name], |row| alias_from_row(row))?
     .next()
     .transpose()
 }
@@ -105,7 +127,13 @@ pub trait AliasStore {
     fn delete_function_aliases(&self, function: &str) -> Result<usize, StoreError>;
 
     /// The names of `function`'s aliases that send invocations to `version`, sorted.
-    fn aliases_of_version(&self, function: &str, version: &str) -> Result<Vec<String>, StoreError>;
+    fn aliases_of_version(&self, function: &str, version: &str) -> Result<Vec<String>, StoreError> {
+        Ok(self
+            .aliases(function, Some(version))?
+            .into_iter()
+            .map(|a| a.name)
+            .collect())
+    }
 }
 
 impl AliasStore for Sqlite {
@@ -117,14 +145,7 @@ impl AliasStore for Sqlite {
             tx.prepare_cached(&format!(
                 "INSERT INTO aliases ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
             ))?
-            .execute(params![
-                alias.function,
-                alias.name,
-                alias.function_version,
-                alias.description,
-                routing_json(alias)?,
-                alias.revision_id,
-            ])?;
+            .execute(params_from_iter(sqlite_values(alias)?))?;
             Ok(true)
         })
     }
@@ -142,13 +163,10 @@ impl AliasStore for Sqlite {
             conn.prepare_cached(&format!(
                 "SELECT {COLUMNS} FROM aliases WHERE function = ?1 ORDER BY name"
             ))?
-            .query_map([function], alias_from_row)?
+            .query_map([function], |row| alias_from_row(row))?
             .collect()
         })?;
-        Ok(match version {
-            Some(version) => all.into_iter().filter(|a| a.uses(version)).collect(),
-            None => all,
-        })
+        Ok(using(all, version))
     }
 
     fn all_aliases(&self) -> Result<Vec<AliasRecord>, StoreError> {
@@ -156,7 +174,7 @@ impl AliasStore for Sqlite {
             conn.prepare_cached(&format!(
                 "SELECT {COLUMNS} FROM aliases ORDER BY function, name"
             ))?
-            .query_map([], alias_from_row)?
+            .query_map([], |row| alias_from_row(row))?
             .collect()
         })
     }
@@ -168,14 +186,7 @@ impl AliasStore for Sqlite {
                     "UPDATE aliases SET function_version = ?3, description = ?4, routing = ?5, \
                      revision_id = ?6 WHERE function = ?1 AND name = ?2",
                 )?
-                .execute(params![
-                    alias.function,
-                    alias.name,
-                    alias.function_version,
-                    alias.description,
-                    routing_json(alias)?,
-                    alias.revision_id,
-                ])?;
+                .execute(params_from_iter(sqlite_values(alias)?))?;
             Ok(updated > 0)
         })
     }
@@ -195,96 +206,5 @@ impl AliasStore for Sqlite {
                 .prepare_cached("DELETE FROM aliases WHERE function = ?1")?
                 .execute([function])?)
         })
-    }
-
-    fn aliases_of_version(&self, function: &str, version: &str) -> Result<Vec<String>, StoreError> {
-        Ok(self
-            .aliases(function, Some(version))?
-            .into_iter()
-            .map(|a| a.name)
-            .collect())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::Store;
-
-    fn alias(function: &str, name: &str, version: &str) -> AliasRecord {
-        AliasRecord {
-            function: function.into(),
-            name: name.into(),
-            function_version: version.into(),
-            description: String::new(),
-            routing: None,
-            revision_id: format!("rev-{name}"),
-        }
-    }
-
-    #[test]
-    fn aliases_are_created_once_listed_by_name_updated_and_deleted() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("fnhost.db")).unwrap();
-        let live = AliasRecord {
-            routing: Some(("2".into(), 0.1)),
-            description: "canary".into(),
-            ..alias("f", "live", "1")
-        };
-        assert!(store.create_alias(&live).unwrap());
-        assert!(!store.create_alias(&alias("f", "live", "3")).unwrap());
-        assert!(store.create_alias(&alias("f", "beta", "$LATEST")).unwrap());
-        assert!(store.create_alias(&alias("g", "live", "2")).unwrap());
-
-        assert_eq!(store.alias("f", "live").unwrap(), Some(live.clone()));
-        assert_eq!(store.alias("f", "nope").unwrap(), None);
-        let names = |list: Vec<AliasRecord>| list.into_iter().map(|a| a.name).collect::<Vec<_>>();
-        assert_eq!(names(store.aliases("f", None).unwrap()), ["beta", "live"]);
-        assert_eq!(names(store.aliases("f", Some("2")).unwrap()), ["live"]);
-        assert_eq!(
-            names(store.aliases("f", Some("$LATEST")).unwrap()),
-            ["beta"]
-        );
-        assert!(store.aliases("f", Some("7")).unwrap().is_empty());
-        assert_eq!(store.aliases_of_version("f", "1").unwrap(), ["live"]);
-
-        let moved = AliasRecord {
-            function_version: "2".into(),
-            routing: None,
-            revision_id: "rev-2".into(),
-            ..live.clone()
-        };
-        assert!(store.update_alias(&moved).unwrap());
-        assert_eq!(store.alias("f", "live").unwrap(), Some(moved));
-        assert!(store.aliases_of_version("f", "1").unwrap().is_empty());
-        assert!(!store.update_alias(&alias("f", "nope", "1")).unwrap());
-
-        assert!(store.delete_alias("f", "beta").unwrap());
-        assert!(!store.delete_alias("f", "beta").unwrap());
-        assert_eq!(
-            store
-                .all_aliases()
-                .unwrap()
-                .iter()
-                .map(|a| format!("{}:{}", a.function, a.name))
-                .collect::<Vec<_>>(),
-            ["f:live", "g:live"]
-        );
-        assert_eq!(store.delete_function_aliases("f").unwrap(), 1);
-        assert!(store.aliases("f", None).unwrap().is_empty());
-        assert_eq!(names(store.aliases("g", None).unwrap()), ["live"]);
-    }
-
-    #[test]
-    fn aliases_survive_reopening() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("fnhost.db");
-        let live = AliasRecord {
-            routing: Some(("3".into(), 0.25)),
-            ..alias("f", "live", "2")
-        };
-        Store::open(&path).unwrap().create_alias(&live).unwrap();
-        let reopened = Store::open(&path).unwrap();
-        assert_eq!(reopened.all_aliases().unwrap(), [live]);
     }
 }

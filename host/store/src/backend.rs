@@ -10,11 +10,14 @@ use std::fmt;
 use std::path::Path;
 
 use crate::aliases::AliasStore;
+use crate::blobs::BlobStore;
+use crate::changes::ChangeStore;
 use crate::checkpoints::CheckpointStore;
 use crate::concurrency::ConcurrencyStore;
 use crate::functions::FunctionStore;
 use crate::invocations::InvocationStore;
 use crate::layers::LayerStore;
+use crate::leases::LeaseStore;
 use crate::queue::QueueStore;
 use crate::stats::StatsStore;
 use crate::store::Durability;
@@ -45,11 +48,18 @@ pub trait StoreInfo {
     /// Where the data is.
     fn location(&self) -> Location<'_>;
 
-    /// True for a store opened for reading only ([`Store::open_read_only`](crate::Store::open_read_only)).
+    /// True for a store opened for reading only (`Store::open_read_only`(crate::Store::open_read_only)).
     fn is_read_only(&self) -> bool;
 
     /// How hard a commit tries to reach the disk.
     fn durability(&self) -> Durability;
+
+    /// The blobs the nodes sharing this store keep their content in (code, packages, layers,
+    /// by SHA-256); `None` for a store one host uses alone (SQLite), whose files stay on its
+    /// disk.
+    fn shared_blobs(&self) -> Option<&dyn BlobStore> {
+        None
+    }
 
     /// The database file, for the SQLite backend.
     fn path(&self) -> Option<&Path> {
@@ -64,11 +74,13 @@ pub trait StoreInfo {
 pub trait Backend:
     StoreInfo
     + AliasStore
+    + ChangeStore
     + CheckpointStore
     + ConcurrencyStore
     + FunctionStore
     + InvocationStore
     + LayerStore
+    + LeaseStore
     + QueueStore
     + StatsStore
     + TagStore
@@ -83,11 +95,13 @@ pub trait Backend:
 impl<T> Backend for T where
     T: StoreInfo
         + AliasStore
+        + ChangeStore
         + CheckpointStore
         + ConcurrencyStore
         + FunctionStore
         + InvocationStore
         + LayerStore
+        + LeaseStore
         + QueueStore
         + StatsStore
         + TagStore

@@ -1,11 +1,12 @@
 //! File-watch checkpoints: what the host last saw of each object, so a startup scan can tell
 //! which files changed while it was down.
 
-use rusqlite::{Row, Transaction, params};
+use rusqlite::{Transaction, params};
 use serde::{Deserialize, Serialize};
 
 use crate::error::StoreError;
-use crate::store::{Sqlite, get_u64, sql_u64};
+use crate::queue::StoredRow;
+use crate::store::{Sqlite, sql_u64};
 
 /// What the host last saw of one object.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,18 +39,24 @@ pub enum CheckpointChange {
     },
 }
 
-const COLUMNS: &str = "bucket, key, size, mtime_ns, etag, sequencer";
+/// The columns of a checkpoint, in the order [`checkpoint_from`] reads them.
+pub(crate) const COLUMNS: &str = "bucket, key, size, mtime_ns, etag, sequencer";
 
-fn checkpoint_from_row(row: &Row<'_>) -> rusqlite::Result<Checkpoint> {
+/// A checkpoint from a row of [`COLUMNS`].
+pub(crate) fn checkpoint_from<R: StoredRow>(row: &R) -> Result<Checkpoint, R::Error> {
     Ok(Checkpoint {
-        bucket: row.get(0)?,
-        key: row.get(1)?,
-        size: get_u64(row, 2)?,
-        mtime_ns: row.get(3)?,
-        etag: row.get(4)?,
-        sequencer: row.get(5)?,
+        bucket: row.text(0)?,
+        key: row.text(1)?,
+        size: row.uint(2)?,
+        mtime_ns: row.int(3)?,
+        etag: row.text(4)?,
+        sequencer: row.text(5)?,
     })
 }
+
+/// What an insert of a checkpoint that exists does: replace it.
+pub(crate) const REPLACE: &str = "ON CONFLICT (bucket, key) DO UPDATE SET size = excluded.size, \
+     mtime_ns = excluded.mtime_ns, etag = excluded.etag, sequencer = excluded.sequencer";
 
 /// Applies checkpoint changes inside an open transaction, in order.
 pub(crate) fn apply_checkpoint_changes(
@@ -59,12 +66,9 @@ pub(crate) fn apply_checkpoint_changes(
     if changes.is_empty() {
         return Ok(());
     }
-    let mut put = tx.prepare_cached(
-        "INSERT INTO checkpoints (bucket, key, size, mtime_ns, etag, sequencer) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
-         ON CONFLICT (bucket, key) DO UPDATE SET size = excluded.size, \
-         mtime_ns = excluded.mtime_ns, etag = excluded.etag, sequencer = excluded.sequencer",
-    )?;
+    let mut put = tx.prepare_cached(&format!(
+        "INSERT INTO checkpoints ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6) {REPLACE}"
+    ))?;
     let mut delete = tx.prepare_cached("DELETE FROM checkpoints WHERE bucket = ?1 AND key = ?2")?;
     for change in changes {
         match change {
@@ -104,7 +108,7 @@ impl CheckpointStore for Sqlite {
             conn.prepare_cached(&format!(
                 "SELECT {COLUMNS} FROM checkpoints WHERE bucket = ?1 ORDER BY key"
             ))?
-            .query_map([bucket], checkpoint_from_row)?
+            .query_map([bucket], |row| checkpoint_from(row))?
             .collect()
         })
     }
@@ -114,7 +118,7 @@ impl CheckpointStore for Sqlite {
             let mut stmt = conn.prepare_cached(&format!(
                 "SELECT {COLUMNS} FROM checkpoints WHERE bucket = ?1 AND key = ?2"
             ))?;
-            let mut rows = stmt.query_map([bucket, key], checkpoint_from_row)?;
+            let mut rows = stmt.query_map([bucket, key], |row| checkpoint_from(row))?;
             rows.next().transpose()
         })
     }

@@ -121,6 +121,62 @@ pub enum StoreError {
         #[source]
         source: rusqlite::Error,
     },
+    /// A store URL that is not a PostgreSQL URL fnhost can use.
+    #[error("invalid store URL `{url}`: {reason}")]
+    InvalidUrl {
+        /// The URL, with any password left out.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// PostgreSQL could not be reached, or its schema could not be brought up to date.
+    #[error("cannot open the PostgreSQL store `{url}`: {reason}")]
+    Connect {
+        /// The URL, with any password left out.
+        url: String,
+        /// Why, with PostgreSQL's own message.
+        reason: String,
+    },
+    /// The PostgreSQL database was migrated by a newer fnhost, whose schema this one does not know.
+    #[error(
+        "PostgreSQL store `{url}` has schema version {found}, newer than version {supported} that \
+         this fnhost knows: upgrade this node"
+    )]
+    PostgresSchemaTooNew {
+        /// The URL, with any password left out.
+        url: String,
+        /// The newest migration applied to the database.
+        found: i64,
+        /// The newest migration this build knows.
+        supported: i64,
+    },
+    /// A PostgreSQL failure, with what the store was doing.
+    #[error("PostgreSQL error while {op}: {}", pg_message(source))]
+    Postgres {
+        /// What the store was doing.
+        op: &'static str,
+        /// The client's error (PostgreSQL's message and SQLSTATE when the server sent one).
+        #[source]
+        source: postgres::Error,
+    },
+    /// No PostgreSQL connection could be had from the pool in time (the server is down or
+    /// every connection is busy).
+    #[error("no PostgreSQL connection while {op}: {source}")]
+    Unavailable {
+        /// What the store was doing.
+        op: &'static str,
+        /// The pool's error.
+        #[source]
+        source: r2d2::Error,
+    },
+    /// A stored value that does not decode (e.g. a JSON column that is not JSON).
+    #[error("unreadable stored value while {op}: {detail}")]
+    Corrupt {
+        /// What the store was doing.
+        op: &'static str,
+        /// What did not decode.
+        detail: String,
+    },
     /// A job id that is not in the queue (already completed, dead-lettered or never enqueued).
     #[error("no queued job with id {id}")]
     UnknownJob {
@@ -193,10 +249,26 @@ impl StoreError {
         }
     }
 
-    /// True when the database was locked by another connection for longer than the busy timeout;
+    /// True when the database was locked by another connection for longer than the busy timeout,
+    /// or no PostgreSQL connection could be had;
     /// the operation can be retried.
     pub fn is_busy(&self) -> bool {
-        matches!(self, StoreError::Busy { .. })
+        matches!(
+            self,
+            StoreError::Busy { .. } | StoreError::Unavailable { .. }
+        )
+    }
+}
+
+/// A PostgreSQL error's own text: the server's message (and detail) when the server sent one,
+/// which rust-postgres's `Display` leaves to the error's source.
+fn pg_message(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => match db.detail() {
+            Some(detail) => format!("{} ({}): {detail}", db.message(), db.code().code()),
+            None => format!("{} ({})", db.message(), db.code().code()),
+        },
+        None => e.to_string(),
     }
 }
 
@@ -212,14 +284,24 @@ impl<T> Context<T> for rusqlite::Result<T> {
     }
 }
 
-/// An error inside a write transaction: either SQLite's (wrapped with the operation on the way
-/// out) or one of the store's own.
+/// An error inside a transaction: SQLite's or PostgreSQL's (wrapped with the operation on the
+/// way out), a stored value that does not decode, or one of the store's own.
 #[derive(Debug)]
 pub(crate) enum TxError {
     /// From SQLite.
     Sql(rusqlite::Error),
+    /// From PostgreSQL.
+    Pg(postgres::Error),
+    /// A stored value that does not decode.
+    Corrupt(String),
     /// From the store's own checks.
     Store(StoreError),
+}
+
+impl From<postgres::Error> for TxError {
+    fn from(e: postgres::Error) -> TxError {
+        TxError::Pg(e)
+    }
 }
 
 impl From<rusqlite::Error> for TxError {
@@ -239,6 +321,8 @@ impl TxError {
     pub(crate) fn into_store(self, op: &'static str) -> StoreError {
         match self {
             TxError::Sql(e) => StoreError::sqlite(op, e),
+            TxError::Pg(source) => StoreError::Postgres { op, source },
+            TxError::Corrupt(detail) => StoreError::Corrupt { op, detail },
             TxError::Store(e) => e,
         }
     }

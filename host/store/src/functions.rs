@@ -2,13 +2,18 @@
 //! versions of each function.
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
-use rusqlite::{Connection, Row, params};
+use rusqlite::{Connection, params, params_from_iter};
 use serde::{Deserialize, Serialize};
 
 use crate::error::StoreError;
 use crate::layers::FunctionLayer;
-use crate::store::{Sqlite, get_opt_u64, get_u64, sql_u64};
+use crate::store::{Sqlite, get_u64, sql_u64};
+
+pub(crate) mod columns;
+
+use columns::{Columns, ColumnsExt, Value, json_text, upsert_sql};
 
 /// The version name of the unpublished, mutable version.
 pub const LATEST: &str = "$LATEST";
@@ -175,7 +180,7 @@ impl FunctionRecord {
 }
 
 /// The number of a published version, or `None` for `$LATEST`.
-fn version_number(version: &str) -> Result<Option<u64>, StoreError> {
+pub(crate) fn version_number(version: &str) -> Result<Option<u64>, StoreError> {
     if version == LATEST {
         return Ok(None);
     }
@@ -191,124 +196,126 @@ fn version_number(version: &str) -> Result<Option<u64>, StoreError> {
     }
 }
 
-const COLUMNS: &str = "name, version, code_sha256, code_size, handler, runtime, description, \
+/// The columns of the `functions` table, in the order of [`function_from_row`].
+pub(crate) const COLUMNS: &str = "name, version, code_sha256, code_size, handler, runtime, description, \
      memory_mb, timeout_s, env, fuel, revision_id, last_modified_ms, ephemeral_storage_mb, layers, task_sha256, \
      state, state_reason_code, state_reason, last_update_status, last_update_reason_code, \
      last_update_reason, source_sha256";
 
-/// Sorts `$LATEST` first, then published versions numerically.
-const VERSION_ORDER: &str = "CASE version WHEN '$LATEST' THEN -1 ELSE CAST(version AS INTEGER) END";
+/// Sorts `$LATEST` first, then published versions numerically (both backends).
+pub(crate) const VERSION_ORDER: &str =
+    "CASE version WHEN '$LATEST' THEN -1 ELSE CAST(version AS BIGINT) END";
 
-fn function_from_row(row: &Row<'_>) -> rusqlite::Result<FunctionRecord> {
-    let env: String = row.get(9)?;
-    let env = serde_json::from_str(&env).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(9, rusqlite::types::Type::Text, Box::new(e))
-    })?;
+/// The key of the `functions` table.
+const KEY: [&str; 2] = ["name", "version"];
+
+/// A `functions` row (the columns of [`COLUMNS`], in order) as a record.
+pub(crate) fn function_from_row<R: Columns>(row: &R) -> Result<FunctionRecord, R::Error> {
     Ok(FunctionRecord {
-        name: row.get(0)?,
-        version: row.get(1)?,
-        code_sha256: row.get(2)?,
-        code_size: get_u64(row, 3)?,
-        handler: row.get(4)?,
-        runtime: row.get(5)?,
-        description: row.get(6)?,
-        memory_mb: row.get(7)?,
-        timeout_s: row.get(8)?,
-        env,
-        fuel: get_opt_u64(row, 10)?,
-        revision_id: row.get(11)?,
-        last_modified_ms: get_u64(row, 12)?,
-        ephemeral_storage_mb: row.get(13)?,
-        layers: {
-            let layers: String = row.get(14)?;
-            serde_json::from_str(&layers).map_err(|e| {
-                rusqlite::Error::FromSqlConversionFailure(
-                    14,
-                    rusqlite::types::Type::Text,
-                    Box::new(e),
-                )
-            })?
-        },
-        task_sha256: row.get(15)?,
+        name: row.text(0)?,
+        version: row.text(1)?,
+        code_sha256: row.text(2)?,
+        code_size: row.uint(3)?,
+        handler: row.opt_text(4)?,
+        runtime: row.opt_text(5)?,
+        description: row.text(6)?,
+        memory_mb: row.u32(7)?,
+        timeout_s: row.u32(8)?,
+        env: row.json(9)?,
+        fuel: row.opt_uint(10)?,
+        revision_id: row.text(11)?,
+        last_modified_ms: row.uint(12)?,
+        ephemeral_storage_mb: row.u32(13)?,
+        layers: row.json(14)?,
+        task_sha256: row.opt_text(15)?,
         state: {
-            let text: String = row.get(16)?;
-            FunctionState::parse(&text).ok_or_else(|| bad_text(16, &text))?
+            let text = row.text(16)?;
+            FunctionState::parse(&text).ok_or_else(|| unknown_state(row, 16, &text))?
         },
-        state_reason: reason(row, 17, 18)?,
+        state_reason: reason(row.opt_text(17)?, row.opt_text(18)?),
         last_update: {
-            let text: String = row.get(19)?;
-            UpdateStatus::parse(&text).ok_or_else(|| bad_text(19, &text))?
+            let text = row.text(19)?;
+            UpdateStatus::parse(&text).ok_or_else(|| unknown_state(row, 19, &text))?
         },
-        last_update_reason: reason(row, 20, 21)?,
-        source_sha256: row.get(22)?,
+        last_update_reason: reason(row.opt_text(20)?, row.opt_text(21)?),
+        source_sha256: row.opt_text(22)?,
     })
 }
 
-fn bad_text(column: usize, text: &str) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(
-        column,
-        rusqlite::types::Type::Text,
-        format!("unknown state `{text}`").into(),
-    )
+fn unknown_state<R: Columns>(row: &R, idx: usize, text: &str) -> R::Error {
+    row.invalid(idx, format!("unknown state `{text}`"))
 }
 
-fn reason(row: &Row<'_>, code: usize, message: usize) -> rusqlite::Result<Option<Reason>> {
-    let code: Option<String> = row.get(code)?;
-    let message: Option<String> = row.get(message)?;
-    Ok(code.map(|code| Reason {
+/// A reason from its two columns; a message without a code is no reason.
+fn reason(code: Option<String>, message: Option<String>) -> Option<Reason> {
+    code.map(|code| Reason {
         code,
         message: message.unwrap_or_default(),
-    }))
+    })
 }
 
+/// A record as the values of a `functions` row (the columns of [`COLUMNS`], in order).
+pub(crate) fn function_values(f: &FunctionRecord) -> Result<[Value<'_>; 23], String> {
+    let state_reason = f.state_reason.as_ref();
+    let update_reason = f.last_update_reason.as_ref();
+    Ok([
+        Value::text(&f.name),
+        Value::text(&f.version),
+        Value::text(&f.code_sha256),
+        Value::u64(f.code_size),
+        Value::opt_text(f.handler.as_deref()),
+        Value::opt_text(f.runtime.as_deref()),
+        Value::text(&f.description),
+        Value::u64(f.memory_mb.into()),
+        Value::u64(f.timeout_s.into()),
+        Value::owned(json_text(&f.env)?),
+        Value::opt_u64(f.fuel),
+        Value::text(&f.revision_id),
+        Value::u64(f.last_modified_ms),
+        Value::u64(f.ephemeral_storage_mb.into()),
+        Value::owned(json_text(&f.layers)?),
+        Value::opt_text(f.task_sha256.as_deref()),
+        Value::text(f.state.as_str()),
+        Value::opt_text(state_reason.map(|r| r.code.as_str())),
+        Value::opt_text(state_reason.map(|r| r.message.as_str())),
+        Value::text(f.last_update.as_str()),
+        Value::opt_text(update_reason.map(|r| r.code.as_str())),
+        Value::opt_text(update_reason.map(|r| r.message.as_str())),
+        Value::opt_text(f.source_sha256.as_deref()),
+    ])
+}
+
+/// The insert-or-replace of one `functions` row, with placeholders `sigil` (`?` or `$`).
+pub(crate) fn upsert_function_sql(sigil: char) -> String {
+    upsert_sql("functions", COLUMNS, &KEY, sigil)
+}
+
+/// What publishing `$LATEST` gives when the newest published version already has its code and
+/// configuration: that version, and nothing is published (Lambda's rule).
+pub(crate) fn unchanged(
+    newest: Option<FunctionRecord>,
+    latest: &FunctionRecord,
+) -> Option<FunctionRecord> {
+    newest.filter(|newest| newest.same_code_and_config(latest))
+}
+
+/// `$LATEST` published as version `number` at `now_ms`.
+pub(crate) fn published(latest: FunctionRecord, number: u64, now_ms: u64) -> FunctionRecord {
+    FunctionRecord {
+        version: number.to_string(),
+        last_modified_ms: now_ms,
+        ..latest
+    }
+}
+
+/// The SQLite upsert of one function version.
+static UPSERT: LazyLock<String> = LazyLock::new(|| upsert_function_sql('?'));
+
 fn upsert(conn: &Connection, f: &FunctionRecord) -> rusqlite::Result<()> {
-    let env = serde_json::to_string(&f.env)
-        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
-    let layers = serde_json::to_string(&f.layers)
-        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
-    conn.prepare_cached(&format!(
-        "INSERT INTO functions ({COLUMNS}) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, \
-         ?17, ?18, ?19, ?20, ?21, ?22, ?23) \
-         ON CONFLICT (name, version) DO UPDATE SET code_sha256 = excluded.code_sha256, \
-         code_size = excluded.code_size, handler = excluded.handler, \
-         runtime = excluded.runtime, description = excluded.description, \
-         memory_mb = excluded.memory_mb, timeout_s = excluded.timeout_s, env = excluded.env, \
-         fuel = excluded.fuel, revision_id = excluded.revision_id, \
-         last_modified_ms = excluded.last_modified_ms, \
-         ephemeral_storage_mb = excluded.ephemeral_storage_mb, layers = excluded.layers, \
-         task_sha256 = excluded.task_sha256, state = excluded.state, \
-         state_reason_code = excluded.state_reason_code, state_reason = excluded.state_reason, \
-         last_update_status = excluded.last_update_status, \
-         last_update_reason_code = excluded.last_update_reason_code, \
-         last_update_reason = excluded.last_update_reason, \
-         source_sha256 = excluded.source_sha256"
-    ))?
-    .execute(params![
-        f.name,
-        f.version,
-        f.code_sha256,
-        sql_u64(f.code_size),
-        f.handler,
-        f.runtime,
-        f.description,
-        f.memory_mb,
-        f.timeout_s,
-        env,
-        f.fuel.map(sql_u64),
-        f.revision_id,
-        sql_u64(f.last_modified_ms),
-        f.ephemeral_storage_mb,
-        layers,
-        f.task_sha256,
-        f.state.as_str(),
-        f.state_reason.as_ref().map(|r| &r.code),
-        f.state_reason.as_ref().map(|r| &r.message),
-        f.last_update.as_str(),
-        f.last_update_reason.as_ref().map(|r| &r.code),
-        f.last_update_reason.as_ref().map(|r| &r.message),
-        f.source_sha256,
-    ])?;
+    let values =
+        function_values(f).map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into()))?;
+    conn.prepare_cached(&UPSERT)?
+        .execute(params_from_iter(values.iter()))?;
     Ok(())
 }
 
@@ -331,7 +338,7 @@ fn get_function(
     conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM functions WHERE name = ?1 AND version = ?2"
     ))?
-    .query_map([name, version], function_from_row)?
+    .query_map([name, version], |row| function_from_row(row))?
     .next()
     .transpose()
 }
@@ -392,7 +399,7 @@ impl FunctionStore for Sqlite {
             conn.prepare_cached(&format!(
                 "SELECT {COLUMNS} FROM functions WHERE version = '$LATEST' ORDER BY name"
             ))?
-            .query_map([], function_from_row)?
+            .query_map([], |row| function_from_row(row))?
             .collect()
         })
     }
@@ -402,7 +409,7 @@ impl FunctionStore for Sqlite {
             conn.prepare_cached(&format!(
                 "SELECT {COLUMNS} FROM functions WHERE name = ?1 ORDER BY {VERSION_ORDER}"
             ))?
-            .query_map([name], function_from_row)?
+            .query_map([name], |row| function_from_row(row))?
             .collect()
         })
     }
@@ -419,14 +426,12 @@ impl FunctionStore for Sqlite {
             let newest = tx
                 .prepare_cached(&format!(
                     "SELECT {COLUMNS} FROM functions WHERE name = ?1 AND version != '$LATEST' \
-                     ORDER BY CAST(version AS INTEGER) DESC LIMIT 1"
+                     ORDER BY CAST(version AS BIGINT) DESC LIMIT 1"
                 ))?
-                .query_map([name], function_from_row)?
+                .query_map([name], |row| function_from_row(row))?
                 .next()
                 .transpose()?;
-            if let Some(newest) = newest
-                && newest.same_code_and_config(&latest)
-            {
+            if let Some(newest) = unchanged(newest, &latest) {
                 return Ok(Some(newest));
             }
             let last: Option<u64> = tx
@@ -436,11 +441,7 @@ impl FunctionStore for Sqlite {
                 .transpose()?;
             // `last` came from an i64, so adding one cannot overflow a u64.
             let number = last.unwrap_or(0) + 1;
-            let published = FunctionRecord {
-                version: number.to_string(),
-                last_modified_ms: now_ms,
-                ..latest
-            };
+            let published = published(latest, number, now_ms);
             upsert(tx, &published)?;
             note_published(tx, name, number)?;
             Ok(Some(published))

@@ -6,6 +6,8 @@ use std::ops::Deref;
 use std::sync::Arc;
 
 use crate::backend::Backend;
+use crate::error::StoreError;
+use crate::pg::Postgres;
 
 /// A handle on the store. Cheap to clone; clones share one backend.
 ///
@@ -22,6 +24,14 @@ impl Store {
         Store {
             backend: Arc::new(backend),
         }
+    }
+}
+
+impl Store {
+    /// Connects to the PostgreSQL database at `url` (`postgres://user:password@host/db`) that
+    /// the nodes of a cluster share, creating or migrating its tables.
+    pub fn connect(url: &str) -> Result<Store, StoreError> {
+        Postgres::connect(url).map(Store::new)
     }
 }
 

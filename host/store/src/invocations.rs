@@ -8,8 +8,13 @@
 //! row's id and the line's index, so recording writes one row per invocation instead of one per
 //! line. A line's `seq` is `(invocation id << 20) | line index`. Invocation ids come from an
 //! `AUTOINCREMENT` key, so they grow with every record and are never reused, even after
-//! [`Store::prune`] empties the table; the line index grows within a log. So seqs grow with every
+//! `Store::prune` empties the table; the line index grows within a log. So seqs grow with every
 //! line stored and `after_seq` pages forward without missing or repeating a line.
+//!
+//! That takes ids handed out in commit order, which SQLite's single writer gives. PostgreSQL's
+//! identity column alone would not (two nodes' transactions may commit in the other order than
+//! they took their ids), so there recording takes a lock first: one batch at a time across the
+//! cluster (see `pg/invocations.rs`).
 //!
 //! The cap on lines per log and on ids is on [`LINES_PER_INVOCATION`].
 
@@ -17,11 +22,11 @@ use std::collections::BTreeMap;
 
 use fnhost_core::Trigger;
 use rusqlite::types::Value;
-use rusqlite::{Connection, OptionalExtension as _, Row, Transaction, params, params_from_iter};
+use rusqlite::{OptionalExtension as _, Row, Transaction, params, params_from_iter};
 use serde::{Deserialize, Serialize};
 
 use crate::error::StoreError;
-use crate::store::{Sqlite, get_opt_u64, get_u64, sql_u64, sql_usize};
+use crate::store::{Sqlite, get_u64, sql_u64, sql_usize};
 
 /// One invocation attempt.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -103,26 +108,218 @@ pub struct Usage {
 const RECORD_COLUMNS: &str = "request_id, function, version, trigger_type, started_at_ms, \
      duration_ms, billed_ms, memory_mb, max_memory_used_mb, fuel, error_type";
 
+/// A row a backend read, by column index: what the shared mapping of rows to records, log
+/// lines and usage reads, so that the rules (which column holds what, the checks on stored
+/// values) are written once for both backends.
+pub(crate) trait Columns {
+    /// The backend's error.
+    type Error;
+
+    /// A text column.
+    fn text(&self, i: usize) -> Result<String, Self::Error>;
+    /// A nullable text column.
+    fn opt_text(&self, i: usize) -> Result<Option<String>, Self::Error>;
+    /// An integer column.
+    fn int(&self, i: usize) -> Result<i64, Self::Error>;
+    /// A nullable integer column.
+    fn opt_int(&self, i: usize) -> Result<Option<i64>, Self::Error>;
+    /// A floating-point column.
+    fn float(&self, i: usize) -> Result<f64, Self::Error>;
+    /// A blob (`BLOB`, `BYTEA`) column.
+    fn bytes(&self, i: usize) -> Result<Vec<u8>, Self::Error>;
+    /// The error for column `i` holding a value the store never writes.
+    fn invalid(&self, i: usize, what: String) -> Self::Error;
+
+    /// A non-negative integer column.
+    fn uint(&self, i: usize) -> Result<u64, Self::Error> {
+        let value = self.int(i)?;
+        u64::try_from(value).map_err(|_| self.invalid(i, format!("negative value {value}")))
+    }
+
+    /// A nullable non-negative integer column.
+    fn opt_uint(&self, i: usize) -> Result<Option<u64>, Self::Error> {
+        self.opt_int(i)?
+            .map(|value| {
+                u64::try_from(value).map_err(|_| self.invalid(i, format!("negative value {value}")))
+            })
+            .transpose()
+    }
+
+    /// A trigger stored by its name.
+    fn trigger(&self, i: usize) -> Result<Trigger, Self::Error> {
+        let name = self.text(i)?;
+        name.parse()
+            .map_err(|e: fnhost_core::UnknownTrigger| self.invalid(i, e.to_string()))
+    }
+}
+
+impl Columns for Row<'_> {
+    type Error = rusqlite::Error;
+
+    fn text(&self, i: usize) -> rusqlite::Result<String> {
+        self.get(i)
+    }
+
+    fn opt_text(&self, i: usize) -> rusqlite::Result<Option<String>> {
+        self.get(i)
+    }
+
+    fn int(&self, i: usize) -> rusqlite::Result<i64> {
+        self.get(i)
+    }
+
+    fn opt_int(&self, i: usize) -> rusqlite::Result<Option<i64>> {
+        self.get(i)
+    }
+
+    fn float(&self, i: usize) -> rusqlite::Result<f64> {
+        self.get(i)
+    }
+
+    fn bytes(&self, i: usize) -> rusqlite::Result<Vec<u8>> {
+        self.get(i)
+    }
+
+    fn invalid(&self, i: usize, what: String) -> rusqlite::Error {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Integer, what.into())
+    }
+}
+
 /// Reads a record selected with [`RECORD_COLUMNS`], plus `log` as column 11 when `with_log`.
-fn record_from_row(row: &Row<'_>, with_log: bool) -> rusqlite::Result<InvocationRecord> {
+pub(crate) fn record_from_row<C: Columns>(
+    row: &C,
+    with_log: bool,
+) -> Result<InvocationRecord, C::Error> {
+    let memory_mb = row.int(7)?;
     Ok(InvocationRecord {
-        request_id: row.get(0)?,
-        function: row.get(1)?,
-        version: row.get(2)?,
-        trigger: get_trigger(row, 3)?,
-        started_at_ms: get_u64(row, 4)?,
-        duration_ms: row.get(5)?,
-        billed_ms: get_u64(row, 6)?,
-        memory_mb: row.get(7)?,
-        max_memory_used_mb: get_u64(row, 8)?,
-        fuel: get_opt_u64(row, 9)?,
-        error_type: row.get(10)?,
+        request_id: row.text(0)?,
+        function: row.text(1)?,
+        version: row.text(2)?,
+        trigger: row.trigger(3)?,
+        started_at_ms: row.uint(4)?,
+        duration_ms: row.float(5)?,
+        billed_ms: row.uint(6)?,
+        memory_mb: u32::try_from(memory_mb)
+            .map_err(|_| row.invalid(7, format!("memory size {memory_mb} MB")))?,
+        max_memory_used_mb: row.uint(8)?,
+        fuel: row.opt_uint(9)?,
+        error_type: row.opt_text(10)?,
         log: if with_log {
-            row.get(11)?
+            row.text(11)?
         } else {
             String::new()
         },
     })
+}
+
+/// The usage of one function from a row of `function, requests, errors, billed ms, billed ms
+/// times memory MB, fuel`, without its triggers.
+pub(crate) fn usage_from_row<C: Columns>(row: &C) -> Result<Usage, C::Error> {
+    // Summed exactly as integers (ms x MB), divided once.
+    let ms_mb = row.uint(4)?;
+    Ok(Usage {
+        function: row.text(0)?,
+        requests: row.uint(1)?,
+        errors: row.uint(2)?,
+        billed_ms: row.uint(3)?,
+        gb_seconds: ms_mb as f64 / (1000.0 * 1024.0),
+        fuel: row.uint(5)?,
+        triggers: BTreeMap::new(),
+    })
+}
+
+/// Adds a row of `function, trigger, count` to the function's entry of `usage`.
+pub(crate) fn add_trigger_count<C: Columns>(usage: &mut [Usage], row: &C) -> Result<(), C::Error> {
+    let function = row.text(0)?;
+    let trigger = row.trigger(1)?;
+    let n = row.uint(2)?;
+    if let Some(u) = usage.iter_mut().find(|u| u.function == function) {
+        u.triggers.insert(trigger, n);
+    }
+    Ok(())
+}
+
+/// A query parameter, before a backend binds it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Param {
+    /// An integer.
+    Int(i64),
+    /// A text.
+    Text(String),
+    /// A text looked for in a log: bound as the backend stores logs (text in SQLite, UTF-8
+    /// bytes in PostgreSQL).
+    Needle(String),
+}
+
+/// The conditions of a query's `WHERE` clause, each with one `?` for its parameter, and those
+/// parameters in order. Only the filters present appear, so the database picks the index that
+/// serves them.
+#[derive(Debug, Default)]
+pub(crate) struct Filters {
+    /// The conditions.
+    pub(crate) clauses: Vec<&'static str>,
+    /// Their parameters.
+    pub(crate) params: Vec<Param>,
+}
+
+impl Filters {
+    fn push(&mut self, clause: &'static str, param: Param) {
+        self.clauses.push(clause);
+        self.params.push(param);
+    }
+
+    /// `WHERE a AND b ...`, or nothing.
+    pub(crate) fn where_clause(&self) -> String {
+        where_clause(&self.clauses)
+    }
+}
+
+/// The filters listings and logs share: one function, started at or after a time.
+fn function_and_since(function: Option<&str>, since_ms: Option<u64>) -> Filters {
+    let mut filters = Filters::default();
+    if let Some(function) = function {
+        filters.push("function = ?", Param::Text(function.to_owned()));
+    }
+    if let Some(since) = since_ms {
+        filters.push("started_at_ms >= ?", Param::Int(sql_u64(since)));
+    }
+    filters
+}
+
+/// The filters of an invocation listing (its `LIMIT` is the caller's).
+pub(crate) fn listing_filters(query: &InvocationQuery) -> Filters {
+    let mut filters = function_and_since(query.function.as_deref(), query.since_ms);
+    if let Some(until) = query.until_ms {
+        filters.push("started_at_ms <= ?", Param::Int(sql_u64(until)));
+    }
+    filters
+}
+
+/// The filters selecting the invocations that may hold lines `query` asks for: lines after
+/// `after_seq` are in invocations from `after_seq >> 20` on; an invocation with no line holding
+/// `query.filter` is skipped in SQL by `contains`, the backend's condition "the log holds the
+/// text `?`" (the lines are checked one by one after); without a filter, only logs with lines.
+pub(crate) fn log_filters(query: &LogQuery, contains: &'static str) -> Filters {
+    let mut filters = function_and_since(query.function.as_deref(), query.since_ms);
+    if let Some(after) = query.after_seq {
+        filters.push("id >= ?", Param::Int(after >> LINE_BITS));
+    }
+    match &query.filter {
+        Some(filter) => filters.push(contains, Param::Needle(filter.clone())),
+        None => filters.clauses.push("log_line_count > 0"),
+    }
+    filters
+}
+
+/// The parameters as SQLite values.
+fn sqlite_values(params: Vec<Param>) -> Vec<Value> {
+    params
+        .into_iter()
+        .map(|p| match p {
+            Param::Int(i) => Value::Integer(i),
+            Param::Text(t) | Param::Needle(t) => Value::Text(t),
+        })
+        .collect()
 }
 
 /// Writes one record, log included, inside an open transaction: one row, no per-line rows.
@@ -151,39 +348,17 @@ pub(crate) fn insert_record(tx: &Transaction<'_>, r: &InvocationRecord) -> rusql
     Ok(())
 }
 
-/// The filters listings and logs share: one function, started at or after a time.
-fn function_and_since(
-    function: Option<&str>,
-    since_ms: Option<u64>,
-) -> (Vec<&'static str>, Vec<Value>) {
-    let mut clauses = Vec::new();
-    let mut values = Vec::new();
-    if let Some(function) = function {
-        clauses.push("function = ?");
-        values.push(Value::Text(function.to_owned()));
-    }
-    if let Some(since) = since_ms {
-        clauses.push("started_at_ms >= ?");
-        values.push(Value::Integer(sql_u64(since)));
-    }
-    (clauses, values)
-}
-
-/// The SQL and parameters of an invocation listing. Only the filters present appear in the
-/// `WHERE` clause, so SQLite picks the index that serves them.
+/// The SQL and parameters of an invocation listing.
 pub(crate) fn invocations_sql(query: &InvocationQuery) -> (String, Vec<Value>) {
-    let (mut clauses, mut values) = function_and_since(query.function.as_deref(), query.since_ms);
-    if let Some(until) = query.until_ms {
-        clauses.push("started_at_ms <= ?");
-        values.push(Value::Integer(sql_u64(until)));
-    }
-    values.push(Value::Integer(sql_usize(query.limit)));
+    let filters = listing_filters(query);
     let sql = format!(
         "SELECT {RECORD_COLUMNS}{} FROM invocations {} \
          ORDER BY started_at_ms DESC, id DESC LIMIT ?",
         if query.with_log { ", log" } else { "" },
-        where_clause(&clauses)
+        filters.where_clause()
     );
+    let mut values = sqlite_values(filters.params);
+    values.push(Value::Integer(sql_usize(query.limit)));
     (sql, values)
 }
 
@@ -230,14 +405,6 @@ pub(crate) fn usage_by_trigger_sql(since: bool) -> String {
     )
 }
 
-/// The trigger stored in column `i` by its name.
-pub(crate) fn get_trigger(row: &Row<'_>, i: usize) -> rusqlite::Result<Trigger> {
-    let name: String = row.get(i)?;
-    name.parse().map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
-    })
-}
-
 /// `WHERE a AND b ...`, or nothing.
 pub(crate) fn where_clause(clauses: &[&str]) -> String {
     if clauses.is_empty() {
@@ -245,6 +412,13 @@ pub(crate) fn where_clause(clauses: &[&str]) -> String {
     } else {
         format!("WHERE {}", clauses.join(" AND "))
     }
+}
+
+/// The wall clock, unix ms.
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 /// Invocation records with their logs, usage sums and retention.
@@ -276,7 +450,9 @@ pub trait InvocationStore {
     ///
     /// The rollup and sample rows whose bucket ends by `older_than_ms` go too, and minute rows
     /// older than [`crate::MINUTE_ROWS_KEPT_MS`] (not counted in the result).
-    fn prune(&self, older_than_ms: u64) -> Result<u64, StoreError>;
+    fn prune(&self, older_than_ms: u64) -> Result<u64, StoreError> {
+        self.prune_at(older_than_ms, now_ms())
+    }
 
     /// [`prune`](InvocationStore::prune) as of `now_ms`, which also ages the console's
     /// rollups out of their windows.
@@ -284,7 +460,7 @@ pub trait InvocationStore {
 
     /// The total log cap: deletes the oldest invocation records, logs included, until the logs
     /// kept add up to at most `max_bytes` (of log text), in one transaction; returns how much
-    /// went, counted like [`Store::prune`]. Newer records are kept whole: a record whose log
+    /// went, counted like `Store::prune`. Newer records are kept whole: a record whose log
     /// would cross the cap goes with everything older.
     fn prune_log_bytes(&self, max_bytes: u64) -> Result<u64, StoreError>;
 
@@ -335,43 +511,15 @@ impl InvocationStore for Sqlite {
             let since: Vec<i64> = since_ms.map(sql_u64).into_iter().collect();
             let mut usage = conn
                 .prepare_cached(&usage_sql(since_ms.is_some()))?
-                .query_map(params_from_iter(since.iter()), |row| {
-                    // Summed exactly as integers (ms x MB), divided once.
-                    let ms_mb = get_u64(row, 4)?;
-                    Ok(Usage {
-                        function: row.get(0)?,
-                        requests: get_u64(row, 1)?,
-                        errors: get_u64(row, 2)?,
-                        billed_ms: get_u64(row, 3)?,
-                        gb_seconds: ms_mb as f64 / (1000.0 * 1024.0),
-                        fuel: get_u64(row, 5)?,
-                        triggers: BTreeMap::new(),
-                    })
-                })?
+                .query_map(params_from_iter(since.iter()), |row| usage_from_row(row))?
                 .collect::<rusqlite::Result<Vec<Usage>>>()?;
             let mut by_trigger = conn.prepare_cached(&usage_by_trigger_sql(since_ms.is_some()))?;
-            let counts = by_trigger.query_map(params_from_iter(since.iter()), |row| {
-                Ok((
-                    row.get::<_, String>(0)?,
-                    get_trigger(row, 1)?,
-                    get_u64(row, 2)?,
-                ))
-            })?;
-            for count in counts {
-                let (function, trigger, n) = count?;
-                if let Some(u) = usage.iter_mut().find(|u| u.function == function) {
-                    u.triggers.insert(trigger, n);
-                }
+            let mut rows = by_trigger.query(params_from_iter(since.iter()))?;
+            while let Some(row) = rows.next()? {
+                add_trigger_count(&mut usage, row)?;
             }
             Ok(usage)
         })
-    }
-
-    fn prune(&self, older_than_ms: u64) -> Result<u64, StoreError> {
-        let now_ms = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
-        self.prune_at(older_than_ms, now_ms)
     }
 
     fn prune_at(&self, older_than_ms: u64, now_ms: u64) -> Result<u64, StoreError> {
@@ -419,45 +567,34 @@ impl InvocationStore for Sqlite {
     }
 
     fn logs(&self, query: &LogQuery) -> Result<Vec<LogLine>, StoreError> {
-        if query.limit == 0 {
-            return Ok(Vec::new());
-        }
-        self.read("reading logs", |conn| {
-            let mut lines = Vec::new();
-            for_each_row(conn, query, false, |row, id, log| {
-                for item in matching_lines(query, id, log) {
-                    let (seq, line) = item?;
-                    lines.push(log_line(row, seq, line)?);
-                    if lines.len() == query.limit {
-                        return Ok(false);
-                    }
-                }
-                Ok(true)
-            })?;
-            Ok(lines)
-        })
+        self.read_logs(query, false)
     }
 
     fn tail_logs(&self, query: &LogQuery) -> Result<Vec<LogLine>, StoreError> {
-        if query.limit == 0 {
+        self.read_logs(query, true)
+    }
+}
+
+impl Sqlite {
+    /// [`InvocationStore::logs`], or [`InvocationStore::tail_logs`] when `tail`.
+    fn read_logs(&self, query: &LogQuery, tail: bool) -> Result<Vec<LogLine>, StoreError> {
+        let mut lines = LogCollector::new(query, tail);
+        if lines.is_full() {
             return Ok(Vec::new());
         }
         self.read("reading logs", |conn| {
-            // Rows come newest first, each row's lines oldest first: the newest of a row's
-            // matching lines are taken from its end.
-            let mut newest_first: Vec<LogLine> = Vec::new();
-            for_each_row(conn, query, true, |row, id, log| {
-                let matching =
-                    matching_lines(query, id, log).collect::<rusqlite::Result<Vec<_>>>()?;
-                let wanted = query.limit - newest_first.len();
-                for (seq, line) in matching.into_iter().rev().take(wanted) {
-                    newest_first.push(log_line(row, seq, line)?);
+            let (sql, values) = logs_sql(query, tail);
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let mut rows = stmt.query(params_from_iter(values))?;
+            while let Some(row) = rows.next()? {
+                let log = row.get_ref(4)?.as_str()?;
+                if !lines.take(row, log)? {
+                    break;
                 }
-                Ok(newest_first.len() < query.limit)
-            })?;
-            newest_first.reverse();
-            Ok(newest_first)
-        })
+            }
+            Ok(())
+        })?;
+        Ok(lines.into_lines())
     }
 }
 
@@ -469,7 +606,7 @@ const LINE_BITS: u32 = 20;
 ///
 /// The runtime caps a log at 1 MiB plus a truncation note, so only a log of a million nearly
 /// empty lines reaches it; the last line (index 2^20 - 1) then carries the rest of the log,
-/// newlines included. [`Store::invocation`] always returns the exact log. Invocation ids, the
+/// newlines included. `Store::invocation` always returns the exact log. Invocation ids, the
 /// seq's other share, stay below 2^43 (nine years at 30,000 invocations per second); a larger
 /// one is reported as an error, never wrapped.
 pub const LINES_PER_INVOCATION: usize = 1 << LINE_BITS;
@@ -541,93 +678,112 @@ pub(crate) fn line_count(log: &str) -> i64 {
     newlines.saturating_add(1).min(LINES_PER_INVOCATION) as i64
 }
 
-/// The seq of line `index` of invocation `id`; an id past 2^43 is an error (column 0, the id).
-fn seq_of(id: i64, index: usize) -> rusqlite::Result<i64> {
+/// The seq of line `index` of invocation `id`; `None` for an id past 2^43.
+fn seq_of(id: i64, index: usize) -> Option<i64> {
     id.checked_mul(1 << LINE_BITS)
         // index < 2^20: fits, and below the shifted id's low bits.
         .map(|base| base | index as i64)
-        .ok_or(rusqlite::Error::IntegralValueOutOfRange(0, id))
 }
 
-/// The SQL and parameters selecting the invocations that may hold matching lines, ascending by
-/// id or descending for the tail. Lines after `after_seq` are in invocations from
-/// `after_seq >> 20` on; an invocation with no line holding `filter` is skipped in SQL. The
-/// index is pinned, so rows arrive in id order without a sort and the caller can stop reading
-/// once it has `limit` lines: by function and id, or the table itself in id order.
+/// The columns of a log row, in the order [`LogCollector::take`] reads them.
+pub(crate) const LOG_COLUMNS: &str = "id, request_id, function, started_at_ms, log, trigger_type";
+
+/// The SQL and parameters selecting the invocations that may hold matching lines (see
+/// [`log_filters`]), ascending by id or descending for the tail. The index is pinned, so rows
+/// arrive in id order without a sort and the caller can stop reading once it has `limit`
+/// lines: by function and id, or the table itself in id order.
 pub(crate) fn logs_sql(query: &LogQuery, descending: bool) -> (String, Vec<Value>) {
-    let (mut clauses, mut values) = function_and_since(query.function.as_deref(), query.since_ms);
-    if let Some(after) = query.after_seq {
-        clauses.push("id >= ?");
-        values.push(Value::Integer(after >> LINE_BITS));
-    }
-    if let Some(filter) = &query.filter {
-        // instr: case-sensitive and free of LIKE's wildcards. Narrows to invocations whose log
-        // holds the text somewhere; the lines are checked one by one after.
-        clauses.push("instr(log, ?) > 0");
-        values.push(Value::Text(filter.clone()));
-    } else {
-        clauses.push("log_line_count > 0");
-    }
+    // instr: case-sensitive and free of LIKE's wildcards.
+    let filters = log_filters(query, "instr(log, ?) > 0");
     let sql = format!(
-        "SELECT id, request_id, function, started_at_ms, log, trigger_type FROM invocations {} {} \
-         ORDER BY id {}",
+        "SELECT {LOG_COLUMNS} FROM invocations {} {} ORDER BY id {}",
         if query.function.is_some() {
             "INDEXED BY invocations_logs"
         } else {
             "NOT INDEXED"
         },
-        where_clause(&clauses),
+        filters.where_clause(),
         if descending { "DESC" } else { "ASC" }
     );
-    (sql, values)
+    (sql, sqlite_values(filters.params))
 }
 
-/// Runs the query of [`logs_sql`] and hands `each` every row with its id and log, in id order,
-/// until `each` returns false.
-fn for_each_row(
-    conn: &Connection,
-    query: &LogQuery,
-    descending: bool,
-    mut each: impl FnMut(&Row<'_>, i64, &str) -> rusqlite::Result<bool>,
-) -> rusqlite::Result<()> {
-    let (sql, values) = logs_sql(query, descending);
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let mut rows = stmt.query(params_from_iter(values))?;
-    while let Some(row) = rows.next()? {
-        let id: i64 = row.get(0)?;
-        let log = row.get_ref(4)?.as_str()?;
-        if !each(row, id, log)? {
-            break;
+/// Gathers the lines a [`LogQuery`] asks for from the rows of [`LOG_COLUMNS`] a backend reads
+/// (in ascending id order for [`InvocationStore::logs`], descending for
+/// [`InvocationStore::tail_logs`]): splits each log, keeps the lines after `after_seq` that
+/// hold `filter`, numbers them, and says when it has `limit` of them.
+pub(crate) struct LogCollector<'q> {
+    query: &'q LogQuery,
+    tail: bool,
+    /// Ascending by seq; newest first for the tail.
+    lines: Vec<LogLine>,
+}
+
+impl<'q> LogCollector<'q> {
+    /// Collects for `query`, the tail of the matching lines when `tail`.
+    pub(crate) fn new(query: &'q LogQuery, tail: bool) -> LogCollector<'q> {
+        LogCollector {
+            query,
+            tail,
+            lines: Vec::new(),
         }
     }
-    Ok(())
-}
 
-/// The lines of invocation `id`'s `log` that `query` asks for (after `after_seq`, holding
-/// `filter`), with their seqs, ascending.
-fn matching_lines<'a>(
-    query: &'a LogQuery,
-    id: i64,
-    log: &'a str,
-) -> impl Iterator<Item = rusqlite::Result<(i64, &'a str)>> + 'a {
-    split_lines(log)
-        .enumerate()
-        .filter(|(_, line)| query.filter.as_deref().is_none_or(|f| line.contains(f)))
-        .map(move |(index, line)| Ok((seq_of(id, index)?, line)))
-        .filter(|item| match (item, query.after_seq) {
-            (Ok((seq, _)), Some(after)) => *seq > after,
-            _ => true,
-        })
-}
+    /// True once it holds `query.limit` lines: no more rows need be read.
+    pub(crate) fn is_full(&self) -> bool {
+        self.lines.len() >= self.query.limit
+    }
 
-/// A [`LogLine`] of a row read by [`for_each_row`].
-fn log_line(row: &Row<'_>, seq: i64, line: &str) -> rusqlite::Result<LogLine> {
-    Ok(LogLine {
-        seq,
-        request_id: row.get(1)?,
-        function: row.get(2)?,
-        trigger: get_trigger(row, 5)?,
-        ts_ms: get_u64(row, 3)?,
-        line: line.to_owned(),
-    })
+    /// Takes the matching lines of the next row, whose `log` (column 4) the caller has read;
+    /// returns false once it is full.
+    pub(crate) fn take<C: Columns>(&mut self, row: &C, log: &str) -> Result<bool, C::Error> {
+        let id = row.int(0)?;
+        let query = self.query;
+        let wanted = query.limit.saturating_sub(self.lines.len());
+        let matching = split_lines(log)
+            .enumerate()
+            .filter(|(_, line)| query.filter.as_deref().is_none_or(|f| line.contains(f)))
+            .map(|(index, line)| {
+                seq_of(id, index)
+                    .map(|seq| (seq, line))
+                    .ok_or_else(|| row.invalid(0, format!("invocation id {id} is past 2^43")))
+            })
+            .filter(|item| match (item, query.after_seq) {
+                (Ok((seq, _)), Some(after)) => *seq > after,
+                _ => true,
+            });
+        let taken: Vec<(i64, &str)> = if self.tail {
+            // The row's lines come oldest first: the newest of them are taken from its end.
+            let mut all = matching.collect::<Result<Vec<_>, C::Error>>()?;
+            all.reverse();
+            all.truncate(wanted);
+            all
+        } else {
+            matching.take(wanted).collect::<Result<_, C::Error>>()?
+        };
+        let mut header = None;
+        for (seq, line) in taken {
+            let (request_id, function, trigger, ts_ms) = match &header {
+                Some(header) => header,
+                None => header.insert((row.text(1)?, row.text(2)?, row.trigger(5)?, row.uint(3)?)),
+            };
+            self.lines.push(LogLine {
+                seq,
+                request_id: request_id.clone(),
+                function: function.clone(),
+                trigger: *trigger,
+                ts_ms: *ts_ms,
+                line: line.to_owned(),
+            });
+        }
+        Ok(!self.is_full())
+    }
+
+    /// The lines, ascending by seq.
+    pub(crate) fn into_lines(mut self) -> Vec<LogLine> {
+        if self.tail {
+            self.lines.reverse();
+        }
+        self.lines
+    }
 }

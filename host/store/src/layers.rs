@@ -2,10 +2,11 @@
 //! numbers never reused (publishing after deleting 1 and 2 gives 3), and the layers a function
 //! version uses ([`FunctionLayer`]).
 
-use rusqlite::{Connection, Row, params};
+use rusqlite::{Connection, params, params_from_iter};
 use serde::{Deserialize, Serialize};
 
 use crate::error::StoreError;
+use crate::functions::columns::{Columns, ColumnsExt, Value, json_text};
 use crate::store::{Sqlite, get_opt_u64, get_u64, sql_u64};
 
 /// One published version of a layer.
@@ -47,33 +48,44 @@ pub struct FunctionLayer {
     pub unzipped_size: u64,
 }
 
-const COLUMNS: &str = "name, version, description, license_info, compatible_runtimes, \
+/// The columns of the `layer_versions` table, in the order of [`layer_from_row`] and
+/// [`layer_values`].
+pub(crate) const COLUMNS: &str = "name, version, description, license_info, compatible_runtimes, \
      compatible_architectures, code_sha256, code_size, unzipped_size, created_ms";
 
-fn json_list(row: &Row<'_>, idx: usize) -> rusqlite::Result<Vec<String>> {
-    let text: String = row.get(idx)?;
-    serde_json::from_str(&text).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
-    })
-}
-
-fn to_json(list: &[String]) -> rusqlite::Result<String> {
-    serde_json::to_string(list).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
-}
-
-fn layer_from_row(row: &Row<'_>) -> rusqlite::Result<LayerVersionRecord> {
+/// A `layer_versions` row as a record (the lists are JSON arrays).
+pub(crate) fn layer_from_row<R: Columns>(row: &R) -> Result<LayerVersionRecord, R::Error> {
     Ok(LayerVersionRecord {
-        name: row.get(0)?,
-        version: get_u64(row, 1)?,
-        description: row.get(2)?,
-        license_info: row.get(3)?,
-        compatible_runtimes: json_list(row, 4)?,
-        compatible_architectures: json_list(row, 5)?,
-        code_sha256: row.get(6)?,
-        code_size: get_u64(row, 7)?,
-        unzipped_size: get_u64(row, 8)?,
-        created_ms: get_u64(row, 9)?,
+        name: row.text(0)?,
+        version: row.uint(1)?,
+        description: row.text(2)?,
+        license_info: row.opt_text(3)?,
+        compatible_runtimes: row.json(4)?,
+        compatible_architectures: row.json(5)?,
+        code_sha256: row.text(6)?,
+        code_size: row.uint(7)?,
+        unzipped_size: row.uint(8)?,
+        created_ms: row.uint(9)?,
     })
+}
+
+/// `layer` as the values of its `layer_versions` row, published as version `number`.
+pub(crate) fn layer_values(
+    layer: &LayerVersionRecord,
+    number: u64,
+) -> Result<[Value<'_>; 10], String> {
+    Ok([
+        Value::text(&layer.name),
+        Value::u64(number),
+        Value::text(&layer.description),
+        Value::opt_text(layer.license_info.as_deref()),
+        Value::owned(json_text(&layer.compatible_runtimes)?),
+        Value::owned(json_text(&layer.compatible_architectures)?),
+        Value::text(&layer.code_sha256),
+        Value::u64(layer.code_size),
+        Value::u64(layer.unzipped_size),
+        Value::u64(layer.created_ms),
+    ])
 }
 
 fn get_layer(
@@ -84,7 +96,7 @@ fn get_layer(
     conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM layer_versions WHERE name = ?1 AND version = ?2"
     ))?
-    .query_map(params![name, sql_u64(version)], layer_from_row)?
+    .query_map(params![name, sql_u64(version)], |row| layer_from_row(row))?
     .next()
     .transpose()
 }
@@ -140,18 +152,9 @@ impl LayerStore for Sqlite {
                 "INSERT INTO layer_versions ({COLUMNS}) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
             ))?
-            .execute(params![
-                layer.name,
-                sql_u64(number),
-                layer.description,
-                layer.license_info,
-                to_json(&layer.compatible_runtimes)?,
-                to_json(&layer.compatible_architectures)?,
-                layer.code_sha256,
-                sql_u64(layer.code_size),
-                sql_u64(layer.unzipped_size),
-                sql_u64(layer.created_ms),
-            ])?;
+            .execute(params_from_iter(layer_values(layer, number).map_err(
+                |e| rusqlite::Error::ToSqlConversionFailure(e.into()),
+            )?))?;
             Ok(LayerVersionRecord {
                 version: number,
                 ..layer.clone()
@@ -174,7 +177,7 @@ impl LayerStore for Sqlite {
             conn.prepare_cached(&format!(
                 "SELECT {COLUMNS} FROM layer_versions WHERE name = ?1 ORDER BY version DESC"
             ))?
-            .query_map([name], layer_from_row)?
+            .query_map([name], |row| layer_from_row(row))?
             .collect()
         })
     }
@@ -184,7 +187,7 @@ impl LayerStore for Sqlite {
             conn.prepare_cached(&format!(
                 "SELECT {COLUMNS} FROM layer_versions ORDER BY name, version DESC"
             ))?
-            .query_map([], layer_from_row)?
+            .query_map([], |row| layer_from_row(row))?
             .collect()
         })
     }

@@ -1,6 +1,13 @@
-//! fnhost's persistent state: one embedded SQLite database (`<state_dir>/fnhost.db`) for the
-//! function registry, the async event queue and its dead letters, file-watch checkpoints, and
-//! invocation records with their logs.
+//! fnhost's persistent state: the function registry, the async event queue and its dead
+//! letters, file-watch checkpoints, invocation records with their logs, and the leases of
+//! cluster singletons.
+//!
+//! One store trait ([`Backend`], in parts per concern: [`FunctionStore`], [`QueueStore`] …)
+//! has two backends, and callers hold a [`Store`] handle on either: [`Sqlite`], one embedded
+//! database file (`<state_dir>/fnhost.db`) for one machine, the default; and [`Postgres`], one
+//! PostgreSQL database the nodes of a cluster share (`--store postgres://…`, see [`StoreUrl`]),
+//! with a [`ChangeFeed`] telling each node what the others changed. The rest of this page is
+//! about the SQLite backend; `pg/mod.rs` says how the PostgreSQL one differs.
 //!
 //! # Why SQLite
 //!
@@ -11,7 +18,7 @@
 //!   the last transactions (never corrupt the file) unless `FNHOST_SYNC=full`
 //!   ([`Durability::Full`]) syncs the log on every commit.
 //! - **Concurrent readers**: WAL lets `fnhost logs` and `fnhost usage` read from another process
-//!   ([`Store::open_read_only`]) while the host writes, without blocking it.
+//!   (`Store::open_read_only`) while the host writes, without blocking it.
 //! - **Queries**: logs (by function, time, substring, sequence) and usage sums are SQL over
 //!   indexed tables. Each invocation is one row holding its whole log; log lines are split out
 //!   when read, with sequence numbers derived from the row (see [`LogLine::seq`]).
@@ -25,18 +32,18 @@
 //! `benches/queue.rs` and `benches/record.rs` measure both; their figures, with the command
 //! and the date, are in `docs/performance.md`.
 //!
-//! The web console reads rollups, never the records: [`Store::record`] adds each batch to
+//! The web console reads rollups, never the records: `Store::record` adds each batch to
 //! per-minute and per-hour rows per function (counts, errors by type, a duration histogram for
 //! percentiles within [`PERCENTILE_ERROR`]) in the same transaction, and the console's sampler
-//! stores throttles, concurrency and the queue per minute ([`Store::record_samples`]); the
-//! functions list ([`Store::function_summaries`]) and the Monitor tab
-//! ([`Store::function_metrics`]) read those. Saved test events are kept per function
-//! ([`Store::put_test_event`]).
+//! stores throttles, concurrency and the queue per minute (`Store::record_samples`); the
+//! functions list (`Store::function_summaries`) and the Monitor tab
+//! (`Store::function_metrics`) read those. Saved test events are kept per function
+//! (`Store::put_test_event`).
 //!
-//! The state directory is private: [`Store::open`] creates it `0700` and the database files
+//! The state directory is private: `Store::open` creates it `0700` and the database files
 //! `0600`, and [`StateLock`] lets one host own it at a time. What the database holds is
-//! bounded: [`Store::enqueue_within`] caps the queue, [`Store::prune_dead_letters`] and
-//! [`Store::prune`] / [`Store::prune_log_bytes`] apply retention and the log size cap, and
+//! bounded: `Store::enqueue_within` caps the queue, `Store::prune_dead_letters` and
+//! `Store::prune` / `Store::prune_log_bytes` apply retention and the log size cap, and
 //! [`code_storage`] is the code quota's one counting rule.
 //!
 //! The schema is versioned with `PRAGMA user_version`; opening a database written by a newer
@@ -47,6 +54,8 @@
 
 mod aliases;
 mod backend;
+mod blobs;
+mod changes;
 mod checkpoints;
 mod concurrency;
 mod error;
@@ -54,6 +63,8 @@ mod functions;
 mod handle;
 mod invocations;
 mod layers;
+mod leases;
+mod pg;
 mod queue;
 mod recorder;
 mod schema;
@@ -62,10 +73,13 @@ mod stats;
 mod store;
 mod tags;
 mod test_events;
+mod url;
 mod urls;
 
 pub use aliases::{AliasRecord, AliasStore};
 pub use backend::{Backend, Location, StoreInfo};
+pub use blobs::BlobStore;
+pub use changes::{Change, ChangeFeed, ChangeStore};
 pub use checkpoints::{Checkpoint, CheckpointChange, CheckpointStore};
 pub use concurrency::ConcurrencyStore;
 pub use error::StoreError;
@@ -78,6 +92,8 @@ pub use invocations::{
     Usage,
 };
 pub use layers::{FunctionLayer, LayerStore, LayerVersionRecord};
+pub use leases::{Lease, LeaseStore};
+pub use pg::{Postgres, is_postgres_url, redact_url};
 pub use queue::{DeadLetter, DeadReason, Job, NewJob, QueueStore, UnknownDeadReason};
 pub use recorder::{RECORDER_BATCH, RECORDER_CAPACITY, RECORDER_INTERVAL, Recorder};
 pub use state_dir::{LOCK_FILE, StateLock, create_private_dir};
@@ -88,6 +104,7 @@ pub use stats::{
 pub use store::{Durability, Sqlite};
 pub use tags::TagStore;
 pub use test_events::{TEST_EVENT_MAX_BYTES, TEST_EVENTS_PER_FUNCTION, TestEvent, TestEventStore};
+pub use url::StoreUrl;
 pub use urls::{FunctionUrlRecord, UrlStore};
 
 /// The schema version this build reads and writes (`PRAGMA user_version`).

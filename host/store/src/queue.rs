@@ -3,7 +3,7 @@
 //!
 //! A job is `ready` until a worker claims it, then `running` until the worker completes it (the
 //! row is deleted), retries it (back to `ready` with a later `not_before_ms`) or dead-letters it
-//! (moved to `dead_letters`). After a crash, [`Store::recover`] puts `running` jobs back.
+//! (moved to `dead_letters`). After a crash, `Store::recover` puts `running` jobs back.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -21,8 +21,10 @@ use crate::checkpoints::apply_checkpoint_changes;
 use crate::error::{StoreError, TxError};
 use crate::store::{Sqlite, get_u64, sql_u64, sql_usize};
 
-const READY: i64 = 0;
-const RUNNING: i64 = 1;
+/// `jobs.state` of a job waiting to be claimed.
+pub(crate) const READY: i16 = 0;
+/// `jobs.state` of a claimed job.
+pub(crate) const RUNNING: i16 = 1;
 
 /// A job to enqueue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,7 +50,7 @@ pub struct NewJob {
     pub lineage: Lineage,
 }
 
-/// A queued job, as [`Store::claim`] hands it out.
+/// A queued job, as `Store::claim` hands it out.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Job {
     /// The job id (never reused).
@@ -163,8 +165,9 @@ pub struct DeadLetter {
     pub failed_at_ms: u64,
 }
 
-const JOB_COLUMNS: &str = "id, function, payload, source, request_id, attempts, max_attempts, \
-     enqueued_at_ms, expires_at_ms, not_before_ms, chain_id, hop, last_error";
+/// The columns of a job, in the order [`job_from`] reads them.
+pub(crate) const JOB_COLUMNS: &str = "id, function, payload, source, request_id, attempts, \
+     max_attempts, enqueued_at_ms, expires_at_ms, not_before_ms, chain_id, hop, last_error";
 
 /// Claims the due jobs (`?1` now, `?2` limit): the subquery walks the index
 /// `(state, not_before_ms, id)` in order, so its cost is the limit, not the backlog.
@@ -181,61 +184,139 @@ pub(crate) static CLAIM_SQL: LazyLock<String> = LazyLock::new(|| {
 pub(crate) const QUEUE_BY_FUNCTION_SQL: &str = "SELECT function, COUNT(*), MIN(enqueued_at_ms) \
      FROM jobs GROUP BY function ORDER BY function";
 
+/// A stored row read by column position: what decoding a [`Job`], a [`DeadLetter`] or a
+/// [`Checkpoint`](crate::Checkpoint) needs from a row of either backend, so that each decoding
+/// is written once ([`job_from`], [`dead_letter_from`], `checkpoint_from`).
+pub(crate) trait StoredRow {
+    /// The backend's error.
+    type Error;
+
+    /// A signed integer column.
+    fn int(&self, i: usize) -> Result<i64, Self::Error>;
+
+    /// A non-negative integer column.
+    fn uint(&self, i: usize) -> Result<u64, Self::Error>;
+
+    /// A small non-negative integer column (attempts, hops).
+    fn small(&self, i: usize) -> Result<u32, Self::Error>;
+
+    /// A text column.
+    fn text(&self, i: usize) -> Result<String, Self::Error>;
+
+    /// A nullable text column.
+    fn opt_text(&self, i: usize) -> Result<Option<String>, Self::Error>;
+
+    /// A blob column.
+    fn blob(&self, i: usize) -> Result<Vec<u8>, Self::Error>;
+
+    /// The error for column `i`, whose value was read but does not decode.
+    fn invalid(&self, i: usize, error: Box<dyn std::error::Error + Send + Sync>) -> Self::Error;
+}
+
+impl StoredRow for Row<'_> {
+    type Error = rusqlite::Error;
+
+    fn int(&self, i: usize) -> rusqlite::Result<i64> {
+        self.get(i)
+    }
+
+    fn uint(&self, i: usize) -> rusqlite::Result<u64> {
+        get_u64(self, i)
+    }
+
+    fn small(&self, i: usize) -> rusqlite::Result<u32> {
+        self.get(i)
+    }
+
+    fn text(&self, i: usize) -> rusqlite::Result<String> {
+        self.get(i)
+    }
+
+    fn opt_text(&self, i: usize) -> rusqlite::Result<Option<String>> {
+        self.get(i)
+    }
+
+    fn blob(&self, i: usize) -> rusqlite::Result<Vec<u8>> {
+        self.get(i)
+    }
+
+    fn invalid(
+        &self,
+        i: usize,
+        error: Box<dyn std::error::Error + Send + Sync>,
+    ) -> rusqlite::Error {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, error)
+    }
+}
+
 /// The trigger stored in column `i` as its AWS event source.
-fn get_trigger(row: &Row<'_>, i: usize) -> rusqlite::Result<Trigger> {
-    let source: String = row.get(i)?;
-    Trigger::from_event_source(&source).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
-    })
+fn trigger_from<R: StoredRow>(row: &R, i: usize) -> Result<Trigger, R::Error> {
+    let source = row.text(i)?;
+    Trigger::from_event_source(&source).map_err(|e| row.invalid(i, Box::new(e)))
 }
 
 /// The lineage stored in columns `chain` (chain id) and `chain + 1` (hop).
-fn get_lineage(row: &Row<'_>, chain: usize) -> rusqlite::Result<Lineage> {
+fn lineage_from<R: StoredRow>(row: &R, chain: usize) -> Result<Lineage, R::Error> {
     Ok(Lineage {
-        chain_id: row.get(chain)?,
-        hop: row.get(chain + 1)?,
+        chain_id: row.text(chain)?,
+        hop: row.small(chain + 1)?,
     })
 }
 
-fn job_from_row(row: &Row<'_>) -> rusqlite::Result<Job> {
+/// A job from a row of [`JOB_COLUMNS`].
+pub(crate) fn job_from<R: StoredRow>(row: &R) -> Result<Job, R::Error> {
     Ok(Job {
-        id: row.get(0)?,
-        function: row.get(1)?,
-        payload: row.get(2)?,
-        trigger: get_trigger(row, 3)?,
-        request_id: row.get(4)?,
-        attempts: row.get(5)?,
-        max_attempts: row.get(6)?,
-        enqueued_at_ms: get_u64(row, 7)?,
-        expires_at_ms: get_u64(row, 8)?,
-        not_before_ms: get_u64(row, 9)?,
-        lineage: get_lineage(row, 10)?,
-        last_error: row.get(12)?,
+        id: row.int(0)?,
+        function: row.text(1)?,
+        payload: row.blob(2)?,
+        trigger: trigger_from(row, 3)?,
+        request_id: row.text(4)?,
+        attempts: row.small(5)?,
+        max_attempts: row.small(6)?,
+        enqueued_at_ms: row.uint(7)?,
+        expires_at_ms: row.uint(8)?,
+        not_before_ms: row.uint(9)?,
+        lineage: lineage_from(row, 10)?,
+        last_error: row.opt_text(12)?,
     })
 }
 
-const DEAD_COLUMNS: &str = "id, function, payload, source, request_id, attempts, max_attempts, \
-     error, reason, chain_id, hop, enqueued_at_ms, failed_at_ms";
+/// The columns of a dead letter, in the order [`dead_letter_from`] reads them.
+pub(crate) const DEAD_COLUMNS: &str = "id, function, payload, source, request_id, attempts, \
+     max_attempts, error, reason, chain_id, hop, enqueued_at_ms, failed_at_ms";
 
-fn dead_letter_from_row(row: &Row<'_>) -> rusqlite::Result<DeadLetter> {
-    let reason: String = row.get(8)?;
-    let reason = reason.parse().map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(8, rusqlite::types::Type::Text, Box::new(e))
-    })?;
+/// A dead letter from a row of [`DEAD_COLUMNS`].
+pub(crate) fn dead_letter_from<R: StoredRow>(row: &R) -> Result<DeadLetter, R::Error> {
+    let reason = row.text(8)?;
+    let reason = reason.parse().map_err(|e| row.invalid(8, Box::new(e)))?;
     Ok(DeadLetter {
-        id: row.get(0)?,
-        function: row.get(1)?,
-        payload: row.get(2)?,
-        trigger: get_trigger(row, 3)?,
-        request_id: row.get(4)?,
-        attempts: row.get(5)?,
-        max_attempts: row.get(6)?,
-        error: row.get(7)?,
+        id: row.int(0)?,
+        function: row.text(1)?,
+        payload: row.blob(2)?,
+        trigger: trigger_from(row, 3)?,
+        request_id: row.text(4)?,
+        attempts: row.small(5)?,
+        max_attempts: row.small(6)?,
+        error: row.text(7)?,
         reason,
-        lineage: get_lineage(row, 9)?,
-        enqueued_at_ms: get_u64(row, 11)?,
-        failed_at_ms: get_u64(row, 12)?,
+        lineage: lineage_from(row, 9)?,
+        enqueued_at_ms: row.uint(11)?,
+        failed_at_ms: row.uint(12)?,
     })
+}
+
+/// `ids` without repeats, in the order each first appears (what [`QueueStore::redrive`] moves).
+pub(crate) fn distinct(ids: &[i64]) -> Vec<i64> {
+    let mut seen = HashSet::with_capacity(ids.len());
+    ids.iter().copied().filter(|id| seen.insert(*id)).collect()
+}
+
+/// Logs what [`QueueStore::recover`] put back, and returns it.
+pub(crate) fn recovered(jobs: u64) -> u64 {
+    if jobs > 0 {
+        info!(jobs, "put jobs interrupted by a crash back in the queue");
+    }
+    jobs
 }
 
 /// Inserts jobs inside an open transaction, returning their ids in order.
@@ -277,6 +358,10 @@ pub trait QueueStore {
     /// counting the attempt. Jobs come in the order they became due (`not_before_ms`, then id):
     /// for jobs enqueued to run at once that is enqueue order, and the index
     /// `(state, not_before_ms, id)` serves it without sorting, however long the backlog.
+    ///
+    /// On a queue that several nodes share (PostgreSQL), a claim is a lease that the claiming
+    /// handle keeps renewing while it lives; a running job whose lease ran out (its node died)
+    /// is claimed again like a ready one, its interrupted attempt counted.
     fn claim(&self, now_ms: u64, limit: usize) -> Result<Vec<Job>, StoreError>;
 
     /// The earliest `not_before_ms` among ready jobs (a worker with nothing to claim sleeps
@@ -306,13 +391,17 @@ pub trait QueueStore {
 
     /// At startup: puts every running job (claimed by a process that died) back to ready and
     /// returns how many. The interrupted attempt still counts against `max_attempts`, so an
-    /// event that kills the host cannot loop forever.
+    /// event that kills the host cannot loop forever. On a queue that several nodes share
+    /// (PostgreSQL), only the jobs whose lease ran out go back: other nodes' running jobs are
+    /// left alone.
     fn recover(&self) -> Result<u64, StoreError>;
 
-    /// Like [`Store::enqueue`] without checkpoints, but only while the queue holds fewer than
+    /// Like `Store::enqueue` without checkpoints, but only while the queue holds fewer than
     /// `limit` jobs (ready or running) once `jobs` are added: otherwise nothing is queued and
     /// the call fails with [`StoreError::QueueFull`]. The count and the insert are one
-    /// transaction, so concurrent callers cannot overshoot the limit together.
+    /// transaction, so on SQLite concurrent callers cannot overshoot the limit together; on
+    /// PostgreSQL, callers on several connections that count at the same moment may overshoot
+    /// it by their own jobs (the limit bounds the disk, and an accepted job is never dropped).
     fn enqueue_within(&self, jobs: &[NewJob], limit: u64) -> Result<Vec<i64>, StoreError>;
 
     /// Dead-letter retention: deletes the dead letters that failed before `older_than_ms`;
@@ -374,7 +463,9 @@ impl QueueStore for Sqlite {
         self.write("claiming jobs", |tx| {
             let mut stmt = tx.prepare_cached(&CLAIM_SQL)?;
             let mut jobs = stmt
-                .query_map(params![sql_u64(now_ms), sql_usize(limit)], job_from_row)?
+                .query_map(params![sql_u64(now_ms), sql_usize(limit)], |row| {
+                    job_from(row)
+                })?
                 .collect::<rusqlite::Result<Vec<Job>>>()?;
             // RETURNING yields rows in no promised order.
             jobs.sort_by_key(|job| (job.not_before_ms, job.id));
@@ -460,13 +551,7 @@ impl QueueStore for Sqlite {
             ))?;
             Ok(stmt.execute([])?)
         })?;
-        if n > 0 {
-            info!(
-                jobs = n,
-                "put jobs interrupted by a crash back in the queue"
-            );
-        }
-        Ok(n as u64)
+        Ok(recovered(n as u64))
     }
 
     fn enqueue_within(&self, jobs: &[NewJob], limit: u64) -> Result<Vec<i64>, StoreError> {
@@ -528,7 +613,8 @@ impl QueueStore for Sqlite {
                 "SELECT {DEAD_COLUMNS} FROM dead_letters \
                  WHERE ?1 IS NULL OR function = ?1 ORDER BY id"
             ))?;
-            stmt.query_map([function], dead_letter_from_row)?.collect()
+            stmt.query_map([function], |row| dead_letter_from(row))?
+                .collect()
         })
     }
 
@@ -554,8 +640,7 @@ impl QueueStore for Sqlite {
                 .query_map([function], |row| row.get::<_, i64>(0))?
                 .collect::<rusqlite::Result<Vec<i64>>>()?
             } else {
-                let mut seen = HashSet::with_capacity(ids.len());
-                ids.iter().copied().filter(|id| seen.insert(*id)).collect()
+                distinct(ids)
             };
             let mut insert = tx.prepare_cached(
                 "INSERT INTO jobs (function, payload, source, request_id, state, attempts, \

@@ -308,6 +308,20 @@ const MIGRATIONS: &[&str] = &[
         reserved INTEGER NOT NULL CHECK (reserved >= 0)
     ) WITHOUT ROWID;
     "#,
+    // 8: leases of cluster singletons (see `leases.rs`): the bucket watcher and the scheduler
+    // run on the node that holds theirs. One machine holds them all.
+    r#"
+    CREATE TABLE leases (
+        name TEXT PRIMARY KEY,
+        holder TEXT NOT NULL,
+        until_ms INTEGER NOT NULL
+    ) WITHOUT ROWID;
+
+    CREATE TABLE schedule_ticks (
+        schedule TEXT PRIMARY KEY,
+        tick_ms INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// The migration that adds the rollups; after its SQL, [`crate::stats::backfill`] fills them

@@ -4,7 +4,7 @@
 //!
 //! # Rollups
 //!
-//! [`Store::record`] adds every batch of records to `invocation_stats` in the same transaction:
+//! `Store::record` adds every batch of records to `invocation_stats` in the same transaction:
 //! one row per function, granularity ([`MINUTE_MS`] and [`HOUR_MS`]) and bucket (the bucket's
 //! start, unix ms, by the record's start time), holding the number of invocations, the errors by
 //! type, the billed time and a histogram of the durations. A row is keyed by the function's
@@ -27,31 +27,31 @@
 //!
 //! # Samples
 //!
-//! [`Store::record_samples`] stores what the console's sampler sees each minute of a function:
+//! `Store::record_samples` stores what the console's sampler sees each minute of a function:
 //! throttles (summed), the peak concurrency (the maximum), the queue's depth and the age of its
 //! oldest event (the last sample of a minute; an hour keeps the maximum).
 //!
 //! # Retention
 //!
-//! [`Store::prune`] deletes rollup and sample rows whose bucket ends by the cutoff, and minute
+//! `Store::prune` deletes rollup and sample rows whose bucket ends by the cutoff, and minute
 //! rows once they are older than [`MINUTE_ROWS_KEPT_MS`] (hour rows serve longer ranges).
 //!
 //! # Reads
 //!
 //! Rows are keyed by granularity, bucket and then function, so that a batch of records, which
 //! falls in the last bucket or two, updates a few pages at the end of the table rather than a
-//! page per function. [`Store::function_summaries`] reads one range of that key: the last 24
-//! hourly rows of every function, never the records. [`Store::function_metrics`] looks one
+//! page per function. `Store::function_summaries` reads one range of that key: the last 24
+//! hourly rows of every function, never the records. `Store::function_metrics` looks one
 //! function's row up in each bucket of the range: 60 lookups for an hour of minutes, 168 for a
 //! week of hours.
 
 use std::collections::BTreeMap;
 
-use rusqlite::{Connection, OptionalExtension as _, Row, params};
+use rusqlite::{Connection, OptionalExtension as _, params};
 use serde::Serialize;
 
 use crate::error::{StoreError, TxError};
-use crate::invocations::InvocationRecord;
+use crate::invocations::{Columns, InvocationRecord};
 use crate::store::{Sqlite, get_u64, sql_u64};
 
 /// A minute: the finer rollup and sample granularity, ms.
@@ -61,9 +61,9 @@ pub const HOUR_MS: u64 = 3_600_000;
 /// How long minute rows are kept (48 h), even with a longer retention; hour rows serve older
 /// ranges.
 pub const MINUTE_ROWS_KEPT_MS: u64 = 48 * HOUR_MS;
-/// The most points one [`Store::function_metrics`] call returns (a week of minutes).
+/// The most points one `Store::function_metrics` call returns (a week of minutes).
 pub const MAX_METRICS_POINTS: usize = 7 * 24 * 60;
-/// The most a percentile of [`Store::function_metrics`] or [`Store::function_summaries`] is off
+/// The most a percentile of `Store::function_metrics` or `Store::function_summaries` is off
 /// from the exact nearest-rank percentile, relative to it: `2^(1/8) - 1`, for durations from
 /// 0.01 ms to 69.9 min (see the module documentation).
 pub const PERCENTILE_ERROR: f64 = 0.090_507_732_665_257_66;
@@ -220,27 +220,18 @@ fn take_varint(bytes: &mut &[u8]) -> Option<u64> {
 }
 
 /// The histogram stored in column `i`.
-fn get_histogram(row: &Row<'_>, i: usize) -> rusqlite::Result<Histogram> {
-    let bytes = row.get_ref(i)?.as_blob()?;
-    Histogram::decode(bytes).ok_or_else(|| conversion_error(i, "a malformed duration histogram"))
+fn get_histogram<C: Columns>(row: &C, i: usize) -> Result<Histogram, C::Error> {
+    Histogram::decode(&row.bytes(i)?)
+        .ok_or_else(|| row.invalid(i, "a malformed duration histogram".to_owned()))
 }
 
 /// The errors by type stored in column `i` (JSON, NULL for none).
-fn get_errors(row: &Row<'_>, i: usize) -> rusqlite::Result<BTreeMap<String, u64>> {
-    match row.get_ref(i)?.as_str_or_null()? {
+fn get_errors<C: Columns>(row: &C, i: usize) -> Result<BTreeMap<String, u64>, C::Error> {
+    match row.opt_text(i)? {
         None => Ok(BTreeMap::new()),
-        Some(json) => {
-            serde_json::from_str(json).map_err(|_| conversion_error(i, "malformed error counts"))
-        }
+        Some(json) => serde_json::from_str(&json)
+            .map_err(|_| row.invalid(i, "malformed error counts".to_owned())),
     }
-}
-
-fn conversion_error(i: usize, what: &'static str) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(
-        i,
-        rusqlite::types::Type::Blob,
-        format!("invocation_stats holds {what}").into(),
-    )
 }
 
 /// What a rollup takes of one invocation record.
@@ -266,7 +257,7 @@ impl<'a> From<&'a InvocationRecord> for Observation<'a> {
 
 /// One rollup row's worth of a batch.
 #[derive(Default)]
-struct Rollup<'a> {
+pub(crate) struct Rollup<'a> {
     invocations: u64,
     error_count: u64,
     errors: BTreeMap<&'a str, u64>,
@@ -274,19 +265,14 @@ struct Rollup<'a> {
     billed_ms: u64,
 }
 
-/// One rollup row: `?1` granularity, `?2` function, `?3` bucket.
-pub(crate) const ROLLUP_ROW_SQL: &str = "SELECT invocations, error_count, errors, duration_hist, \
-     billed_ms FROM invocation_stats \
-     WHERE granularity_ms = ?1 AND bucket_ms = ?3 AND function = ?2";
+/// A rollup row's key, in the primary key's order: (granularity, bucket, function).
+pub(crate) type RollupKey<'a> = (u64, u64, &'a str);
 
-/// Adds `observations` to the rollup rows, inside the caller's transaction: summed per row in
-/// memory, then one read and one write per row touched, in key order.
-pub(crate) fn roll_up<'a>(
-    conn: &Connection,
+/// Sums `observations` per rollup row, in key order.
+pub(crate) fn summarize<'a>(
     observations: impl IntoIterator<Item = Observation<'a>>,
-) -> rusqlite::Result<()> {
-    // In the primary key's order: (granularity, bucket, function).
-    let mut rows: BTreeMap<(u64, u64, &'a str), Rollup<'a>> = BTreeMap::new();
+) -> BTreeMap<RollupKey<'a>, Rollup<'a>> {
+    let mut rows: BTreeMap<RollupKey<'a>, Rollup<'a>> = BTreeMap::new();
     for o in observations {
         let function = bare_name(o.function);
         let index = Histogram::index_of(o.duration_ms);
@@ -302,6 +288,77 @@ pub(crate) fn roll_up<'a>(
             }
         }
     }
+    rows
+}
+
+/// A stored rollup row, as read by [`ROLLUP_ROW_SQL`]'s columns.
+#[derive(Default)]
+pub(crate) struct StoredRollup {
+    invocations: u64,
+    error_count: u64,
+    errors: BTreeMap<String, u64>,
+    durations: Histogram,
+    billed_ms: u64,
+}
+
+impl StoredRollup {
+    /// Reads columns 0 to 4: `invocations, error_count, errors, duration_hist, billed_ms`.
+    pub(crate) fn from_row<C: Columns>(row: &C) -> Result<StoredRollup, C::Error> {
+        Ok(StoredRollup {
+            invocations: row.uint(0)?,
+            error_count: row.uint(1)?,
+            errors: get_errors(row, 2)?,
+            durations: get_histogram(row, 3)?,
+            billed_ms: row.uint(4)?,
+        })
+    }
+}
+
+/// What a rollup row holds once a batch is added: the values to store.
+pub(crate) struct RollupValues {
+    pub(crate) invocations: i64,
+    pub(crate) error_count: i64,
+    /// JSON; `None` for no errors.
+    pub(crate) errors: Option<String>,
+    pub(crate) duration_hist: Vec<u8>,
+    pub(crate) billed_ms: i64,
+}
+
+impl Rollup<'_> {
+    /// The row `stored` (or a new one) with this batch's share added.
+    pub(crate) fn added_to(self, stored: Option<StoredRollup>) -> RollupValues {
+        let stored = stored.unwrap_or_default();
+        let mut errors = stored.errors;
+        for (error, n) in self.errors {
+            let count = errors.entry(error.to_owned()).or_default();
+            *count = count.saturating_add(n);
+        }
+        let mut durations = stored.durations;
+        durations.merge(&self.durations);
+        RollupValues {
+            invocations: sql_u64(stored.invocations.saturating_add(self.invocations)),
+            error_count: sql_u64(stored.error_count.saturating_add(self.error_count)),
+            // A map of strings to numbers always serializes.
+            errors: (!errors.is_empty())
+                .then(|| serde_json::to_string(&errors).unwrap_or_default()),
+            duration_hist: durations.encode(),
+            billed_ms: sql_u64(stored.billed_ms.saturating_add(self.billed_ms)),
+        }
+    }
+}
+
+/// One rollup row: `?1` granularity, `?2` function, `?3` bucket.
+pub(crate) const ROLLUP_ROW_SQL: &str = "SELECT invocations, error_count, errors, duration_hist, \
+     billed_ms FROM invocation_stats \
+     WHERE granularity_ms = ?1 AND bucket_ms = ?3 AND function = ?2";
+
+/// Adds `observations` to the rollup rows, inside the caller's transaction: summed per row in
+/// memory, then one read and one write per row touched, in key order.
+pub(crate) fn roll_up<'a>(
+    conn: &Connection,
+    observations: impl IntoIterator<Item = Observation<'a>>,
+) -> rusqlite::Result<()> {
+    let rows = summarize(observations);
     let mut select = conn.prepare_cached(ROLLUP_ROW_SQL)?;
     let mut update = conn.prepare_cached(
         "UPDATE invocation_stats SET invocations = ?4, error_count = ?5, errors = ?6, \
@@ -315,41 +372,19 @@ pub(crate) fn roll_up<'a>(
     for ((granularity, bucket, function), row) in rows {
         let key = (sql_u64(granularity), function, sql_u64(bucket));
         let stored = select
-            .query_row(params![key.0, key.1, key.2], |r| {
-                Ok((
-                    get_u64(r, 0)?,
-                    get_u64(r, 1)?,
-                    get_errors(r, 2)?,
-                    get_histogram(r, 3)?,
-                    get_u64(r, 4)?,
-                ))
-            })
+            .query_row(params![key.0, key.1, key.2], |r| StoredRollup::from_row(r))
             .optional()?;
         let exists = stored.is_some();
-        let (invocations, error_count, mut errors, mut durations, billed_ms) =
-            stored.unwrap_or_default();
-        for (error, n) in row.errors {
-            let count = errors.entry(error.to_owned()).or_default();
-            *count = count.saturating_add(n);
-        }
-        durations.merge(&row.durations);
-        let errors = if errors.is_empty() {
-            None
-        } else {
-            Some(
-                serde_json::to_string(&errors)
-                    .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?,
-            )
-        };
+        let v = row.added_to(stored);
         let values = params![
             key.0,
             key.1,
             key.2,
-            sql_u64(invocations.saturating_add(row.invocations)),
-            sql_u64(error_count.saturating_add(row.error_count)),
-            errors,
-            durations.encode(),
-            sql_u64(billed_ms.saturating_add(row.billed_ms)),
+            v.invocations,
+            v.error_count,
+            v.errors,
+            v.duration_hist,
+            v.billed_ms,
         ];
         if exists {
             update.execute(values)?;
@@ -412,20 +447,31 @@ pub(crate) fn prune_sql(table: &str) -> String {
     format!("DELETE FROM {table} WHERE granularity_ms = ?1 AND bucket_ms < ?2")
 }
 
-/// Deletes the rollup and sample rows whose bucket ends by `older_than_ms`, and minute rows
-/// ending by `now_ms - MINUTE_ROWS_KEPT_MS`, inside the caller's transaction.
+/// The tables retention prunes besides the invocations.
+pub(crate) const PRUNED_TABLES: [&str; 2] = ["invocation_stats", "function_samples"];
+
+/// What retention deletes of the rollup and sample rows: per granularity, the rows whose
+/// bucket starts before the second value: those whose bucket ends by `older_than_ms`, and
+/// minute rows ending by `now_ms - MINUTE_ROWS_KEPT_MS`.
+pub(crate) fn prune_cutoffs(older_than_ms: u64, now_ms: u64) -> [(i64, i64); 2] {
+    GRANULARITIES.map(|granularity| {
+        let cutoff = if granularity == MINUTE_MS {
+            older_than_ms.max(now_ms.saturating_sub(MINUTE_ROWS_KEPT_MS))
+        } else {
+            older_than_ms
+        };
+        // A bucket ends by the cutoff when bucket + granularity <= cutoff.
+        let before = cutoff.saturating_add(1).saturating_sub(granularity);
+        (sql_u64(granularity), sql_u64(before))
+    })
+}
+
+/// Deletes the rollup and sample rows [`prune_cutoffs`] names, inside the caller's transaction.
 pub(crate) fn prune(conn: &Connection, older_than_ms: u64, now_ms: u64) -> rusqlite::Result<()> {
-    for table in ["invocation_stats", "function_samples"] {
+    for table in PRUNED_TABLES {
         let mut delete = conn.prepare_cached(&prune_sql(table))?;
-        for granularity in GRANULARITIES {
-            let cutoff = if granularity == MINUTE_MS {
-                older_than_ms.max(now_ms.saturating_sub(MINUTE_ROWS_KEPT_MS))
-            } else {
-                older_than_ms
-            };
-            // A bucket ends by the cutoff when bucket + granularity <= cutoff.
-            let before = cutoff.saturating_add(1).saturating_sub(granularity);
-            delete.execute(params![sql_u64(granularity), sql_u64(before)])?;
+        for (granularity, before) in prune_cutoffs(older_than_ms, now_ms) {
+            delete.execute(params![granularity, before])?;
         }
     }
     Ok(())
@@ -448,7 +494,7 @@ pub struct Sample {
     pub queue_age_ms: u64,
 }
 
-/// Which points [`Store::function_metrics`] returns: `points` of `step_ms` each, the first at
+/// Which points `Store::function_metrics` returns: `points` of `step_ms` each, the first at
 /// `start_ms` (rounded down to a multiple of `step_ms`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MetricsRange {
@@ -551,6 +597,214 @@ pub struct FunctionSummary {
     pub hourly: Vec<u64>,
 }
 
+/// The rows a sample updates: its minute's and its hour's, as (granularity, bucket).
+pub(crate) fn sample_buckets(sample: &Sample) -> [(i64, i64); 2] {
+    GRANULARITIES.map(|granularity| {
+        let bucket = sample.minute_ms - sample.minute_ms % granularity;
+        (sql_u64(granularity), sql_u64(bucket))
+    })
+}
+
+/// A [`StatsStore::function_metrics`] call under way: the checked range, the rows it reads
+/// and the points those rows add up to.
+pub(crate) struct MetricsPlan<'f> {
+    /// The function's bare name.
+    function: &'f str,
+    /// The rows read: [`MINUTE_MS`] or [`HOUR_MS`].
+    granularity: u64,
+    /// Rows per point.
+    per_point: u64,
+    points: Vec<MetricsPoint>,
+    durations: Vec<Histogram>,
+}
+
+impl<'f> MetricsPlan<'f> {
+    /// Checks `range` (see [`StatsStore::function_metrics`]) and lays out the empty points of
+    /// `function` (a qualified name reads the function's rows).
+    pub(crate) fn new(
+        function: &'f str,
+        range: MetricsRange,
+    ) -> Result<MetricsPlan<'f>, StoreError> {
+        let invalid = || StoreError::InvalidMetricsRange {
+            step_ms: range.step_ms,
+            points: range.points,
+            max_points: MAX_METRICS_POINTS,
+        };
+        let step = range.step_ms;
+        if step == 0 || !step.is_multiple_of(MINUTE_MS) {
+            return Err(invalid());
+        }
+        let granularity = if step.is_multiple_of(HOUR_MS) {
+            HOUR_MS
+        } else {
+            MINUTE_MS
+        };
+        let per_point = step / granularity;
+        let rows = u64::try_from(range.points)
+            .ok()
+            .and_then(|n| n.checked_mul(per_point))
+            .filter(|&rows| rows <= MAX_METRICS_POINTS as u64)
+            .ok_or_else(invalid)?;
+        let start = range.start_ms - range.start_ms % step;
+        start
+            .checked_add(rows.saturating_mul(granularity))
+            .ok_or_else(invalid)?;
+        Ok(MetricsPlan {
+            function: bare_name(function),
+            granularity,
+            per_point,
+            points: (0..range.points as u64)
+                .map(|i| MetricsPoint::empty(start + i * step))
+                .collect(),
+            durations: vec![Histogram::default(); range.points],
+        })
+    }
+
+    /// The granularity and function of the rows read.
+    pub(crate) fn key(&self) -> (i64, &'f str) {
+        (sql_u64(self.granularity), self.function)
+    }
+
+    /// Every bucket the range reads, in order, with the index of the point it adds to.
+    pub(crate) fn buckets(&self) -> impl Iterator<Item = (usize, i64)> + '_ {
+        self.points.iter().enumerate().flat_map(move |(i, point)| {
+            (0..self.per_point).map(move |j| (i, sql_u64(point.t_ms + j * self.granularity)))
+        })
+    }
+
+    /// The point bucket `bucket` adds to, if it is in the range.
+    pub(crate) fn point_of(&self, bucket: i64) -> Option<usize> {
+        let first = self.points.first()?.t_ms;
+        let step = self.granularity * self.per_point;
+        let offset = u64::try_from(bucket).ok()?.checked_sub(first)?;
+        usize::try_from(offset / step)
+            .ok()
+            .filter(|&i| i < self.points.len())
+    }
+
+    /// Adds a rollup row of [`STATS_ROW_SQL`]'s columns (`invocations, errors, duration_hist`)
+    /// to point `i`.
+    pub(crate) fn add_stats<C: Columns>(&mut self, i: usize, row: &C) -> Result<(), C::Error> {
+        let (Some(point), Some(durations)) = (self.points.get_mut(i), self.durations.get_mut(i))
+        else {
+            return Ok(());
+        };
+        point.invocations = point.invocations.saturating_add(row.uint(0)?);
+        for (error, n) in get_errors(row, 1)? {
+            let count = point.errors.entry(error).or_default();
+            *count = count.saturating_add(n);
+        }
+        durations.merge(&get_histogram(row, 2)?);
+        Ok(())
+    }
+
+    /// Adds a sample row of [`SAMPLES_ROW_SQL`]'s columns (`throttles, peak_concurrency,
+    /// queue_depth, queue_age_ms`) to point `i`.
+    pub(crate) fn add_samples<C: Columns>(&mut self, i: usize, row: &C) -> Result<(), C::Error> {
+        let Some(point) = self.points.get_mut(i) else {
+            return Ok(());
+        };
+        let peak = row.int(1)?;
+        let peak =
+            u32::try_from(peak).map_err(|_| row.invalid(1, format!("peak concurrency {peak}")))?;
+        point.throttles = point.throttles.saturating_add(row.uint(0)?);
+        point.max_concurrency = point.max_concurrency.max(peak);
+        point.queue_depth = point.queue_depth.max(row.uint(2)?);
+        point.queue_age_ms = point.queue_age_ms.max(row.uint(3)?);
+        Ok(())
+    }
+
+    /// The points, with their percentiles.
+    pub(crate) fn finish(self) -> Vec<MetricsPoint> {
+        let mut points = self.points;
+        for (point, durations) in points.iter_mut().zip(&self.durations) {
+            point.p50_ms = durations.percentile(0.50);
+            point.p95_ms = durations.percentile(0.95);
+            point.p99_ms = durations.percentile(0.99);
+        }
+        points
+    }
+}
+
+/// A [`StatsStore::function_summaries`] call under way: its window and the summaries of the
+/// rows read so far.
+pub(crate) struct Summaries {
+    /// The first hour's start.
+    start: u64,
+    /// The end of the current hour.
+    end: u64,
+    found: BTreeMap<String, (FunctionSummary, Histogram)>,
+}
+
+impl Summaries {
+    /// The summaries of the 24 hours up to the one that holds `now_ms`.
+    pub(crate) fn new(now_ms: u64) -> Summaries {
+        let current = now_ms - now_ms % HOUR_MS;
+        Summaries {
+            start: current.saturating_sub((SUMMARY_HOURS - 1) * HOUR_MS),
+            end: current.saturating_add(HOUR_MS),
+            found: BTreeMap::new(),
+        }
+    }
+
+    /// The parameters of [`STATS_WINDOW_SQL`] and [`SAMPLES_WINDOW_SQL`]: granularity, start
+    /// and end of the window.
+    pub(crate) fn window(&self) -> [i64; 3] {
+        [sql_u64(HOUR_MS), sql_u64(self.start), sql_u64(self.end)]
+    }
+
+    /// The summary of `function`, created on its first row.
+    fn entry(&mut self, function: String) -> &mut (FunctionSummary, Histogram) {
+        self.found.entry(function).or_insert_with_key(|function| {
+            let summary = FunctionSummary {
+                function: function.clone(),
+                invocations: 0,
+                errors: 0,
+                throttles: 0,
+                p95_ms: None,
+                hourly: vec![0; SUMMARY_HOURS as usize],
+            };
+            (summary, Histogram::default())
+        })
+    }
+
+    /// Adds a rollup row of [`STATS_WINDOW_SQL`]'s columns.
+    pub(crate) fn add_stats<C: Columns>(&mut self, row: &C) -> Result<(), C::Error> {
+        let start = self.start;
+        let invocations = row.uint(2)?;
+        let hour = row.uint(1)?.saturating_sub(start) / HOUR_MS;
+        let error_count = row.uint(3)?;
+        let histogram = get_histogram(row, 4)?;
+        let (s, durations) = self.entry(row.text(0)?);
+        if let Some(hourly) = usize::try_from(hour).ok().and_then(|h| s.hourly.get_mut(h)) {
+            *hourly = hourly.saturating_add(invocations);
+        }
+        s.invocations = s.invocations.saturating_add(invocations);
+        s.errors = s.errors.saturating_add(error_count);
+        durations.merge(&histogram);
+        Ok(())
+    }
+
+    /// Adds a sample row of [`SAMPLES_WINDOW_SQL`]'s columns.
+    pub(crate) fn add_samples<C: Columns>(&mut self, row: &C) -> Result<(), C::Error> {
+        let throttles = row.uint(1)?;
+        let (s, _) = self.entry(row.text(0)?);
+        s.throttles = s.throttles.saturating_add(throttles);
+        Ok(())
+    }
+
+    /// The summaries, by function name.
+    pub(crate) fn finish(self) -> Vec<FunctionSummary> {
+        self.found
+            .into_values()
+            .map(|(mut s, durations)| {
+                s.p95_ms = durations.percentile(0.95);
+                s
+            })
+            .collect()
+    }
+}
+
 /// One function's rollup row: `?1` granularity, `?2` function, `?3` bucket (a primary-key
 /// lookup).
 pub(crate) const STATS_ROW_SQL: &str = "SELECT invocations, errors, duration_hist \
@@ -618,11 +872,13 @@ impl StatsStore for Sqlite {
             )?;
             for s in samples {
                 let function = bare_name(&s.function);
-                for (stmt, granularity) in [(&mut minute, MINUTE_MS), (&mut hour, HOUR_MS)] {
+                for (stmt, (granularity, bucket)) in
+                    [&mut minute, &mut hour].into_iter().zip(sample_buckets(s))
+                {
                     stmt.execute(params![
-                        sql_u64(granularity),
+                        granularity,
                         function,
-                        sql_u64(s.minute_ms - s.minute_ms % granularity),
+                        bucket,
                         sql_u64(s.throttles),
                         s.peak_concurrency,
                         sql_u64(s.queue_depth),
@@ -639,127 +895,44 @@ impl StatsStore for Sqlite {
         function: &str,
         range: MetricsRange,
     ) -> Result<Vec<MetricsPoint>, StoreError> {
-        let invalid = || StoreError::InvalidMetricsRange {
-            step_ms: range.step_ms,
-            points: range.points,
-            max_points: MAX_METRICS_POINTS,
-        };
-        let step = range.step_ms;
-        if step == 0 || !step.is_multiple_of(MINUTE_MS) {
-            return Err(invalid());
-        }
-        let granularity = if step.is_multiple_of(HOUR_MS) {
-            HOUR_MS
-        } else {
-            MINUTE_MS
-        };
-        let per_point = step / granularity;
-        let rows = u64::try_from(range.points)
-            .ok()
-            .and_then(|n| n.checked_mul(per_point))
-            .filter(|&rows| rows <= MAX_METRICS_POINTS as u64)
-            .ok_or_else(invalid)?;
-        let start = range.start_ms - range.start_ms % step;
-        start
-            .checked_add(rows.saturating_mul(granularity))
-            .ok_or_else(invalid)?;
-        let function = bare_name(function);
-        let mut points: Vec<MetricsPoint> = (0..range.points as u64)
-            .map(|i| MetricsPoint::empty(start + i * step))
-            .collect();
-        let mut durations = vec![Histogram::default(); range.points];
-        let g = sql_u64(granularity);
+        let mut plan = MetricsPlan::new(function, range)?;
+        let (g, function) = plan.key();
+        let buckets: Vec<(usize, i64)> = plan.buckets().collect();
         self.read("reading function metrics", |conn| {
             let mut stats = conn.prepare_cached(STATS_ROW_SQL)?;
             let mut samples = conn.prepare_cached(SAMPLES_ROW_SQL)?;
-            for (point, durations) in points.iter_mut().zip(durations.iter_mut()) {
-                for j in 0..per_point {
-                    let bucket = sql_u64(point.t_ms + j * granularity);
-                    let mut rows = stats.query(params![g, function, bucket])?;
-                    if let Some(row) = rows.next()? {
-                        point.invocations = point.invocations.saturating_add(get_u64(row, 0)?);
-                        for (error, n) in get_errors(row, 1)? {
-                            let count = point.errors.entry(error).or_default();
-                            *count = count.saturating_add(n);
-                        }
-                        durations.merge(&get_histogram(row, 2)?);
-                    }
-                    let mut rows = samples.query(params![g, function, bucket])?;
-                    if let Some(row) = rows.next()? {
-                        point.throttles = point.throttles.saturating_add(get_u64(row, 0)?);
-                        point.max_concurrency = point.max_concurrency.max(row.get(1)?);
-                        point.queue_depth = point.queue_depth.max(get_u64(row, 2)?);
-                        point.queue_age_ms = point.queue_age_ms.max(get_u64(row, 3)?);
-                    }
+            for (i, bucket) in buckets {
+                let mut rows = stats.query(params![g, function, bucket])?;
+                if let Some(row) = rows.next()? {
+                    plan.add_stats(i, row)?;
+                }
+                let mut rows = samples.query(params![g, function, bucket])?;
+                if let Some(row) = rows.next()? {
+                    plan.add_samples(i, row)?;
                 }
             }
             Ok(())
         })?;
-        for (point, durations) in points.iter_mut().zip(&durations) {
-            point.p50_ms = durations.percentile(0.50);
-            point.p95_ms = durations.percentile(0.95);
-            point.p99_ms = durations.percentile(0.99);
-        }
-        Ok(points)
+        Ok(plan.finish())
     }
 
     fn function_summaries(&self, now_ms: u64) -> Result<Vec<FunctionSummary>, StoreError> {
-        let current = now_ms - now_ms % HOUR_MS;
-        let start = current.saturating_sub((SUMMARY_HOURS - 1) * HOUR_MS);
-        let end = current.saturating_add(HOUR_MS);
-        let window = (sql_u64(HOUR_MS), sql_u64(start), sql_u64(end));
-        let mut found: BTreeMap<String, (FunctionSummary, Histogram)> = BTreeMap::new();
-        // The summary of `function`, created on its first row.
-        fn entry<'m>(
-            found: &'m mut BTreeMap<String, (FunctionSummary, Histogram)>,
-            function: &str,
-        ) -> Option<&'m mut (FunctionSummary, Histogram)> {
-            if !found.contains_key(function) {
-                let summary = FunctionSummary {
-                    function: function.to_owned(),
-                    invocations: 0,
-                    errors: 0,
-                    throttles: 0,
-                    p95_ms: None,
-                    hourly: vec![0; SUMMARY_HOURS as usize],
-                };
-                found.insert(function.to_owned(), (summary, Histogram::default()));
-            }
-            found.get_mut(function)
-        }
+        let mut summaries = Summaries::new(now_ms);
+        let window = summaries.window();
         self.read("summarizing functions", |conn| {
             let mut stats = conn.prepare_cached(STATS_WINDOW_SQL)?;
-            let mut rows = stats.query(params![window.0, window.1, window.2])?;
+            let mut rows = stats.query(window)?;
             while let Some(row) = rows.next()? {
-                let Some((s, durations)) = entry(&mut found, row.get_ref(0)?.as_str()?) else {
-                    continue;
-                };
-                let invocations = get_u64(row, 2)?;
-                let hour = get_u64(row, 1)?.saturating_sub(start) / HOUR_MS;
-                if let Some(hourly) = usize::try_from(hour).ok().and_then(|h| s.hourly.get_mut(h)) {
-                    *hourly = hourly.saturating_add(invocations);
-                }
-                s.invocations = s.invocations.saturating_add(invocations);
-                s.errors = s.errors.saturating_add(get_u64(row, 3)?);
-                durations.merge(&get_histogram(row, 4)?);
+                summaries.add_stats(row)?;
             }
             let mut samples = conn.prepare_cached(SAMPLES_WINDOW_SQL)?;
-            let mut rows = samples.query(params![window.0, window.1, window.2])?;
+            let mut rows = samples.query(window)?;
             while let Some(row) = rows.next()? {
-                let Some((s, _)) = entry(&mut found, row.get_ref(0)?.as_str()?) else {
-                    continue;
-                };
-                s.throttles = s.throttles.saturating_add(get_u64(row, 1)?);
+                summaries.add_samples(row)?;
             }
             Ok(())
         })?;
-        Ok(found
-            .into_values()
-            .map(|(mut s, durations)| {
-                s.p95_ms = durations.percentile(0.95);
-                s
-            })
-            .collect())
+        Ok(summaries.finish())
     }
 }
 
@@ -791,6 +964,37 @@ mod tests {
         let store = Store::open_with(&dir.path().join("db"), Durability::Normal).unwrap();
         (dir, store)
     }
+
+    /// Runs each named test (`fn name(store: Store)`) once on a fresh SQLite file and once on
+    /// a fresh PostgreSQL database: `name::sqlite` and `name::postgres`.
+    macro_rules! both_backends {
+        ($($name:ident),+ $(,)?) => {
+            $(
+                mod $name {
+                    #[test]
+                    fn sqlite() {
+                        let (_dir, store) = super::store();
+                        super::$name(store)
+                    }
+
+                    #[test]
+                    fn postgres() {
+                        let db = fnhost_testpg::Server::shared().database().unwrap();
+                        let store = crate::Store::connect(db.url()).unwrap();
+                        super::$name(store)
+                    }
+                }
+            )+
+        };
+    }
+
+    both_backends!(
+        rollups_match_the_records_at_both_granularities,
+        metrics_points_are_complete_and_ranges_checked,
+        samples_merge_per_minute_and_hour,
+        summaries_cover_the_last_24_hours_of_every_function,
+        prune_removes_old_rollups_and_samples,
+    );
 
     /// A small deterministic generator (xorshift64*), so failures reproduce.
     struct Rng(u64);
@@ -993,9 +1197,7 @@ mod tests {
     /// Minute and hour rollups hold exactly the counts and errors of the records, and
     /// percentiles within the bound, across batches of any size; a published version's records
     /// count under the function's name.
-    #[test]
-    fn rollups_match_the_records_at_both_granularities() {
-        let (_dir, store) = store();
+    fn rollups_match_the_records_at_both_granularities(store: Store) {
         let mut rng = Rng(42);
         let functions = ["alpha", "beta", "gamma"];
         let records = records(&mut rng, 6_000, &functions, T0, 3 * HOUR_MS);
@@ -1068,9 +1270,7 @@ mod tests {
 
     /// Points without data are present, zero and without percentiles; the console's ranges
     /// have the documented shapes; bad ranges are refused.
-    #[test]
-    fn metrics_points_are_complete_and_ranges_checked() {
-        let (_dir, store) = store();
+    fn metrics_points_are_complete_and_ranges_checked(store: Store) {
         store.record(&[record("f", T0 + 90_000, 5.0)]).unwrap();
         let now = T0 + 30 * MINUTE_MS + 5;
         let hour = store
@@ -1141,9 +1341,7 @@ mod tests {
 
     /// Samples add throttles, keep the peak, and keep the minute's latest queue sample and the
     /// hour's largest; points carry them.
-    #[test]
-    fn samples_merge_per_minute_and_hour() {
-        let (_dir, store) = store();
+    fn samples_merge_per_minute_and_hour(store: Store) {
         let sample = |function: &str, minute_ms, throttles, peak, depth, age| Sample {
             function: function.to_owned(),
             minute_ms,
@@ -1204,11 +1402,10 @@ mod tests {
     /// Summaries: every function with data in the current hour and the 23 before, exact counts,
     /// hourly counts oldest first, throttles from the samples, p95 within the bound; functions
     /// whose data is older are left out.
-    #[test]
-    fn summaries_cover_the_last_24_hours_of_every_function() {
-        let (_dir, store) = store();
+    fn summaries_cover_the_last_24_hours_of_every_function(store: Store) {
         let mut rng = Rng(3);
         let now = T0 + 30 * HOUR_MS + 17 * MINUTE_MS;
+        assert!(store.function_summaries(now).unwrap().is_empty());
         let current = T0 + 30 * HOUR_MS;
         let records = records(&mut rng, 5_000, &["a", "b", "c"], T0, 31 * HOUR_MS);
         let mut all = records.clone();
@@ -1294,15 +1491,11 @@ mod tests {
             serde_json::json!({"function": "quiet", "invocations": 0, "errors": 0,
                 "throttles": 2, "p95Ms": null, "hourly": vec![0; 24]})
         );
-        let empty = self::store();
-        assert!(empty.1.function_summaries(now).unwrap().is_empty());
     }
 
     /// Retention takes rollup and sample rows whose bucket ends by the cutoff, and minute rows
     /// older than 48 hours whatever the cutoff; the invocation pruning is unchanged.
-    #[test]
-    fn prune_removes_old_rollups_and_samples() {
-        let (_dir, store) = store();
+    fn prune_removes_old_rollups_and_samples(store: Store) {
         let sample = |minute_ms| Sample {
             function: "f".to_owned(),
             minute_ms,
@@ -1473,7 +1666,10 @@ mod tests {
     #[cfg(not(debug_assertions))]
     #[test]
     fn summaries_of_a_million_records_read_only_rollup_rows() {
-        let (_dir, store) = store();
+        use crate::{InvocationStore as _, StatsStore as _};
+        // The SQLite backend itself, to count its rows in SQL.
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::Sqlite::open_with(&dir.path().join("db"), Durability::Normal).unwrap();
         let mut rng = Rng(99);
         let names: Vec<String> = (0..1_000).map(|i| format!("fn-{i:04}")).collect();
         let now = T0 + 36 * HOUR_MS;

@@ -82,7 +82,7 @@ impl FromStr for Durability {
 }
 
 /// The SQLite backend: one connection behind a mutex, so calls from many threads are
-/// serialized (SQLite allows one writer at a time anyway). [`Store::open`] wraps one.
+/// serialized (SQLite allows one writer at a time anyway). `Store::open` wraps one.
 pub struct Sqlite {
     conn: Mutex<Connection>,
     path: PathBuf,
@@ -107,7 +107,7 @@ impl Store {
         Store::open_with(path, Durability::from_env()?)
     }
 
-    /// Like [`Store::open`] with an explicit durability.
+    /// Like `Store::open` with an explicit durability.
     pub fn open_with(path: &Path, durability: Durability) -> Result<Store, StoreError> {
         Sqlite::open_with(path, durability).map(Store::new)
     }

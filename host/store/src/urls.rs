@@ -2,10 +2,11 @@
 //! function and one per alias, each with its own URL id. What the fields may hold is the API's
 //! to check; the store keeps them as Lambda writes them.
 
-use rusqlite::{Row, params};
+use rusqlite::{params, params_from_iter};
 
 use crate::error::StoreError;
-use crate::store::{Sqlite, get_u64, sql_u64};
+use crate::functions::columns::{Columns, Value};
+use crate::store::Sqlite;
 
 /// One function URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,26 +29,59 @@ pub struct FunctionUrlRecord {
     pub modified_ms: u64,
 }
 
-const COLUMNS: &str =
+/// The columns of the `function_urls` table, in the order of [`url_from_row`] and
+/// [`url_values`].
+pub(crate) const COLUMNS: &str =
     "function, qualifier, url_id, auth_type, cors, invoke_mode, created_ms, modified_ms";
 
 /// The `qualifier` column: `''` stands for the unqualified function.
-fn qualifier_column(qualifier: Option<&str>) -> &str {
+pub(crate) fn qualifier_column(qualifier: Option<&str>) -> &str {
     qualifier.unwrap_or("")
 }
 
-fn url_from_row(row: &Row<'_>) -> rusqlite::Result<FunctionUrlRecord> {
-    let qualifier: String = row.get(1)?;
+/// A `function_urls` row as a record.
+pub(crate) fn url_from_row<R: Columns>(row: &R) -> Result<FunctionUrlRecord, R::Error> {
+    let qualifier = row.text(1)?;
     Ok(FunctionUrlRecord {
-        function: row.get(0)?,
+        function: row.text(0)?,
         qualifier: (!qualifier.is_empty()).then_some(qualifier),
-        url_id: row.get(2)?,
-        auth_type: row.get(3)?,
-        cors: row.get(4)?,
-        invoke_mode: row.get(5)?,
-        created_ms: get_u64(row, 6)?,
-        modified_ms: get_u64(row, 7)?,
+        url_id: row.text(2)?,
+        auth_type: row.text(3)?,
+        cors: row.opt_text(4)?,
+        invoke_mode: row.text(5)?,
+        created_ms: row.uint(6)?,
+        modified_ms: row.uint(7)?,
     })
+}
+
+/// A record as the values of a `function_urls` row, in [`COLUMNS`]' order.
+pub(crate) fn url_values(url: &FunctionUrlRecord) -> [Value<'_>; 8] {
+    [
+        Value::text(&url.function),
+        Value::text(qualifier_column(url.qualifier.as_deref())),
+        Value::text(&url.url_id),
+        Value::text(&url.auth_type),
+        Value::opt_text(url.cors.as_deref()),
+        Value::text(&url.invoke_mode),
+        Value::u64(url.created_ms),
+        Value::u64(url.modified_ms),
+    ]
+}
+
+/// What an update changes, after the key: `function, qualifier, auth_type, cors, invoke_mode,
+/// modified_ms` (the id and creation time stay).
+pub(crate) fn url_settings(url: &FunctionUrlRecord) -> [Value<'_>; 6] {
+    let [
+        function,
+        qualifier,
+        _id,
+        auth_type,
+        cors,
+        invoke_mode,
+        _created,
+        modified,
+    ] = url_values(url);
+    [function, qualifier, auth_type, cors, invoke_mode, modified]
 }
 
 /// Function URLs (`CreateFunctionUrlConfig` … `DeleteFunctionUrlConfig`).
@@ -95,16 +129,7 @@ impl UrlStore for Sqlite {
                     "INSERT INTO function_urls ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
                      ON CONFLICT (function, qualifier) DO NOTHING"
                 ))?
-                .execute(params![
-                    url.function,
-                    qualifier_column(url.qualifier.as_deref()),
-                    url.url_id,
-                    url.auth_type,
-                    url.cors,
-                    url.invoke_mode,
-                    sql_u64(url.created_ms),
-                    sql_u64(url.modified_ms),
-                ])?;
+                .execute(params_from_iter(url_values(url)))?;
             Ok(inserted == 1)
         })
     }
@@ -118,7 +143,9 @@ impl UrlStore for Sqlite {
             conn.prepare_cached(&format!(
                 "SELECT {COLUMNS} FROM function_urls WHERE function = ?1 AND qualifier = ?2"
             ))?
-            .query_map(params![function, qualifier_column(qualifier)], url_from_row)?
+            .query_map(params![function, qualifier_column(qualifier)], |row| {
+                url_from_row(row)
+            })?
             .next()
             .transpose()
         })
@@ -129,7 +156,7 @@ impl UrlStore for Sqlite {
             conn.prepare_cached(&format!(
                 "SELECT {COLUMNS} FROM function_urls WHERE url_id = ?1"
             ))?
-            .query_map([url_id], url_from_row)?
+            .query_map([url_id], |row| url_from_row(row))?
             .next()
             .transpose()
         })
@@ -140,7 +167,7 @@ impl UrlStore for Sqlite {
             conn.prepare_cached(&format!(
                 "SELECT {COLUMNS} FROM function_urls WHERE function = ?1 ORDER BY qualifier"
             ))?
-            .query_map([function], url_from_row)?
+            .query_map([function], |row| url_from_row(row))?
             .collect()
         })
     }
@@ -150,7 +177,7 @@ impl UrlStore for Sqlite {
             conn.prepare_cached(&format!(
                 "SELECT {COLUMNS} FROM function_urls ORDER BY function, qualifier"
             ))?
-            .query_map([], url_from_row)?
+            .query_map([], |row| url_from_row(row))?
             .collect()
         })
     }
@@ -162,14 +189,7 @@ impl UrlStore for Sqlite {
                     "UPDATE function_urls SET auth_type = ?3, cors = ?4, invoke_mode = ?5, \
                      modified_ms = ?6 WHERE function = ?1 AND qualifier = ?2",
                 )?
-                .execute(params![
-                    url.function,
-                    qualifier_column(url.qualifier.as_deref()),
-                    url.auth_type,
-                    url.cors,
-                    url.invoke_mode,
-                    sql_u64(url.modified_ms),
-                ])?;
+                .execute(params_from_iter(url_settings(url)))?;
             Ok(changed == 1)
         })
     }
@@ -193,75 +213,5 @@ impl UrlStore for Sqlite {
                 .prepare_cached("DELETE FROM function_urls WHERE function = ?1")?
                 .execute([function])?)
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::Store;
-
-    fn url(function: &str, qualifier: Option<&str>, id: &str) -> FunctionUrlRecord {
-        FunctionUrlRecord {
-            function: function.to_owned(),
-            qualifier: qualifier.map(str::to_owned),
-            url_id: id.to_owned(),
-            auth_type: "NONE".to_owned(),
-            cors: None,
-            invoke_mode: "BUFFERED".to_owned(),
-            created_ms: 10,
-            modified_ms: 10,
-        }
-    }
-
-    #[test]
-    fn urls_are_kept_per_function_and_alias() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("fnhost.db")).unwrap();
-        let plain = url("f", None, "a".repeat(32).as_str());
-        let live = url("f", Some("live"), "b".repeat(32).as_str());
-        let other = url("g", None, "c".repeat(32).as_str());
-        assert!(store.create_function_url(&plain).unwrap());
-        assert!(store.create_function_url(&live).unwrap());
-        assert!(store.create_function_url(&other).unwrap());
-        // A second URL for the same function is refused, whatever its id.
-        let again = url("f", None, "d".repeat(32).as_str());
-        assert!(!store.create_function_url(&again).unwrap());
-        assert_eq!(store.function_url("f", None).unwrap(), Some(plain.clone()));
-        assert_eq!(
-            store.function_url("f", Some("live")).unwrap(),
-            Some(live.clone())
-        );
-        assert_eq!(store.function_url("f", Some("dev")).unwrap(), None);
-        assert_eq!(
-            store.function_url_by_id(&"b".repeat(32)).unwrap(),
-            Some(live.clone())
-        );
-        assert_eq!(store.function_url_by_id(&"d".repeat(32)).unwrap(), None);
-        assert_eq!(
-            store.function_urls("f").unwrap(),
-            [plain.clone(), live.clone()]
-        );
-        assert_eq!(store.all_function_urls().unwrap().len(), 3);
-
-        let mut changed = plain.clone();
-        changed.url_id = "e".repeat(32);
-        changed.auth_type = "AWS_IAM".to_owned();
-        changed.cors = Some(r#"{"AllowOrigins":["*"]}"#.to_owned());
-        changed.modified_ms = 20;
-        assert!(store.update_function_url(&changed).unwrap());
-        let stored = store.function_url("f", None).unwrap().unwrap();
-        assert_eq!(stored.auth_type, "AWS_IAM");
-        assert_eq!(stored.cors.as_deref(), Some(r#"{"AllowOrigins":["*"]}"#));
-        assert_eq!((stored.created_ms, stored.modified_ms), (10, 20));
-        // The id stays: an update changes the settings, not the address.
-        assert_eq!(stored.url_id, plain.url_id);
-        assert!(!store.update_function_url(&url("h", None, "x")).unwrap());
-
-        assert!(store.delete_function_url("f", Some("live")).unwrap());
-        assert!(!store.delete_function_url("f", Some("live")).unwrap());
-        assert_eq!(store.delete_function_urls("f").unwrap(), 1);
-        assert!(store.function_urls("f").unwrap().is_empty());
-        assert_eq!(store.all_function_urls().unwrap(), [other]);
     }
 }

@@ -2,11 +2,11 @@
 
 use std::collections::BTreeMap;
 
-use fnhost_store::{FunctionRecord, LATEST, StoreError};
+use fnhost_store::{FunctionRecord, LATEST, Store, StoreError};
 
-use crate::temp_store;
+use crate::registry::on_nodes;
 
-fn function(name: &str, sha: &str, size: u64) -> FunctionRecord {
+pub fn function(name: &str, sha: &str, size: u64) -> FunctionRecord {
     FunctionRecord {
         name: name.to_owned(),
         version: LATEST.to_owned(),
@@ -32,9 +32,9 @@ fn function(name: &str, sha: &str, size: u64) -> FunctionRecord {
     }
 }
 
-#[test]
-fn put_get_list_delete() {
-    let (_dir, store) = temp_store();
+both_backends!(put_get_list_delete);
+
+fn put_get_list_delete(store: Store) {
     let beta = function("beta", "aa", 10);
     store.put_function(&beta).unwrap();
     store.put_function(&function("alpha", "bb", 20)).unwrap();
@@ -74,9 +74,14 @@ fn put_get_list_delete() {
     }
 }
 
-#[test]
-fn publish_version_follows_lambda() {
-    let (_dir, store) = temp_store();
+both_backends!(
+    publish_version_follows_lambda,
+    putting_a_numbered_version_reserves_its_number,
+    code_bytes_count_each_latest_hash_once_and_every_published_version,
+    nodes_publishing_at_once_get_distinct_numbers,
+);
+
+fn publish_version_follows_lambda(store: Store) {
     assert_eq!(store.publish_version("nope", 5).unwrap(), None);
 
     store.put_function(&function("f", "aa", 10)).unwrap();
@@ -146,9 +151,7 @@ fn publish_version_follows_lambda() {
     );
 }
 
-#[test]
-fn putting_a_numbered_version_reserves_its_number() {
-    let (_dir, store) = temp_store();
+fn putting_a_numbered_version_reserves_its_number(store: Store) {
     let mut v7 = function("f", "aa", 10);
     v7.version = "7".to_owned();
     store.put_function(&v7).unwrap();
@@ -156,9 +159,7 @@ fn putting_a_numbered_version_reserves_its_number() {
     assert_eq!(store.publish_version("f", 1).unwrap().unwrap().version, "8");
 }
 
-#[test]
-fn code_bytes_count_each_latest_hash_once_and_every_published_version() {
-    let (_dir, store) = temp_store();
+fn code_bytes_count_each_latest_hash_once_and_every_published_version(store: Store) {
     assert_eq!(store.code_bytes_total().unwrap(), 0);
     store.put_function(&function("a", "aa", 100)).unwrap();
     store.put_function(&function("b", "aa", 100)).unwrap();
@@ -175,4 +176,40 @@ fn code_bytes_count_each_latest_hash_once_and_every_published_version() {
     assert_eq!(store.code_bytes_total().unwrap(), 307);
     store.delete_function("a", Some("1")).unwrap();
     assert_eq!(store.code_bytes_total().unwrap(), 207);
+}
+
+/// Nodes (each with its own connection to the store) that change `$LATEST` and publish it at
+/// the same time: every version published has a number of its own, numbers run from 1 without
+/// gaps, and each publish returns the version as stored.
+fn nodes_publishing_at_once_get_distinct_numbers(store: Store) {
+    const NODES: u32 = 4;
+    const ROUNDS: u32 = 6;
+    store.put_function(&function("f", "aa", 10)).unwrap();
+    let returned: Vec<FunctionRecord> = on_nodes(&store, NODES as usize, |node, store| {
+        (0..ROUNDS)
+            .map(|round| {
+                let mut f = function("f", "aa", 10);
+                f.memory_mb = 1_000 + node as u32 * ROUNDS + round;
+                store.put_function(&f).unwrap();
+                store.publish_version("f", 5).unwrap().unwrap()
+            })
+            .collect::<Vec<_>>()
+    })
+    .into_iter()
+    .flatten()
+    .collect();
+    let stored = store.versions("f").unwrap();
+    let numbers: Vec<String> = stored[1..].iter().map(|f| f.version.clone()).collect();
+    let expected: Vec<String> = (1..=numbers.len()).map(|n| n.to_string()).collect();
+    assert_eq!(numbers, expected);
+    // Every configuration was published at most once...
+    let mut memories: Vec<u32> = stored[1..].iter().map(|f| f.memory_mb).collect();
+    memories.sort_unstable();
+    memories.dedup();
+    assert_eq!(memories.len(), numbers.len());
+    // ...and what a publish returned is the version stored under its number.
+    for published in &returned {
+        let version = store.function("f", &published.version).unwrap();
+        assert_eq!(version.as_ref(), Some(published));
+    }
 }

@@ -3,9 +3,9 @@
 use fnhost_store::{FunctionLayer, FunctionRecord, LATEST, LayerVersionRecord, Store};
 use rusqlite::params;
 
-use crate::temp_store;
+use crate::registry::{on_nodes, reopen};
 
-fn layer(name: &str, sha: &str) -> LayerVersionRecord {
+pub fn layer(name: &str, sha: &str) -> LayerVersionRecord {
     LayerVersionRecord {
         name: name.to_owned(),
         version: 0,
@@ -20,9 +20,14 @@ fn layer(name: &str, sha: &str) -> LayerVersionRecord {
     }
 }
 
-#[test]
-fn numbers_start_at_one_and_are_never_reused() {
-    let (_dir, store) = temp_store();
+both_backends!(
+    numbers_start_at_one_and_are_never_reused,
+    layer_versions_survive_a_reopen,
+    a_function_keeps_its_layers_and_tmp_size,
+    nodes_publishing_a_layer_at_once_get_distinct_numbers,
+);
+
+fn numbers_start_at_one_and_are_never_reused(store: Store) {
     assert_eq!(store.last_layer_version("libs").unwrap(), None);
     let one = store.publish_layer_version(&layer("libs", "aa")).unwrap();
     let two = store.publish_layer_version(&layer("libs", "bb")).unwrap();
@@ -66,21 +71,13 @@ fn numbers_start_at_one_and_are_never_reused() {
     assert_eq!(all, [("libs".to_owned(), 3), ("other".to_owned(), 1)]);
 }
 
-#[test]
-fn layer_versions_survive_a_reopen() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("fnhost.db");
-    let published = {
-        let store = Store::open(&path).unwrap();
-        store.publish_layer_version(&layer("libs", "aa")).unwrap()
-    };
-    let store = Store::open(&path).unwrap();
+fn layer_versions_survive_a_reopen(store: Store) {
+    let published = store.publish_layer_version(&layer("libs", "aa")).unwrap();
+    let store = reopen(&store);
     assert_eq!(store.layer_version("libs", 1).unwrap(), Some(published));
 }
 
-#[test]
-fn a_function_keeps_its_layers_and_tmp_size() {
-    let (_dir, store) = temp_store();
+fn a_function_keeps_its_layers_and_tmp_size(store: Store) {
     let record = FunctionRecord {
         name: "f".into(),
         version: LATEST.into(),
@@ -118,6 +115,29 @@ fn a_function_keeps_its_layers_and_tmp_size() {
     assert!(!changed.same_code_and_config(&one));
     store.put_function(&changed).unwrap();
     assert_eq!(store.publish_version("f", 3).unwrap().unwrap().version, "2");
+}
+
+/// Nodes publishing versions of one layer at the same time: each gets a number of its own,
+/// and the numbers run from 1 without gaps.
+fn nodes_publishing_a_layer_at_once_get_distinct_numbers(store: Store) {
+    const NODES: usize = 4;
+    const EACH: usize = 5;
+    let mut numbers: Vec<u64> = on_nodes(&store, NODES, |node, store| {
+        (0..EACH)
+            .map(|i| {
+                let sha = format!("{node}-{i}");
+                let published = store.publish_layer_version(&layer("libs", &sha));
+                published.unwrap().version
+            })
+            .collect::<Vec<_>>()
+    })
+    .into_iter()
+    .flatten()
+    .collect();
+    numbers.sort_unstable();
+    let expected: Vec<u64> = (1..=(NODES * EACH) as u64).collect();
+    assert_eq!(numbers, expected);
+    assert_eq!(store.layer_versions("libs").unwrap().len(), NODES * EACH);
 }
 
 /// A function stored before layers existed reads with Lambda's defaults.

@@ -1,8 +1,23 @@
 //! Invocation records, log queries, usage and retention.
 
-use fnhost_store::{InvocationQuery, InvocationRecord, LogQuery};
+use fnhost_store::{InvocationQuery, InvocationRecord, Location, LogQuery, Store};
 
-use crate::{record, temp_store};
+use crate::record;
+
+both_backends!(
+    records_keep_their_log_exactly,
+    retries_share_a_request_id_and_the_newest_wins,
+    invocations_newest_first_with_filters,
+    log_queries_since_filter_follow_limit,
+    usage_sums_per_function,
+    prune_removes_old_records_and_lines,
+    seqs_are_invocation_id_and_line_index,
+    follow_pages_across_invocations_and_new_records,
+    a_filter_picks_lines_inside_an_invocation,
+    the_tail_cuts_inside_an_invocation,
+    seqs_are_never_reused_after_pruning_everything,
+    a_log_past_the_line_cap_keeps_its_rest_in_the_last_line,
+);
 
 fn lines(store: &fnhost_store::Store, query: &LogQuery) -> Vec<String> {
     store
@@ -13,9 +28,7 @@ fn lines(store: &fnhost_store::Store, query: &LogQuery) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn records_keep_their_log_exactly() {
-    let (_dir, store) = temp_store();
+fn records_keep_their_log_exactly(store: Store) {
     let logs = ["START\nhello\nEND\n", "no newline", "", "\n", "a\n\nb\r\n"];
     let records: Vec<InvocationRecord> = logs
         .iter()
@@ -36,9 +49,7 @@ fn records_keep_their_log_exactly() {
     );
 }
 
-#[test]
-fn retries_share_a_request_id_and_the_newest_wins() {
-    let (_dir, store) = temp_store();
+fn retries_share_a_request_id_and_the_newest_wins(store: Store) {
     let mut first = record("f", "same", 1_000, "attempt 1\n");
     first.error_type = Some("Runtime.Trap".to_owned());
     store.record(&[first]).unwrap();
@@ -57,9 +68,7 @@ fn retries_share_a_request_id_and_the_newest_wins() {
     );
 }
 
-#[test]
-fn invocations_newest_first_with_filters() {
-    let (_dir, store) = temp_store();
+fn invocations_newest_first_with_filters(store: Store) {
     store
         .record(&[
             record("a", "a1", 100, "a one\n"),
@@ -117,9 +126,7 @@ fn invocations_newest_first_with_filters() {
     );
 }
 
-#[test]
-fn log_queries_since_filter_follow_limit() {
-    let (_dir, store) = temp_store();
+fn log_queries_since_filter_follow_limit(store: Store) {
     store
         .record(&[
             record("a", "a1", 100, "START a1\nError: disk full\nEND a1\n"),
@@ -215,9 +222,7 @@ fn log_queries_since_filter_follow_limit() {
     assert_eq!(tail, vec!["all good", "END a2", "late line"]);
 }
 
-#[test]
-fn usage_sums_per_function() {
-    let (_dir, store) = temp_store();
+fn usage_sums_per_function(store: Store) {
     let mut a1 = record("a", "a1", 100, "");
     a1.billed_ms = 1_000;
     a1.memory_mb = 1_024;
@@ -256,9 +261,7 @@ fn usage_sums_per_function() {
     assert!(store.usage(Some(10_000)).unwrap().is_empty());
 }
 
-#[test]
-fn prune_removes_old_records_and_lines() {
-    let (_dir, store) = temp_store();
+fn prune_removes_old_records_and_lines(store: Store) {
     store
         .record(&[
             record("a", "old1", 100, "one\ntwo\n"),
@@ -325,9 +328,7 @@ fn follow(
     }
 }
 
-#[test]
-fn seqs_are_invocation_id_and_line_index() {
-    let (_dir, store) = temp_store();
+fn seqs_are_invocation_id_and_line_index(store: Store) {
     store
         .record(&[
             record("a", "a1", 100, "one\ntwo\nthree\n"),
@@ -356,9 +357,7 @@ fn seqs_are_invocation_id_and_line_index() {
     );
 }
 
-#[test]
-fn follow_pages_across_invocations_and_new_records() {
-    let (_dir, store) = temp_store();
+fn follow_pages_across_invocations_and_new_records(store: Store) {
     let log = |n: u32, lines: u32| {
         (0..lines)
             .map(|l| format!("inv {n} line {l}\n"))
@@ -413,9 +412,7 @@ fn follow_pages_across_invocations_and_new_records() {
     assert_eq!(a_lines, all_lines(&store, &only_a));
 }
 
-#[test]
-fn a_filter_picks_lines_inside_an_invocation() {
-    let (_dir, store) = temp_store();
+fn a_filter_picks_lines_inside_an_invocation(store: Store) {
     store
         .record(&[
             record(
@@ -478,9 +475,7 @@ fn a_filter_picks_lines_inside_an_invocation() {
     assert!(all_lines(&store, &across).is_empty());
 }
 
-#[test]
-fn the_tail_cuts_inside_an_invocation() {
-    let (_dir, store) = temp_store();
+fn the_tail_cuts_inside_an_invocation(store: Store) {
     store
         .record(&[
             record("a", "r1", 100, "a1\na2\na3\n"),
@@ -552,9 +547,7 @@ fn the_tail_cuts_inside_an_invocation() {
     );
 }
 
-#[test]
-fn seqs_are_never_reused_after_pruning_everything() {
-    let (dir, store) = temp_store();
+fn seqs_are_never_reused_after_pruning_everything(store: Store) {
     store
         .record(&[
             record("a", "old1", 100, "one\ntwo\n"),
@@ -568,8 +561,7 @@ fn seqs_are_never_reused_after_pruning_everything() {
     assert!(all_lines(&store, &LogQuery::default()).is_empty());
 
     // Across a restart too: the id counter lives in the database.
-    drop(store);
-    let store = fnhost_store::Store::open(&dir.path().join("state/fnhost.db")).unwrap();
+    let store = reopen(store);
     store
         .record(&[record("a", "new", 2_000, "four\nfive\n")])
         .unwrap();
@@ -583,9 +575,7 @@ fn seqs_are_never_reused_after_pruning_everything() {
     );
 }
 
-#[test]
-fn a_log_past_the_line_cap_keeps_its_rest_in_the_last_line() {
-    let (_dir, store) = temp_store();
+fn a_log_past_the_line_cap_keeps_its_rest_in_the_last_line(store: Store) {
     let cap = fnhost_store::LINES_PER_INVOCATION;
     assert_eq!(cap, 1 << 20);
     // Three lines more than the cap: the last seq slot holds the final four lines.
@@ -618,3 +608,140 @@ fn a_log_past_the_line_cap_keeps_its_rest_in_the_last_line() {
     assert_eq!(rest, tail[1..]);
     assert_eq!(store.prune(1_000).unwrap(), 2 + cap as u64 + 1);
 }
+
+/// `store` closed and opened again: the same file, or a new connection to the same database.
+fn reopen(store: Store) -> Store {
+    match store.location() {
+        Location::File(path) => {
+            let path = path.to_owned();
+            drop(store);
+            Store::open(&path).unwrap()
+        }
+        Location::Server(url) => {
+            let url = url.to_owned();
+            drop(store);
+            Store::connect(&url).unwrap()
+        }
+    }
+}
+
+/// A second handle on the same data: another connection, as another node (or process) has.
+fn open_again(store: &Store) -> Store {
+    match store.location() {
+        Location::File(path) => Store::open(path).unwrap(),
+        Location::Server(url) => Store::connect(url).unwrap(),
+    }
+}
+
+fn any_text_is_kept(store: Store) {
+    let mut failed = record("f", "nul", 100, "before\0after\nzwei: Grüße 봄\n\0\n");
+    failed.error_type = Some("Custom\0Error".to_owned());
+    store.record(&[failed.clone()]).unwrap();
+    assert_eq!(store.invocation("nul").unwrap().unwrap(), failed);
+    let all = all_lines(&store, &LogQuery::default());
+    assert_eq!(
+        all.iter().map(|l| l.line.as_str()).collect::<Vec<_>>(),
+        vec!["before\0after", "zwei: Grüße 봄", "\0"]
+    );
+    let filtered = |filter: &str| {
+        all_lines(
+            &store,
+            &LogQuery {
+                filter: Some(filter.to_owned()),
+                ..LogQuery::default()
+            },
+        )
+    };
+    assert_eq!(filtered("ü")[0].line, "zwei: Grüße 봄");
+    assert_eq!(filtered("\0").len(), 2);
+    assert!(filtered("grüße").is_empty(), "case-sensitive");
+    assert_eq!(store.usage(None).unwrap()[0].errors, 1);
+}
+
+fn usage_orders_functions_by_their_bytes(store: Store) {
+    let names = ["a", "B", "_x", "ä", "b-2", "b"];
+    let records: Vec<_> = names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| record(name, &format!("r{i}"), 100 + i as u64, ""))
+        .collect();
+    store.record(&records).unwrap();
+    let usage: Vec<String> = store
+        .usage(None)
+        .unwrap()
+        .into_iter()
+        .map(|u| u.function)
+        .collect();
+    assert_eq!(usage, ["B", "_x", "a", "b", "b-2", "ä"]);
+}
+
+/// Two writers (two nodes of a cluster, or the host and a second process) record batches of the
+/// same functions while a follower pages forward: it sees every line exactly once, in seq
+/// order, because seqs are handed out in commit order; the rollups count every record once.
+fn a_follower_misses_nothing_while_two_writers_record(store: Store) {
+    let other = open_again(&store);
+    let follower = open_again(&store);
+    let query = LogQuery {
+        limit: 37,
+        ..LogQuery::default()
+    };
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let seen = std::thread::scope(|scope| {
+        let follow_thread = scope.spawn(|| {
+            let mut after = None;
+            let mut seen = Vec::new();
+            loop {
+                let finished = done.load(std::sync::atomic::Ordering::SeqCst);
+                seen.extend(follow(&follower, &query, &mut after));
+                if finished {
+                    return seen;
+                }
+            }
+        });
+        let writers: Vec<_> = [(&store, "w1"), (&other, "w2")]
+            .into_iter()
+            .map(|(store, writer)| {
+                scope.spawn(move || {
+                    for batch in 0..40 {
+                        let records: Vec<_> = (0..25)
+                            .map(|i| {
+                                let id = format!("{writer}-{batch}-{i}");
+                                let log = format!("{id} one\n{id} two\n");
+                                let function = if i % 5 == 0 { "a" } else { "b" };
+                                record(function, &id, 1_000 + batch, &log)
+                            })
+                            .collect();
+                        store.record(&records).unwrap();
+                    }
+                })
+            })
+            .collect();
+        for writer in writers {
+            writer.join().unwrap();
+        }
+        done.store(true, std::sync::atomic::Ordering::SeqCst);
+        follow_thread.join().unwrap()
+    });
+    let all = all_lines(&store, &LogQuery::default());
+    assert_eq!(all.len(), 2 * 40 * 25 * 2);
+    // (Not assert_eq: thousands of lines.)
+    assert!(
+        seen == all,
+        "the follower saw {} lines of {}, {} of them not stored",
+        seen.len(),
+        all.len(),
+        seen.iter().filter(|l| !all.contains(l)).count()
+    );
+    let summaries = store.function_summaries(1_000).unwrap();
+    let counts: Vec<(&str, u64)> = summaries
+        .iter()
+        .map(|s| (s.function.as_str(), s.invocations))
+        .collect();
+    assert_eq!(counts, [("a", 2 * 40 * 5), ("b", 2 * 40 * 20)]);
+}
+
+both_backends!(
+    any_text_is_kept,
+    usage_orders_functions_by_their_bytes,
+    a_follower_misses_nothing_while_two_writers_record,
+);

@@ -1,14 +1,41 @@
-//! Integration tests of fnhost-store against real database files.
+//! Integration tests of fnhost-store against real database files and a real PostgreSQL
+//! server (started by the tests themselves, see fnhost-testpg).
 
+/// Runs a test once against each backend: `both_backends!(name)` after `fn name(store: Store)`
+/// adds the tests `name::sqlite` (a fresh database file) and `name::postgres` (a fresh database
+/// on the test process's PostgreSQL server).
+macro_rules! both_backends {
+    ($($name:ident),+ $(,)?) => {
+        $(
+            mod $name {
+                #[test]
+                fn sqlite() {
+                    let (_dir, store) = crate::temp_store();
+                    super::$name(store)
+                }
+
+                #[test]
+                fn postgres() {
+                    let (_db, store) = crate::pg_store();
+                    super::$name(store)
+                }
+            }
+        )+
+    };
+}
+
+mod changes;
 mod crash;
 mod functions;
 mod layers;
+mod leases;
 mod limits;
 mod logs;
 mod migrate;
 mod open;
 mod queue;
 mod recorder;
+mod registry;
 mod state_dir;
 
 use fnhost_store::{Durability, InvocationRecord, NewJob, Store};
@@ -20,6 +47,16 @@ pub fn temp_store() -> (TempDir, Store) {
     let store = Store::open_with(&dir.path().join("state/fnhost.db"), Durability::Normal)
         .expect("open store");
     (dir, store)
+}
+
+/// A fresh PostgreSQL store: a new database on the test process's server (dropped with the
+/// returned guard).
+pub fn pg_store() -> (fnhost_testpg::Database, Store) {
+    let db = fnhost_testpg::Server::shared()
+        .database()
+        .expect("a fresh PostgreSQL database");
+    let store = Store::connect(db.url()).expect("connect to PostgreSQL");
+    (db, store)
 }
 
 /// A job for `function`, due at `not_before_ms`, distinguishable by `n`.

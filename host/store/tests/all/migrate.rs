@@ -194,7 +194,7 @@ fn a_version_1_database_keeps_its_logs() {
     }
 
     let store = Store::open_with(&path, Durability::Normal).unwrap();
-    assert_eq!(SCHEMA_VERSION, 7);
+    assert_eq!(SCHEMA_VERSION, 8);
     let conn = rusqlite::Connection::open(&path).unwrap();
     let version: i64 = conn
         .pragma_query_value(None, "user_version", |r| r.get(0))
@@ -303,8 +303,8 @@ fn a_version_2_database_gets_its_http_records_named() {
         )
         .unwrap();
         // Undo migrations 4 (the execution environment), 5 (the deployment model), 6 (the
-        // console's rollups, samples and test events) and 7 (reserved concurrency), which
-        // version 2 did not have.
+        // console's rollups, samples and test events), 7 (reserved concurrency) and 8
+        // (leases), which version 2 did not have.
         conn.execute_batch(
             "ALTER TABLE functions DROP COLUMN ephemeral_storage_mb; \
              ALTER TABLE functions DROP COLUMN layers; \
@@ -319,7 +319,8 @@ fn a_version_2_database_gets_its_http_records_named() {
              ALTER TABLE functions DROP COLUMN source_sha256; \
              DROP TABLE aliases; DROP TABLE function_urls; \
              DROP TABLE invocation_stats; DROP TABLE function_samples; DROP TABLE test_events; \
-             DROP INDEX jobs_function; DROP TABLE function_concurrency;",
+             DROP INDEX jobs_function; DROP TABLE function_concurrency; \
+             DROP TABLE leases; DROP TABLE schedule_ticks;",
         )
         .unwrap();
         conn.pragma_update(None, "user_version", 2).unwrap();

@@ -1,8 +1,8 @@
 //! The event queue, dead letters and checkpoints.
 
-use fnhost_store::{Checkpoint, CheckpointChange, DeadReason, StoreError};
+use fnhost_store::{Checkpoint, CheckpointChange, DeadReason, Store, StoreError};
 
-use crate::{job, raw, temp_store};
+use crate::{job, pg_store, raw, temp_store};
 
 fn put(bucket: &str, key: &str, size: u64) -> CheckpointChange {
     CheckpointChange::Put(Checkpoint {
@@ -15,9 +15,9 @@ fn put(bucket: &str, key: &str, size: u64) -> CheckpointChange {
     })
 }
 
-#[test]
-fn lifecycle_claim_retry_dead_letter_complete() {
-    let (_dir, store) = temp_store();
+both_backends!(lifecycle_claim_retry_dead_letter_complete);
+
+fn lifecycle_claim_retry_dead_letter_complete(store: Store) {
     let ids = store
         .enqueue(&[job("a", 1, 100), job("b", 2, 100), job("a", 3, 500)], &[])
         .unwrap();
@@ -85,9 +85,9 @@ fn lifecycle_claim_retry_dead_letter_complete() {
     store.complete(&[ids[1]]).unwrap();
 }
 
-#[test]
-fn release_does_not_count_the_attempt() {
-    let (_dir, store) = temp_store();
+both_backends!(release_does_not_count_the_attempt);
+
+fn release_does_not_count_the_attempt(store: Store) {
     let ids = store.enqueue(&[job("a", 1, 0)], &[]).unwrap();
     assert_eq!(store.claim(0, 1).unwrap()[0].attempts, 1);
     store.retry(ids[0], "first failure", 0).unwrap();
@@ -106,9 +106,9 @@ fn release_does_not_count_the_attempt() {
     ));
 }
 
-#[test]
-fn unknown_jobs_are_errors() {
-    let (_dir, store) = temp_store();
+both_backends!(unknown_jobs_are_errors);
+
+fn unknown_jobs_are_errors(store: Store) {
     let ids = store.enqueue(&[job("a", 1, 0)], &[]).unwrap();
     store.complete(&ids).unwrap();
     assert!(matches!(
@@ -123,7 +123,7 @@ fn unknown_jobs_are_errors() {
 }
 
 #[test]
-fn recover_puts_running_jobs_back() {
+fn recover_puts_running_jobs_back_sqlite() {
     let (dir, store) = temp_store();
     let ids = store
         .enqueue(&[job("a", 1, 0), job("a", 2, 0), job("a", 3, 0)], &[])
@@ -144,9 +144,9 @@ fn recover_puts_running_jobs_back() {
     );
 }
 
-#[test]
-fn redrive_moves_dead_letters_back() {
-    let (_dir, store) = temp_store();
+both_backends!(redrive_moves_dead_letters_back);
+
+fn redrive_moves_dead_letters_back(store: Store) {
     let ids = store
         .enqueue(&[job("a", 1, 0), job("a", 2, 0), job("b", 3, 0)], &[])
         .unwrap();
@@ -206,7 +206,7 @@ fn redrive_moves_dead_letters_back() {
 }
 
 #[test]
-fn enqueue_is_atomic_with_checkpoints() {
+fn enqueue_is_atomic_with_checkpoints_sqlite() {
     let (_dir, store) = temp_store();
     // Make the second checkpoint of the batch fail inside the transaction, after the jobs and
     // the first checkpoint were written.
@@ -216,14 +216,43 @@ fn enqueue_is_atomic_with_checkpoints() {
              BEGIN SELECT RAISE(ABORT, 'poisoned key'); END;",
         )
         .unwrap();
+    enqueue_is_atomic_with_checkpoints(&store);
+}
+
+#[test]
+fn enqueue_is_atomic_with_checkpoints_postgres() {
+    let (db, store) = pg_store();
+    db.connect()
+        .unwrap()
+        .batch_execute(
+            "CREATE FUNCTION poison() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+                 IF NEW.key = 'poison' THEN RAISE EXCEPTION 'poisoned key'; END IF; \
+                 RETURN NEW; END $$; \
+             CREATE TRIGGER poison BEFORE INSERT ON checkpoints \
+                 FOR EACH ROW EXECUTE FUNCTION poison();",
+        )
+        .unwrap();
+    enqueue_is_atomic_with_checkpoints(&store);
+}
+
+/// With a trigger refusing the checkpoint of key `poison` in place: a batch holding it writes
+/// neither its jobs nor its other checkpoints.
+fn enqueue_is_atomic_with_checkpoints(store: &Store) {
     let err = store
         .enqueue(
             &[job("a", 1, 0), job("a", 2, 0)],
             &[put("up", "fine.txt", 1), put("up", "poison", 2)],
         )
         .unwrap_err();
-    assert!(err.to_string().contains("poisoned key"), "{err}");
-    assert!(err.to_string().contains("enqueuing jobs"), "{err}");
+    // The message, with the database's own (PostgreSQL's comes as the error's source).
+    let mut message = err.to_string();
+    let mut source = std::error::Error::source(&err);
+    while let Some(cause) = source {
+        message = format!("{message}: {cause}");
+        source = cause.source();
+    }
+    assert!(message.contains("poisoned key"), "{message}");
+    assert!(message.contains("enqueuing jobs"), "{message}");
     assert_eq!(store.queue_depth().unwrap(), 0);
     assert!(store.checkpoints("up").unwrap().is_empty());
     assert_eq!(store.next_due_ms().unwrap(), None);
@@ -235,9 +264,9 @@ fn enqueue_is_atomic_with_checkpoints() {
     assert_eq!(store.checkpoints("up").unwrap().len(), 1);
 }
 
-#[test]
-fn checkpoints_put_replace_delete() {
-    let (_dir, store) = temp_store();
+both_backends!(checkpoints_put_replace_delete);
+
+fn checkpoints_put_replace_delete(store: Store) {
     store
         .apply_checkpoints(&[put("b1", "z", 1), put("b1", "a/b", 2), put("b2", "a/b", 3)])
         .unwrap();
@@ -270,11 +299,59 @@ fn checkpoints_put_replace_delete() {
     let other = store.checkpoint("b2", "a/b").unwrap().unwrap();
     assert_eq!(other.size, 3);
     assert_eq!(store.checkpoint("b1", "a/b").unwrap(), None);
+
+    // Changes to one object in one batch apply in order: the last one stands.
+    let delete = |key: &str| CheckpointChange::Delete {
+        bucket: "b3".to_owned(),
+        key: key.to_owned(),
+    };
+    store
+        .apply_checkpoints(&[
+            put("b3", "gone", 1),
+            put("b3", "kept", 1),
+            put("b3", "twice", 1),
+        ])
+        .unwrap();
+    store
+        .apply_checkpoints(&[
+            put("b3", "new", 1),
+            delete("new"),
+            delete("kept"),
+            put("b3", "kept", 2),
+            put("b3", "gone", 3),
+            delete("gone"),
+            put("b3", "twice", 4),
+            put("b3", "twice", 5),
+        ])
+        .unwrap();
+    let b3: Vec<_> = store
+        .checkpoints("b3")
+        .unwrap()
+        .into_iter()
+        .map(|c| (c.key, c.size))
+        .collect();
+    assert_eq!(b3, [("kept".to_owned(), 2), ("twice".to_owned(), 5)]);
+    // Keys sort bytewise, whatever the database's locale.
+    store
+        .apply_checkpoints(&[
+            put("b4", "b", 1),
+            put("b4", "B", 1),
+            put("b4", "_", 1),
+            put("b4", "a", 1),
+        ])
+        .unwrap();
+    let keys: Vec<_> = store
+        .checkpoints("b4")
+        .unwrap()
+        .into_iter()
+        .map(|c| c.key)
+        .collect();
+    assert_eq!(keys, ["B", "_", "a", "b"]);
 }
 
-#[test]
-fn claim_drains_a_backlog_in_order_exactly_once() {
-    let (_dir, store) = temp_store();
+both_backends!(claim_drains_a_backlog_in_order_exactly_once);
+
+fn claim_drains_a_backlog_in_order_exactly_once(store: Store) {
     let jobs: Vec<_> = (0..1_000).map(|n| job("f", n, 7)).collect();
     let ids = store.enqueue(&jobs, &[]).unwrap();
     let mut seen = Vec::new();
@@ -291,6 +368,14 @@ fn claim_drains_a_backlog_in_order_exactly_once() {
     }
     assert_eq!(seen, ids);
     assert_eq!(store.queue_depth().unwrap(), 0);
+    // Each id is the job enqueued at its place in the batch.
+    let ids = store
+        .enqueue(&(0..300).map(|n| job("g", n, 7)).collect::<Vec<_>>(), &[])
+        .unwrap();
+    for job in store.claim(7, 300).unwrap() {
+        let n = ids.iter().position(|id| *id == job.id).unwrap();
+        assert_eq!(job.payload, format!("{{\"n\":{n}}}").into_bytes());
+    }
 }
 
 #[test]
@@ -302,4 +387,151 @@ fn dead_reason_names_round_trip() {
     assert_eq!(DeadReason::EventTooOld.as_str(), "EventTooOld");
     let err = "Nope".parse::<DeadReason>().unwrap_err();
     assert!(err.to_string().contains("`Nope`"));
+}
+
+/// Two nodes sharing one PostgreSQL queue, claiming at once: every job is claimed by exactly
+/// one of them, and none again while its lease holds.
+#[test]
+fn nodes_sharing_a_queue_never_claim_a_leased_job() {
+    let (db, a) = pg_store();
+    let b = Store::connect(db.url()).unwrap();
+    let ids = a
+        .enqueue(&(0..600).map(|n| job("f", n, 0)).collect::<Vec<_>>(), &[])
+        .unwrap();
+    let now = fnhost_core::unix_ms();
+    let drain = |node: Store| {
+        std::thread::spawn(move || {
+            let mut claimed = Vec::new();
+            loop {
+                let batch = node.claim(now, 7).unwrap();
+                if batch.is_empty() {
+                    return claimed;
+                }
+                claimed.extend(batch.into_iter().map(|j| j.id));
+            }
+        })
+    };
+    let (from_a, from_b) = (drain(a.clone()), drain(b.clone()));
+    let (from_a, from_b) = (from_a.join().unwrap(), from_b.join().unwrap());
+    assert!(
+        !from_a.is_empty() && !from_b.is_empty(),
+        "both nodes claimed"
+    );
+    let mut all: Vec<i64> = from_a.iter().chain(&from_b).copied().collect();
+    all.sort_unstable();
+    assert_eq!(all, ids, "each job claimed once");
+    // Running and leased: neither node takes any of them again within the lease.
+    let within = now + fnhost_store::Postgres::QUEUE_LEASE_MS - 1;
+    assert!(a.claim(within, 1_000).unwrap().is_empty());
+    assert!(b.claim(within, 1_000).unwrap().is_empty());
+    assert_eq!(a.queue_depth().unwrap(), 600);
+    // A node completes the jobs the other claimed.
+    b.complete(&from_a).unwrap();
+    a.complete(&from_b).unwrap();
+    assert_eq!(a.queue_depth().unwrap(), 0);
+}
+
+/// A node dies with jobs claimed: another node's start leaves them alone while their lease may
+/// still be renewed, and claims them once it ran out, counting the interrupted attempt.
+#[test]
+fn a_dead_nodes_jobs_run_again_after_its_lease() {
+    let lease = fnhost_store::Postgres::QUEUE_LEASE_MS;
+    let (db, a) = pg_store();
+    let ids = a
+        .enqueue(&[job("f", 1, 0), job("f", 2, 0), job("f", 3, 0)], &[])
+        .unwrap();
+    let now = fnhost_core::unix_ms();
+    assert_eq!(a.claim(now, 2).unwrap().len(), 2);
+
+    // Node B starts while A lives: A's jobs are A's.
+    let b = Store::connect(db.url()).unwrap();
+    assert_eq!(b.recover().unwrap(), 0);
+    let third = b.claim(now, 10).unwrap();
+    assert_eq!(third.iter().map(|j| j.id).collect::<Vec<_>>(), [ids[2]]);
+    b.complete(&[ids[2]]).unwrap();
+
+    drop(a); // kill -9: its leases are no longer renewed.
+    assert!(b.claim(now + lease - 1, 10).unwrap().is_empty());
+    let again = b.claim(fnhost_core::unix_ms() + lease, 10).unwrap();
+    assert_eq!(again.iter().map(|j| j.id).collect::<Vec<_>>(), ids[..2]);
+    assert_eq!(again.iter().map(|j| j.attempts).collect::<Vec<_>>(), [2, 2]);
+    assert_eq!(again[0].payload, b"{\"n\":1}");
+}
+
+/// A node restarting after its jobs' leases ran out puts them back at once.
+#[test]
+fn recover_puts_jobs_with_lapsed_leases_back() {
+    let lease = fnhost_store::Postgres::QUEUE_LEASE_MS;
+    let (db, a) = pg_store();
+    let ids = a
+        .enqueue(&[job("a", 1, 0), job("a", 2, 0), job("a", 3, 0)], &[])
+        .unwrap();
+    // Claimed two leases ago: the leases ran out before the node died.
+    let then = fnhost_core::unix_ms() - 2 * lease;
+    assert_eq!(a.claim(then, 2).unwrap().len(), 2);
+    drop(a);
+
+    let a = Store::connect(db.url()).unwrap();
+    assert_eq!(a.recover().unwrap(), 2);
+    assert_eq!(a.recover().unwrap(), 0);
+    let jobs = a.claim(fnhost_core::unix_ms(), 10).unwrap();
+    assert_eq!(jobs.iter().map(|j| j.id).collect::<Vec<_>>(), ids);
+    assert_eq!(
+        jobs.iter().map(|j| j.attempts).collect::<Vec<_>>(),
+        vec![2, 2, 1]
+    );
+}
+
+/// Names sort bytewise, as SQLite sorts them, also in a PostgreSQL database whose locale sorts
+/// text otherwise (here ICU's `en-US`, where `a` < `B` < `b`).
+#[test]
+fn names_sort_bytewise_whatever_the_locale() {
+    let server = fnhost_testpg::Server::shared();
+    let name = format!("icu_{}", std::process::id());
+    let mut admin = postgres::Client::connect(&server.url(), postgres::NoTls).unwrap();
+    admin
+        .batch_execute(&format!(
+            "CREATE DATABASE {name} TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' \
+             LOCALE 'C'"
+        ))
+        .unwrap();
+    let (base, _) = server
+        .url()
+        .rsplit_once('/')
+        .map(|(b, d)| (b.to_owned(), d.to_owned()))
+        .unwrap();
+    let url = format!("{base}/{name}");
+    {
+        let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        let row = client.query_one("SELECT 'a' < 'B'", &[]).unwrap();
+        assert!(row.get::<_, bool>(0), "the locale sorts a before B");
+
+        let store = Store::connect(&url).unwrap();
+        let keys = ["b", "B", "_", "a"];
+        let changes: Vec<_> = keys.iter().map(|k| put("up", k, 1)).collect();
+        store.apply_checkpoints(&changes).unwrap();
+        let sorted: Vec<_> = store
+            .checkpoints("up")
+            .unwrap()
+            .into_iter()
+            .map(|c| c.key)
+            .collect();
+        assert_eq!(sorted, ["B", "_", "a", "b"]);
+
+        let jobs: Vec<_> = keys.iter().map(|f| job(f, 1, 0)).collect();
+        store.enqueue(&jobs, &[]).unwrap();
+        let functions: Vec<_> = store
+            .queue_depth_by_function()
+            .unwrap()
+            .into_iter()
+            .map(|(f, _)| f)
+            .collect();
+        assert_eq!(functions, ["B", "_", "a", "b"]);
+        let functions = store.queue_by_function(5_000).unwrap();
+        assert_eq!(functions[0], ("B".to_owned(), 1, 4_000));
+        assert_eq!(functions[3].0, "b");
+    }
+    admin
+        .batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
+        .unwrap();
 }

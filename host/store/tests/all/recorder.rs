@@ -1,8 +1,15 @@
 //! The batching invocation recorder.
 
-use fnhost_store::{InvocationQuery, RECORDER_CAPACITY, Recorder};
+use fnhost_store::{InvocationQuery, Location, RECORDER_CAPACITY, Recorder, Store};
 
-use crate::{raw, record, temp_store};
+use crate::{raw, record};
+
+both_backends!(
+    flush_waits_for_everything_submitted,
+    a_full_queue_drops_and_counts,
+    dropping_the_recorder_writes_what_is_queued,
+    records_are_written_without_a_flush,
+);
 
 fn stored(store: &fnhost_store::Store) -> usize {
     store
@@ -14,9 +21,7 @@ fn stored(store: &fnhost_store::Store) -> usize {
         .len()
 }
 
-#[test]
-fn flush_waits_for_everything_submitted() {
-    let (_dir, store) = temp_store();
+fn flush_waits_for_everything_submitted(store: Store) {
     let recorder = Recorder::start(store.clone());
     for i in 0..2_000 {
         recorder.submit(record("f", &format!("r{i}"), i, "START\nEND\n"));
@@ -32,18 +37,16 @@ fn flush_waits_for_everything_submitted() {
     recorder.flush();
 }
 
-#[test]
-fn a_full_queue_drops_and_counts() {
-    let (_dir, store) = temp_store();
+fn a_full_queue_drops_and_counts(store: Store) {
     let recorder = Recorder::start(store.clone());
-    // Another connection holds the write lock, so the recorder cannot drain its queue.
-    let conn = raw(&store);
-    conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+    // Another connection holds a lock that keeps the recorder from writing, so it cannot
+    // drain its queue.
+    let release = block_writes(&store);
     let submitted = RECORDER_CAPACITY * 2;
     for i in 0..submitted {
         recorder.submit(record("f", &format!("r{i}"), i as u64, "x\n"));
     }
-    conn.execute_batch("COMMIT").unwrap();
+    release();
     recorder.flush();
     let dropped = recorder.dropped() as usize;
     assert!(dropped >= RECORDER_CAPACITY / 2, "dropped {dropped}");
@@ -54,9 +57,7 @@ fn a_full_queue_drops_and_counts() {
     );
 }
 
-#[test]
-fn dropping_the_recorder_writes_what_is_queued() {
-    let (_dir, store) = temp_store();
+fn dropping_the_recorder_writes_what_is_queued(store: Store) {
     let recorder = Recorder::start(store.clone());
     for i in 0..300 {
         recorder.submit(record("f", &format!("r{i}"), i, ""));
@@ -65,9 +66,7 @@ fn dropping_the_recorder_writes_what_is_queued() {
     assert_eq!(stored(&store), 300);
 }
 
-#[test]
-fn records_are_written_without_a_flush() {
-    let (_dir, store) = temp_store();
+fn records_are_written_without_a_flush(store: Store) {
     let recorder = Recorder::start(store.clone());
     // One record alone, then more than a batch: the thread's sleep ends at the interval (or
     // at the full batch) without anyone asking.
@@ -88,4 +87,23 @@ fn records_are_written_without_a_flush() {
     assert_eq!(recorder.dropped(), 0);
     drop(recorder);
     assert_eq!(stored(&store), want);
+}
+
+/// Takes a lock on another connection that keeps the store from recording (SQLite's write
+/// lock; a `SHARE` lock on PostgreSQL's invocations table), until the returned function runs.
+fn block_writes(store: &Store) -> Box<dyn FnOnce()> {
+    match store.location() {
+        Location::File(_) => {
+            let conn = raw(store);
+            conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+            Box::new(move || conn.execute_batch("COMMIT").unwrap())
+        }
+        Location::Server(url) => {
+            let mut client = postgres::Client::connect(url, postgres::NoTls).unwrap();
+            client
+                .batch_execute("BEGIN; LOCK TABLE invocations IN SHARE MODE")
+                .unwrap();
+            Box::new(move || client.batch_execute("COMMIT").unwrap())
+        }
+    }
 }
