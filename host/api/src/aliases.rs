@@ -231,7 +231,7 @@ fn alias_json(alias: &AliasRecord) -> Value {
 }
 
 /// The registry's route for `alias`.
-fn route_of(alias: &AliasRecord) -> AliasRoute {
+pub(crate) fn route_of(alias: &AliasRecord) -> AliasRoute {
     AliasRoute {
         function: alias.function.clone(),
         name: alias.name.clone(),

@@ -141,6 +141,8 @@ pub struct Api {
     pub(crate) last_deploy_ms: std::sync::atomic::AtomicU64,
     /// Uploaded functions' reserved concurrency and the gates their versions share.
     pub(crate) reservations: crate::concurrency::Reservations,
+    /// What of the store this node runs now, for following the other nodes of a cluster.
+    pub(crate) applied: crate::follow::Applied,
 }
 
 impl std::fmt::Debug for Api {
@@ -338,6 +340,7 @@ impl Api {
             started_ms: now_ms(),
             last_deploy_ms: std::sync::atomic::AtomicU64::new(now_ms()),
             reservations: Default::default(),
+            applied: Default::default(),
             in_flight: InFlight::new(),
         })
     }

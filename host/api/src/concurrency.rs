@@ -272,7 +272,7 @@ impl Api {
 
     /// Put `name`'s versions behind a new gate of `reserved` slots (`None`: the shared gate)
     /// and set the slots aside; invocations running now finish on the gate they hold.
-    fn apply_reservation(&self, name: &str, reserved: Option<u32>) {
+    pub(crate) fn apply_reservation(&self, name: &str, reserved: Option<u32>) {
         let admission = self.dispatcher.admission();
         let gate = admission.gate(reserved);
         let reservation = reserved.map(|reserved| Reservation {

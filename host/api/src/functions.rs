@@ -192,6 +192,11 @@ impl Api {
             let (function, artifact) = runtime
                 .compile_bytes(spec, Path::new(&unpacked.origin), unpacked.wasm, Instant::now())
                 .map_err(load_error)?;
+            // The zip goes to the shared blobs with the code (a cluster's other nodes).
+            let task = task.map(|mut task| {
+                task.zip = Some(package);
+                task
+            });
             Ok(Compiled::new(function, wasm, artifact, task))
         })
         .await
@@ -209,7 +214,10 @@ impl Api {
         let path = self.code.path(&record.code_sha256);
         let (state, stored) = (self.config.state_dir.clone(), record.clone());
         let api = self.this.upgrade();
+        let (store, code) = (self.store.clone(), self.code.clone());
         blocking(move || {
+            // A node of a cluster that lacks the files takes them from the shared blobs.
+            crate::shared::ensure_record(&store, &code, &state, &stored)?;
             (spec.opt_dir, spec.task_dir) = crate::layers::environment_of(&state, &stored)?;
             if let (Some(language), Some(api)) = (language, api) {
                 api.generic_mounts(&stored, language, &mut spec)?;
@@ -355,7 +363,12 @@ impl Api {
         blocking(move || {
             code.write(&sha, &wasm)
                 .map_err(|e| ApiError::internal("writing the code", e))?;
+            // Shared before the record is written: a node that reads it finds the content.
+            crate::shared::share(&store, &sha, &wasm)?;
             if let Some(task) = &mut task {
+                if let Some(zip) = task.zip.take() {
+                    crate::shared::share(&store, &task.sha256, &zip)?;
+                }
                 task.commit(&state);
             }
             store
@@ -372,6 +385,7 @@ impl Api {
         self.dispatcher
             .registry()
             .insert(&key_of(&record), self.deployed(compiled.function));
+        self.applied.deployed(&record);
         Ok(())
     }
 
@@ -402,6 +416,7 @@ impl Api {
             }
             // The generic runtimes stay compiled for the next new function.
             keep.extend(packager.runtime_images());
+            crate::shared::collect_blobs(&store, &keep, now_ms());
             code.retain(&keep)
                 .map_err(|e| ApiError::internal("removing unused code", e))?;
             crate::layers::collect(&state, &store)?;
@@ -443,6 +458,7 @@ impl Api {
                 .registry()
                 .insert(&key, self.deployed(function));
         }
+        self.applied.deployed(&published);
         Ok(published)
     }
 
@@ -735,6 +751,7 @@ impl Api {
         self.dispatcher
             .registry()
             .insert(&record.name, self.deployed(loaded));
+        self.applied.deployed(&record);
         // Layer versions deleted earlier and now used by no function lose their files.
         self.collect_code().await?;
         Ok(json_response(
@@ -898,6 +915,7 @@ impl Api {
             match self.load_stored(&record).await {
                 Ok(function) => {
                     registry.insert(&key_of(&record), self.deployed(function));
+                    self.applied.deployed(&record);
                     deployed += 1;
                 }
                 Err(err) => {

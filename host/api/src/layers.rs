@@ -87,6 +87,43 @@ pub fn layer_dir(state_dir: &Path, name: &str, version: u64) -> PathBuf {
         .join(version.to_string())
 }
 
+/// The layer name and version number of a layer version ARN.
+pub(crate) fn name_and_version(arn: &str) -> Option<(String, u64)> {
+    parse_version_arn(arn).map(|parsed| (parsed.name, parsed.version))
+}
+
+/// Unpack layer version `name`:`version`'s zip into its directory, unless it is there
+/// (another node published it; its zip came from the shared blobs). Blocking.
+pub(crate) fn place_layer(
+    state_dir: &Path,
+    name: &str,
+    version: u64,
+    zip: &[u8],
+) -> Result<(), ApiError> {
+    let dir = layer_dir(state_dir, name, version);
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let temp = state_dir
+        .join("layers")
+        .join(format!(".{}.tmp", uuid::Uuid::new_v4().simple()));
+    if let Err(err) = package::extract(zip, &temp) {
+        discard(&temp);
+        return Err(ApiError::internal("unpacking a shared layer", err));
+    }
+    let placed = dir
+        .parent()
+        .map_or(Ok(()), std::fs::create_dir_all)
+        .and_then(|()| std::fs::rename(&temp, &dir));
+    if let Err(err) = placed {
+        let _ = std::fs::remove_dir_all(&temp);
+        if !dir.is_dir() {
+            return Err(ApiError::internal("placing a shared layer", err));
+        }
+    }
+    Ok(())
+}
+
 /// Where an upload's zip (by its SHA-256) is unpacked: its `/var/task`.
 pub fn task_dir(state_dir: &Path, sha256: &str) -> PathBuf {
     state_dir.join("tasks").join(sha256)
@@ -386,10 +423,18 @@ impl Api {
         let layers_root = self.config.state_dir.join("layers");
         let temp = layers_root.join(format!(".{}.tmp", uuid::Uuid::new_v4().simple()));
         let unpack_to = temp.clone();
+        let shared = self.store.clone();
         let (sha256, code_size, unzipped_size) = blocking(move || {
             let sha256 = hex::encode(Sha256::digest(&zip));
             match package::extract(&zip, &unpack_to) {
-                Ok(unzipped) => Ok((sha256, zip.len() as u64, unzipped)),
+                Ok(unzipped) => {
+                    // Before the record: a node that reads it finds the zip.
+                    if let Err(err) = crate::shared::share(&shared, &sha256, &zip) {
+                        discard(&unpack_to);
+                        return Err(err);
+                    }
+                    Ok((sha256, zip.len() as u64, unzipped))
+                }
                 Err(err) => {
                     discard(&unpack_to);
                     Err(package_error(err))
@@ -657,6 +702,8 @@ pub(crate) struct TaskPackage {
     pub dir: PathBuf,
     /// The temporary directory, until committed (removed on drop otherwise).
     temp: Option<PathBuf>,
+    /// The zip, for the blobs of a shared store (kept by whoever has it at hand).
+    pub zip: Option<Vec<u8>>,
 }
 
 impl TaskPackage {
@@ -678,6 +725,7 @@ impl TaskPackage {
                 unzipped,
                 dir,
                 temp: None,
+                zip: None,
             }));
         }
         let temp = state_dir
@@ -695,6 +743,7 @@ impl TaskPackage {
             unzipped,
             dir: temp.clone(),
             temp: Some(temp),
+            zip: None,
         }))
     }
 

@@ -5,7 +5,9 @@
 //! `trigger`), errors by `error_type`, throttles, a duration histogram, invocations running now, GB-seconds (billed
 //! seconds × configured GB, Lambda's billing unit) and fuel. The event queue's depth and the
 //! dead letters are read from the store at scrape time and handed to [`Metrics::render`], with
-//! the runtime's outbound HTTP counters (`function`, `host`, `outcome`).
+//! the runtime's outbound HTTP counters (`function`, `host`, `outcome`). Every sample of a
+//! host with a node name ([`Metrics::with_node`]) also carries `node`, so that the nodes of a
+//! cluster scraped by one Prometheus stay apart.
 //!
 //! `error_type` is what a function reports, so its values are bounded: Lambda's own types
 //! ([`LAMBDA_ERROR_TYPES`]) always keep their names, the first
@@ -98,6 +100,8 @@ pub struct FunctionSample {
 #[derive(Debug, Default)]
 pub struct Metrics {
     functions: Mutex<BTreeMap<String, Stats>>,
+    /// The `node` label of every sample, when set.
+    node: Option<String>,
 }
 
 /// `name` of a registry key `name` or `name:version`.
@@ -109,6 +113,12 @@ impl Metrics {
     /// Empty counters.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Label every sample `node="<node>"` (the name of this host in a cluster).
+    pub fn with_node(mut self, node: impl Into<String>) -> Self {
+        self.node = Some(node.into());
+        self
     }
 
     fn with(&self, key: &str, update: impl FnOnce(&mut Stats)) {
@@ -164,8 +174,40 @@ impl Metrics {
         render_by_label(&mut out, &functions);
         render_durations(&mut out, &functions);
         render_store(&mut out, store);
-        out
+        match &self.node {
+            Some(node) => with_label(&out, "node", node),
+            None => out,
+        }
     }
+}
+
+/// `text` with `name="value"` first among the labels of every sample line (what Prometheus
+/// clients call a constant label), added in one place so that no family can miss it.
+fn with_label(text: &str, name: &str, value: &str) -> String {
+    let label = format!("{name}=\"{}\"", escape(value));
+    let mut out = String::with_capacity(text.len() + text.lines().count() * (label.len() + 3));
+    for line in text.lines() {
+        if line.starts_with('#') || line.is_empty() {
+            out.push_str(line);
+        } else {
+            // A metric name holds neither `{` nor a space: the first of them ends it.
+            let end = line.find(['{', ' ']).unwrap_or(line.len());
+            let (metric, rest) = line.split_at(end);
+            match rest.strip_prefix('{') {
+                Some(labels) if labels.starts_with('}') => {
+                    let _ = write!(out, "{metric}{{{label}{labels}");
+                }
+                Some(labels) => {
+                    let _ = write!(out, "{metric}{{{label},{labels}");
+                }
+                None => {
+                    let _ = write!(out, "{metric}{{{label}}}{rest}");
+                }
+            }
+        }
+        out.push('\n');
+    }
+    out
 }
 
 /// A family's `# HELP` and `# TYPE` lines.
@@ -465,6 +507,45 @@ mod tests {
             "{text}"
         );
         assert_eq!(escape("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
+    }
+
+    #[test]
+    fn a_node_name_labels_every_sample() {
+        let m = Metrics::new().with_node("node-a.1");
+        m.started("f");
+        m.throttled("f");
+        m.with("f", |s| {
+            s.invocations += 1;
+            s.by_trigger.insert(Trigger::Http, 1);
+            s.count_error("ValidationError");
+        });
+        let text = m.render(&StoreGauges {
+            queue_depth: vec![("f".into(), 3)],
+            dead_letters: 2,
+            records_dropped: 0,
+            outbound: vec![("f".into(), "x".into(), OutboundOutcome::Ok, 1)],
+        });
+        let samples: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
+        assert!(samples.len() > 20, "{text}");
+        for sample in &samples {
+            let (_, labels) = sample.split_once('{').unwrap_or_else(|| panic!("{sample}"));
+            assert!(labels.starts_with("node=\"node-a.1\""), "{sample}");
+        }
+        assert!(
+            text.contains("fnhost_throttles_total{node=\"node-a.1\",function=\"f\"} 1\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("fnhost_dead_letters{node=\"node-a.1\"} 2\n"),
+            "{text}"
+        );
+        // Without a node, the text is as before.
+        assert!(
+            Metrics::new()
+                .render(&StoreGauges::default())
+                .contains("fnhost_dead_letters 0\n")
+        );
+        assert_eq!(with_label("m{} 1\n", "node", "n"), "m{node=\"n\"} 1\n");
     }
 
     #[test]

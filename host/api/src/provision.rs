@@ -155,7 +155,13 @@ impl Api {
         };
         tokio::spawn(async move {
             let name = record.name.clone();
-            if let Err(err) = api.provision_now(record, publish).await {
+            // In a cluster one node packages each change (the others follow the result).
+            if !api.claim_build(&record).await {
+                return;
+            }
+            let done = api.provision_now(record.clone(), publish).await;
+            api.release_build(&record).await;
+            if let Err(err) = done {
                 tracing::warn!(function = %name, %err, "cannot record the end of packaging");
             }
         });
@@ -293,7 +299,13 @@ impl Api {
         };
         tokio::spawn(async move {
             let name = record.name.clone();
-            if let Err(err) = api.specialize_now(record).await {
+            // In a cluster one node builds it (the others follow the result).
+            if !api.claim_build(&record).await {
+                return;
+            }
+            let done = api.specialize_now(record.clone()).await;
+            api.release_build(&record).await;
+            if let Err(err) = done {
                 tracing::warn!(function = %name, %err, "cannot deploy the function's own component");
             }
         });
@@ -358,7 +370,12 @@ impl Api {
         publish: bool,
     ) -> Result<http::Response<http_body_util::Full<bytes::Bytes>>, ApiError> {
         let state = self.config.state_dir.clone();
-        let mut task = blocking(move || unpack_source(&state, &package)).await?;
+        let mut task = blocking(move || {
+            let mut task = unpack_source(&state, &package)?;
+            task.zip = Some(package);
+            Ok(task)
+        })
+        .await?;
         crate::layers::check_total_size(task.unzipped, &record.layers)?;
         let _writes = self.writes.lock().await;
         self.check_free(&record.name).await?;
@@ -370,6 +387,9 @@ impl Api {
         let (store, saved, tags) = (self.store.clone(), record.clone(), tags.clone());
         let state = self.config.state_dir.clone();
         blocking(move || {
+            if let Some(zip) = task.zip.take() {
+                crate::shared::share(&store, &task.sha256, &zip)?;
+            }
             task.commit(&state);
             store
                 .clear_function_tags(&saved.name)
@@ -395,7 +415,12 @@ impl Api {
         input: &crate::config::UpdateCodeInput,
     ) -> Result<http::Response<http_body_util::Full<bytes::Bytes>>, ApiError> {
         let state = self.config.state_dir.clone();
-        let mut task = blocking(move || unpack_source(&state, &package)).await?;
+        let mut task = blocking(move || {
+            let mut task = unpack_source(&state, &package)?;
+            task.zip = Some(package);
+            Ok(task)
+        })
+        .await?;
         crate::layers::check_total_size(task.unzipped, &current.layers)?;
         let mut record = current.clone();
         record.source_sha256 = Some(task.sha256.clone());
@@ -421,8 +446,11 @@ impl Api {
         Api::mark_provisioning(&mut record, false);
         record.revision_id = new_revision();
         record.last_modified_ms = now_ms();
-        let state = self.config.state_dir.clone();
+        let (state, store) = (self.config.state_dir.clone(), self.store.clone());
         blocking(move || {
+            if let Some(zip) = task.zip.take() {
+                crate::shared::share(&store, &task.sha256, &zip)?;
+            }
             task.commit(&state);
             Ok(())
         })
@@ -522,9 +550,19 @@ impl Api {
         let (Some(task), Some(_)) = (&spec.task_dir, &record.source_sha256) else {
             return Ok(());
         };
+        // This host's compiled artifact of the runtime: when it lacks one (a node of a cluster
+        // that did not package the function, or a new state directory), the machine's shared
+        // one is taken below rather than compiling the runtime again.
+        let own = self
+            .dispatcher
+            .runtime()
+            .artifact_path(spec, &record.code_sha256)
+            .ok();
+        let compiled = own.as_ref().is_some_and(|(path, _)| path.is_file());
         // What the fast tier prepared, remembered: no bundler run on the restart path.
         let remembered = self.prepared_path(record);
-        if let Ok(text) = std::fs::read_to_string(&remembered)
+        if compiled
+            && let Ok(text) = std::fs::read_to_string(&remembered)
             && let Ok(mounts) = serde_json::from_str::<PreparedMounts>(&text)
             && mounts.lang_dir.as_deref().is_none_or(Path::is_dir)
             && mounts.runtime_dir.as_deref().is_none_or(Path::is_dir)
@@ -547,6 +585,15 @@ impl Api {
             .prepare(&request, &progress)
             .map_err(|e| ApiError::internal("preparing the function for its runtime", e))?;
         if let Some(prepared) = prepared {
+            if let Some((own, engine)) = &own
+                && prepared.sha256 == record.code_sha256
+            {
+                let shared = prepared
+                    .compiled_dir
+                    .join(engine)
+                    .join(format!("{}.cwasm", prepared.sha256));
+                share_artifact(&shared, own);
+            }
             self.remember_prepared(record, &prepared);
             spec.lang_dir = prepared.lang_dir;
             spec.runtime_dir = prepared.runtime_dir;

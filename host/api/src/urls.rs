@@ -191,7 +191,7 @@ fn stored_cors(cors: Option<&UrlCors>) -> Result<Option<String>, ApiError> {
 }
 
 /// The listener's view of a stored URL.
-fn target_of(record: &FunctionUrlRecord) -> Result<UrlTarget, String> {
+pub(crate) fn target_of(record: &FunctionUrlRecord) -> Result<UrlTarget, String> {
     let auth = record.auth_type.parse().map_err(|e| format!("{e}"))?;
     let cors = record
         .cors

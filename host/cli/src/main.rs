@@ -24,6 +24,16 @@ struct Cli {
     /// State directory for compiled artifacts (default: `.fnhost/` beside the manifest).
     #[arg(long, global = true, env = "FNHOST_STATE_DIR")]
     state_dir: Option<PathBuf>,
+    /// The store: `postgres://user:password@host/db` for a cluster's shared PostgreSQL, or an
+    /// SQLite file (default: `fnhost.db` in the state directory, or the manifest's `[store] url`).
+    #[arg(
+        long,
+        global = true,
+        env = "FNHOST_STORE",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    store: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -78,6 +88,7 @@ fn main() -> ExitCode {
         let globals = project::Globals {
             manifest: cli.manifest,
             state_dir: cli.state_dir,
+            store: cli.store,
         };
         match cli.command {
             Command::Up(args) => commands::up::run(&globals, *args).await,

@@ -9,6 +9,7 @@ use fnhost_api::calls::CallRouter;
 use fnhost_buckets::{Bucket, Buckets, CallLimits, FunctionObjects, Grants, WriteJournal};
 use fnhost_manifest::{FunctionConfig, Manifest};
 use fnhost_runtime::{FunctionSpec, Runtime, RuntimeConfig};
+use fnhost_store::StoreUrl;
 
 /// Flags every subcommand shares.
 #[derive(Debug, Clone)]
@@ -17,6 +18,8 @@ pub struct Globals {
     pub manifest: Option<PathBuf>,
     /// `--state-dir`.
     pub state_dir: Option<PathBuf>,
+    /// `--store` / `FNHOST_STORE`.
+    pub store: Option<String>,
 }
 
 impl Globals {
@@ -71,9 +74,31 @@ impl Globals {
             .unwrap_or_else(|| manifest.dir.join(".fnhost"))
     }
 
-    /// The state database: `fnhost.db` in the state directory.
-    pub fn store_path(&self, manifest: &Manifest) -> PathBuf {
-        self.state_dir(manifest).join("fnhost.db")
+    /// The store: `--store` / `FNHOST_STORE`, else the manifest's `[store] url` (an SQLite
+    /// path in it is relative to the manifest's directory), else the SQLite file `fnhost.db` in
+    /// the state directory.
+    pub fn store_url(&self, manifest: &Manifest) -> Result<StoreUrl> {
+        if let Some(url) = self.given_store()? {
+            return Ok(url);
+        }
+        match &manifest.store.url {
+            Some(spec) => match StoreUrl::parse(spec)
+                .with_context(|| format!("{}: [store] url", manifest.path.display()))?
+            {
+                StoreUrl::File(path) => Ok(StoreUrl::File(manifest.dir.join(path))),
+                url => Ok(url),
+            },
+            None => Ok(StoreUrl::file(self.state_dir(manifest).join("fnhost.db"))),
+        }
+    }
+
+    /// The store `--store` / `FNHOST_STORE` names, if any: commands that only read the store
+    /// need no manifest then.
+    pub fn given_store(&self) -> Result<Option<StoreUrl>> {
+        self.store
+            .as_deref()
+            .map(|spec| StoreUrl::parse(spec).context("--store / FNHOST_STORE"))
+            .transpose()
     }
 
     /// A runtime over this project's state directory, with the manifest's `[network]`.

@@ -6,8 +6,10 @@
 //! ones wait in the kernel's backlog, which [`bind`] makes large enough for a burst), a write
 //! deadline (a client that stops reading its response is closed), counting every request in
 //! flight itself ([`InFlight`]), and on shutdown it stops accepting, lets in-flight requests
-//! finish within the drain timeout and reports how that went ([`Drained`]). A listener is a
-//! [`Handler`] that only answers. [`read_body`] is the one body reader (a limit checked before
+//! finish within the drain timeout and reports how that went ([`Drained`]). The stop is a
+//! [`Shutdown`] the listeners share, in two steps: draining (still serving, health 503,
+//! `Connection: close` on every response, so a load balancer moves away first), then closing.
+//! A listener is a [`Handler`] that only answers. [`read_body`] is the one body reader (a limit checked before
 //! and while reading; an oversized body is read away before the 413 so the client gets the
 //! answer); a [`BodyReader`] adds a deadline for the whole body and a listener-wide budget of
 //! body bytes in memory (waited for, or reserved up front and refused at once: the admin's).
@@ -19,6 +21,7 @@ mod body;
 mod deadline;
 mod percent;
 mod serve;
+mod shutdown;
 mod tls;
 
 pub use body::{
@@ -30,4 +33,5 @@ pub use percent::{percent_decode, query_map};
 pub use serve::{
     DEFAULT_MAX_CONNECTIONS, Drained, Handler, InFlight, LISTEN_BACKLOG, bind, serve, serve_on,
 };
+pub use shutdown::{Phase, Shutdown};
 pub use tls::{Plain, Tls, TlsError, Transport};

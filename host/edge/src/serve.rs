@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
+use http::header::{CONNECTION, HeaderValue};
 use http::{Request, Response};
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -15,6 +16,7 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
 use crate::deadline::{DEFAULT_WRITE_TIMEOUT, WriteDeadline};
+use crate::shutdown::Shutdown;
 use crate::tls::{Plain, Transport};
 
 /// Requests of one listener in flight now. [`serve`] counts them; a handler holds the counter
@@ -112,12 +114,13 @@ pub struct Drained {
     pub abandoned: usize,
 }
 
-/// Serve `handler` on `listener` until `shutdown` completes, then stop accepting, let in-flight
+/// Serve `handler` on `listener` until `shutdown` is closing, then stop accepting, let in-flight
 /// requests finish (up to the handler's drain timeout) and close idle keep-alive connections.
+/// While `shutdown` is draining, every response carries `Connection: close`.
 pub async fn serve<H: Handler>(
     listener: TcpListener,
     handler: Arc<H>,
-    shutdown: impl std::future::Future<Output = ()>,
+    shutdown: Shutdown,
 ) -> Drained {
     serve_on(listener, Plain, handler, shutdown).await
 }
@@ -128,7 +131,7 @@ pub async fn serve_on<H: Handler, T: Transport>(
     listener: TcpListener,
     transport: T,
     handler: Arc<H>,
-    shutdown: impl std::future::Future<Output = ()>,
+    shutdown: Shutdown,
 ) -> Drained {
     let graceful = GracefulShutdown::new();
     let mut http = hyper::server::conn::http1::Builder::new();
@@ -136,7 +139,8 @@ pub async fn serve_on<H: Handler, T: Transport>(
         .header_read_timeout(handler.header_read_timeout())
         .keep_alive(true);
     let connections = Arc::new(Semaphore::new(handler.max_connections().max(1)));
-    tokio::pin!(shutdown);
+    let closing = shutdown.closing();
+    tokio::pin!(closing);
     loop {
         // A free connection slot first: at the cap, new connections wait in the backlog.
         let slot = tokio::select! {
@@ -144,7 +148,7 @@ pub async fn serve_on<H: Handler, T: Transport>(
                 Ok(slot) => slot,
                 Err(_) => break, // never closed
             },
-            () = &mut shutdown => break,
+            () = &mut closing => break,
         };
         tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -153,11 +157,21 @@ pub async fn serve_on<H: Handler, T: Transport>(
                     let handshake_timeout = handler.header_read_timeout();
                     let write_timeout = handler.write_timeout();
                     let handler = handler.clone();
+                    let leaving = shutdown.clone();
                     let service = service_fn(move |request| {
                         let handler = handler.clone();
+                        let leaving = leaving.clone();
                         async move {
                             let _entered = handler.in_flight().enter();
-                            Ok::<_, Infallible>(handler.respond(request, remote).await)
+                            let mut response = handler.respond(request, remote).await;
+                            // A draining host sends keep-alive clients elsewhere: hyper closes
+                            // the connection after a response that says so.
+                            if leaving.is_draining() {
+                                response
+                                    .headers_mut()
+                                    .insert(CONNECTION, HeaderValue::from_static("close"));
+                            }
+                            Ok::<_, Infallible>(response)
                         }
                     });
                     let watcher = graceful.watcher();
@@ -189,7 +203,7 @@ pub async fn serve_on<H: Handler, T: Transport>(
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }
             },
-            () = &mut shutdown => break,
+            () = &mut closing => break,
         }
     }
     drop(listener);
@@ -249,10 +263,8 @@ mod tests {
         let handler = Arc::new(Counting {
             in_flight: InFlight::new(),
         });
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(serve(listener, handler.clone(), async {
-            let _ = stopped.await;
-        }));
+        let shutdown = Shutdown::new();
+        let server = tokio::spawn(serve(listener, handler.clone(), shutdown.clone()));
         let client = reqwest::Client::new();
         let own = client
             .get(format!("http://{addr}/"))
@@ -272,7 +284,7 @@ mod tests {
         while handler.in_flight.count() == 0 {
             tokio::task::yield_now().await;
         }
-        stop.send(()).unwrap();
+        shutdown.close();
         let drained = server.await.unwrap();
         assert_eq!(
             drained,
@@ -284,6 +296,40 @@ mod tests {
         let answer = slow.await.unwrap().unwrap();
         assert_eq!(answer.status(), 200, "the request in flight finished");
         assert_eq!(handler.in_flight.count(), 0);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_draining_loop_still_serves_but_closes_each_connection() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let handler = Arc::new(Counting {
+            in_flight: InFlight::new(),
+        });
+        let shutdown = Shutdown::new();
+        let server = tokio::spawn(serve(listener, handler, shutdown.clone()));
+        let client = reqwest::Client::new();
+        let before = client.get(format!("http://{addr}/")).send().await.unwrap();
+        assert_eq!(
+            before.headers().get(CONNECTION),
+            None,
+            "kept alive while serving"
+        );
+
+        shutdown.drain();
+        let during = client.get(format!("http://{addr}/")).send().await.unwrap();
+        assert_eq!(during.status(), 200, "a draining loop still answers");
+        assert_eq!(during.headers()[CONNECTION], "close");
+        // A new connection is still accepted while draining.
+        let fresh = answer(send(addr, "/").await).await;
+        assert!(fresh.starts_with("HTTP/1.1 200"), "{fresh}");
+
+        shutdown.close();
+        let drained = server.await.unwrap();
+        assert_eq!(drained.abandoned, 0);
+        assert!(
+            tokio::net::TcpStream::connect(addr).await.is_err(),
+            "the listener is still open after closing"
+        );
     }
 
     /// Records the path of each request it starts; `/hold*` requests wait for a release.
@@ -353,7 +399,7 @@ mod tests {
             started: std::sync::Mutex::new(Vec::new()),
             release: Semaphore::new(0),
         });
-        tokio::spawn(serve(listener, handler.clone(), std::future::pending()));
+        tokio::spawn(serve(listener, handler.clone(), Shutdown::new()));
         let a = send(addr, "/hold-a").await;
         let b = send(addr, "/hold-b").await;
         while handler.in_flight.count() < 2 {
@@ -426,7 +472,7 @@ mod tests {
         let handler = Arc::new(Big {
             in_flight: InFlight::new(),
         });
-        tokio::spawn(serve(listener, handler.clone(), std::future::pending()));
+        tokio::spawn(serve(listener, handler.clone(), Shutdown::new()));
 
         // A client that reads (however the response is paced) is unaffected.
         let big = reqwest::get(format!("http://{addr}/big")).await.unwrap();

@@ -10,11 +10,11 @@ use bytes::Bytes;
 use fnhost_dispatch::Dispatcher;
 use fnhost_edge::{
     BodyReader, BodyShare, DEFAULT_MAX_CONNECTIONS, DEFAULT_WRITE_TIMEOUT, Handler, InFlight,
-    UNCOUNTED_BODY_BYTES,
+    Shutdown, UNCOUNTED_BODY_BYTES,
 };
 use fnhost_runtime::{InvokeRequest, Outcome, Trigger};
 use http::header::{CONTENT_TYPE, HeaderValue};
-use http::{Method, Request, Response};
+use http::{Method, Request, Response, StatusCode};
 use http_body_util::Full;
 use hyper::body::Body;
 
@@ -24,7 +24,8 @@ use crate::response::map_response;
 use crate::router::Router;
 use crate::urls::FunctionUrls;
 
-/// The health endpoint; answers without running any function.
+/// The health endpoint; answers without running any function: 200 `"status":"ok"` while
+/// serving, 503 `"status":"draining"` from the moment the host starts to leave.
 pub const HEALTH_PATH: &str = "/.well-known/fnhost/health";
 
 /// Server settings.
@@ -77,6 +78,10 @@ pub struct App {
     in_flight: InFlight,
     /// The function URLs it serves besides the routes.
     pub(crate) urls: Arc<FunctionUrls>,
+    /// The host's stop: health answers 503 once it is draining.
+    shutdown: Shutdown,
+    /// The node name health reports, when the host has one.
+    node: Option<String>,
 }
 
 impl std::fmt::Debug for App {
@@ -105,7 +110,22 @@ impl App {
             bodies,
             in_flight: InFlight::new(),
             urls: Arc::new(FunctionUrls::default()),
+            shutdown: Shutdown::new(),
+            node: None,
         }
+    }
+
+    /// Report `shutdown`'s draining on the health endpoint (the host's stop, shared with the
+    /// accept loop).
+    pub fn with_shutdown(mut self, shutdown: Shutdown) -> Self {
+        self.shutdown = shutdown;
+        self
+    }
+
+    /// Name the node on the health endpoint.
+    pub fn with_node(mut self, node: impl Into<String>) -> Self {
+        self.node = Some(node.into());
+        self
     }
 
     /// Serve the function URLs of `urls` (a table shared with the API) besides the routes.
@@ -240,8 +260,14 @@ impl App {
     fn health(&self) -> Response<Full<Bytes>> {
         let registry = self.dispatcher.registry();
         let admission = self.dispatcher.admission();
-        let body = serde_json::json!({
-            "status": "ok",
+        // A balancer stops sending on the 503 while the listener still serves what it sends.
+        let (status, said) = if self.shutdown.is_draining() {
+            (StatusCode::SERVICE_UNAVAILABLE, "draining")
+        } else {
+            (StatusCode::OK, "ok")
+        };
+        let mut body = serde_json::json!({
+            "status": said,
             // Counts only: the listener is open to anyone, function names are the admin's.
             "functions": registry.snapshot().len(),
             "routes": self.router.load().table().len(),
@@ -249,7 +275,11 @@ impl App {
             "waiting": admission.waiting(),
             "maxConcurrency": admission.config().max_concurrency,
         });
+        if let Some(node) = &self.node {
+            body["node"] = node.as_str().into();
+        }
         let mut response = Response::new(Full::new(Bytes::from(body.to_string())));
+        *response.status_mut() = status;
         response
             .headers_mut()
             .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));

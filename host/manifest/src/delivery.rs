@@ -53,6 +53,11 @@ pub struct EventsConfig {
     /// Delay before the first retry of a failed asynchronous invocation; the second waits
     /// twice as long (Lambda: one and two minutes).
     pub retry_delay_ms: u64,
+    /// Reconcile every watched bucket with its checkpoints every this many seconds, for
+    /// writes inotify does not see (other machines' writes to a network filesystem); `0` =
+    /// only at start-up. `None` when not given: the host decides (off on one machine,
+    /// [`EventsConfig::DEFAULT_SHARED_RESCAN_S`] when the nodes of a cluster share the store).
+    pub rescan_s: Option<u32>,
 }
 
 impl EventsConfig {
@@ -72,6 +77,10 @@ impl EventsConfig {
     pub const DEFAULT_RETRY_DELAY_MS: u64 = 60_000;
     /// Allowed `retry_delay_ms`: 10 ms to an hour.
     pub const RETRY_DELAY_MS_RANGE: RangeInclusive<u64> = 10..=3_600_000;
+    /// `rescan_s` when not given and the store is shared by a cluster.
+    pub const DEFAULT_SHARED_RESCAN_S: u32 = 5;
+    /// Allowed `rescan_s`: 0 (off) to an hour.
+    pub const RESCAN_S_RANGE: RangeInclusive<u32> = 0..=3600;
 }
 
 impl Default for EventsConfig {
@@ -81,6 +90,7 @@ impl Default for EventsConfig {
             workers: Self::DEFAULT_WORKERS,
             loop_hops: Self::DEFAULT_LOOP_HOPS,
             retry_delay_ms: Self::DEFAULT_RETRY_DELAY_MS,
+            rescan_s: None,
         }
     }
 }
@@ -161,6 +171,10 @@ pub(crate) fn validate_events(
             Config::DEFAULT_RETRY_DELAY_MS,
             src,
         )?,
+        rescan_s: table
+            .rescan_s
+            .map(|value| events_field("rescan_s", Some(value), Config::RESCAN_S_RANGE, 0, src))
+            .transpose()?,
     })
 }
 
@@ -232,6 +246,11 @@ fn events_range_fix(field: &str) -> String {
             *Config::RETRY_DELAY_MS_RANGE.start(),
             *Config::RETRY_DELAY_MS_RANGE.end(),
             "milliseconds before the first retry of a failed event; the second waits twice as long",
+        ),
+        "rescan_s" => (
+            u64::from(*Config::RESCAN_S_RANGE.start()),
+            u64::from(*Config::RESCAN_S_RANGE.end()),
+            "seconds between rescans of the buckets; 0 = only at start-up",
         ),
         _ => (
             u64::from(*Config::LOOP_HOPS_RANGE.start()),

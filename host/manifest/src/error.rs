@@ -811,6 +811,30 @@ pub enum ManifestError {
         name: String,
     },
 
+    /// A number in `[cluster]` outside its allowed range.
+    #[error("{at}: cluster.{field} = `{value}` is out of range; {fix}")]
+    ClusterOutOfRange {
+        /// The value's line.
+        at: Location,
+        /// The key, e.g. `lease_s`.
+        field: &'static str,
+        /// The value as written.
+        value: String,
+        /// The allowed range and what the key means.
+        fix: Box<str>,
+    },
+
+    /// A `[store] url` that names neither a PostgreSQL database nor an SQLite file.
+    #[error("{at}: store.url = `{value}` is not a store URL; {fix}")]
+    InvalidStoreUrl {
+        /// The value's line.
+        at: Location,
+        /// The value as written, any password left out.
+        value: String,
+        /// What is accepted.
+        fix: Box<str>,
+    },
+
     /// A number in `[events]` outside its allowed range.
     #[error("{at}: events.{field} = `{value}` is out of range; {fix}")]
     EventsOutOfRange {

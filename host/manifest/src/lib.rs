@@ -71,6 +71,7 @@
 //! names) run in `Manifest::parse` once every function is valid.
 
 mod bucket;
+mod cluster;
 mod delivery;
 mod env;
 mod error;
@@ -86,11 +87,14 @@ mod s3;
 mod schedule;
 mod source;
 mod spelling;
+mod store;
 mod target;
 mod url;
 
 pub use bucket::{BucketConfig, ObjectGrants};
+pub use cluster::ClusterConfig;
 pub use delivery::{AsyncConfig, EventsConfig};
+pub use store::StoreConfig;
 
 pub use env::{ENV_MAX_BYTES, is_reserved_env};
 pub use error::{BucketOverlap, Location, ManifestError, S3Overlap};

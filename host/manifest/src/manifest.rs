@@ -11,6 +11,7 @@ use toml::Spanned;
 use toml::de::DeTable;
 
 use crate::bucket::{self, BucketConfig};
+use crate::cluster::{self, ClusterConfig};
 use crate::delivery::{self, EventsConfig};
 use crate::error::ManifestError;
 use crate::function::{self, FunctionConfig};
@@ -18,6 +19,7 @@ use crate::http::{self, HttpServerConfig};
 use crate::layer::{self, LayerConfig};
 use crate::routes::RouteConfig;
 use crate::source::Source;
+use crate::store::{self, StoreConfig};
 use crate::{raw, s3, schedule, spelling};
 
 /// The manifest's file name, looked for by [`Manifest::find`].
@@ -41,6 +43,10 @@ pub struct Manifest {
     pub buckets: BTreeMap<String, BucketConfig>,
     /// The `[events]` table, with defaults applied.
     pub events: EventsConfig,
+    /// The `[cluster]` table.
+    pub cluster: ClusterConfig,
+    /// The `[store]` table.
+    pub store: StoreConfig,
     /// Layers by name.
     pub layers: BTreeMap<String, LayerConfig>,
     /// The `[network]` table (outbound HTTP), with defaults applied.
@@ -118,6 +124,8 @@ impl Manifest {
         let dir = directory_of(path);
         let http = http::validate_server(raw.http, src)?;
         let events = delivery::validate_events(raw.events, src)?;
+        let cluster = cluster::validate(raw.cluster, src)?;
+        let store = store::validate(raw.store, src)?;
         let buckets = bucket::validate(raw.bucket, &dir, src)?;
         let layers = layer::validate(raw.layer, &dir, src)?;
         let network = crate::network::validate_network(raw.network, &dir, src)?;
@@ -139,6 +147,8 @@ impl Manifest {
             http,
             buckets,
             events,
+            cluster,
+            store,
             layers,
             network,
             routes,

@@ -30,6 +30,10 @@ pub(crate) struct ManifestV1 {
     pub bucket: BTreeMap<Spanned<String>, Spanned<Table<Bucket>>>,
     /// The `[events]` table.
     pub events: Option<Table<Events>>,
+    /// The `[cluster]` table.
+    pub cluster: Option<Table<Cluster>>,
+    /// The `[store]` table.
+    pub store: Option<Table<StoreTable>>,
     /// `[layer.NAME]` tables.
     #[serde(default)]
     pub layer: BTreeMap<Spanned<String>, Spanned<Table<Layer>>>,
@@ -204,6 +208,21 @@ pub(crate) struct Events {
     pub workers: Option<Spanned<Integer>>,
     pub loop_hops: Option<Spanned<Integer>>,
     pub retry_delay_ms: Option<Spanned<Integer>>,
+    pub rescan_s: Option<Spanned<Integer>>,
+}
+
+/// The top-level `[cluster]` table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a table")]
+pub(crate) struct Cluster {
+    pub lease_s: Option<Spanned<Integer>>,
+}
+
+/// The top-level `[store]` table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a table")]
+pub(crate) struct StoreTable {
+    pub url: Option<Spanned<String>>,
 }
 
 /// The top-level `[network]` table.
@@ -230,6 +249,7 @@ pub(crate) struct HttpServer {
     pub queue_depth: Option<Spanned<Integer>>,
     pub queue_timeout_ms: Option<Spanned<Integer>>,
     pub drain_timeout_s: Option<Spanned<Integer>>,
+    pub drain_delay_s: Option<Spanned<Integer>>,
 }
 
 /// `build = "command"` or `build = { command = "...", workdir = "...", watch = [...] }`.

@@ -6,8 +6,13 @@
 //! skipped, a new or changed one queues one job per matching function, a vanished one queues
 //! `ObjectRemoved:Delete` — the jobs and the new checkpoint in one transaction, so a file is
 //! queued exactly once however many inotify events it produced. A pending path with no close
-//! (e.g. written through mmap) becomes ready after the quiet period. At start-up, and whenever
-//! inotify overflows, every bucket is reconciled against its checkpoints the same way.
+//! (e.g. written through mmap) becomes ready after the quiet period. At start-up, whenever
+//! inotify overflows, and every [`FsTriggerConfig::rescan`] if set, every bucket is reconciled
+//! against its checkpoints the same way: inotify does not see writes that other machines make
+//! to a network filesystem (NFS, EFS, CephFS), the periodic rescan does. In a cluster the
+//! watcher runs on one node at a time ([`crate::singleton`]); the node taking it over starts
+//! with that reconciliation against the shared checkpoints, so what the previous holder had
+//! not queued yet is delivered.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -36,6 +41,9 @@ pub struct FsTriggerConfig {
     /// A file whose mtime is younger than this at reconciliation may still be being written
     /// and waits for the quiet period first.
     pub settle: Duration,
+    /// Reconcile every bucket this often as well (`None`: only at start-up and on an inotify
+    /// overflow).
+    pub rescan: Option<Duration>,
 }
 
 impl Default for FsTriggerConfig {
@@ -43,6 +51,7 @@ impl Default for FsTriggerConfig {
         Self {
             quiet: Duration::from_millis(2000),
             settle: Duration::from_millis(2000),
+            rescan: None,
         }
     }
 }
@@ -75,7 +84,9 @@ pub enum FsTriggerError {
     Thread(#[source] std::io::Error),
 }
 
-/// The file-watch trigger for every bucket some function subscribes to.
+/// The file-watch trigger for every bucket some function subscribes to. A clone starts a
+/// watcher of its own (a node taking the watcher over starts a fresh one).
+#[derive(Clone)]
 pub struct FsTrigger {
     buckets: Arc<Buckets>,
     journal: Arc<WriteJournal>,
@@ -163,6 +174,14 @@ impl FsTrigger {
         }
     }
 
+    /// Whether any function subscribes to a bucket that exists.
+    pub fn is_empty(&self) -> bool {
+        !self
+            .subscriptions
+            .iter()
+            .any(|sub| self.buckets.get(&sub.trigger.bucket).is_some())
+    }
+
     /// Watch, reconcile and start delivering file events on a thread of its own.
     pub fn start(self) -> Result<FsHandle, FsTriggerError> {
         let mut watched: Vec<Arc<Bucket>> = Vec::new();
@@ -224,6 +243,7 @@ impl FsTrigger {
             pending: HashMap::new(),
             ready: HashMap::new(),
             rescan: true,
+            next_rescan: None,
         };
         let flag = stop.clone();
         let (ended_tx, ended) = mpsc::channel::<()>();
@@ -265,6 +285,8 @@ struct State {
     ready: HashMap<PathBuf, Hint>,
     /// Reconcile every bucket in the next round (start-up, inotify overflow).
     rescan: bool,
+    /// When the next periodic reconciliation is due (set after each one when configured).
+    next_rescan: Option<Instant>,
 }
 
 /// Events handled per round before the ready paths are examined (bounds a round's latency).
@@ -278,15 +300,27 @@ impl State {
             if stop.load(Ordering::Acquire) {
                 return;
             }
+            if self.next_rescan.is_some_and(|due| due <= Instant::now()) {
+                self.rescan = true;
+            }
             if self.rescan {
                 self.rescan = false;
                 self.reconcile();
+                self.next_rescan = self
+                    .trigger
+                    .config
+                    .rescan
+                    .map(|every| Instant::now() + every);
             }
             let now = Instant::now();
             let wait = self
                 .pending
                 .values()
                 .map(|(deadline, _)| deadline.saturating_duration_since(now))
+                .chain(
+                    self.next_rescan
+                        .map(|due| due.saturating_duration_since(now)),
+                )
                 .min()
                 .unwrap_or(IDLE_TICK)
                 .min(IDLE_TICK);

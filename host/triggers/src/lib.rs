@@ -9,10 +9,14 @@
 //! retries, a maximum event age, dead letters and a loop guard. At start-up the watcher
 //! reconciles every bucket against its checkpoints, so files that changed while the host was
 //! down are delivered once.
+//!
+//! In a cluster the watcher and the scheduler are [`singleton`]s: each runs on the one node
+//! holding its lease in the shared store, and moves to another node when that one dies.
 
 pub mod delivery;
 pub mod fs;
 pub mod schedule;
+pub mod singleton;
 
 pub use delivery::{Delivery, DeliveryConfig};
 pub use fs::{FsTrigger, FsTriggerConfig};

@@ -6,6 +6,13 @@
 //! logged, unless the rule sets `allow_overlap`. Fire times missed while the host was down
 //! are not replayed: a rate rule counts from the host's start, a cron rule waits for its next
 //! time.
+//!
+//! Every fire time is claimed in the store first ([`LeaseStore::claim_tick`](fnhost_store::LeaseStore::claim_tick)) and fired only when
+//! the claim succeeds, so a tick fires at most once however many schedulers run. In a cluster
+//! the scheduler runs on the node holding its lease ([`crate::singleton`]), its rate rules count
+//! from the Unix epoch ([`Scheduler::aligned`]) so that every node computes the same fire times,
+//! and a node that takes over from a holder fires the ticks that fell due in between
+//! ([`Scheduler::start_from`]): the claims skip those the previous holder fired.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,12 +30,13 @@ use crate::{Subscription, blocking};
 type Rule = Subscription<ScheduleTrigger>;
 
 /// Every enabled schedule of a manifest.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Scheduler {
     rules: Vec<Rule>,
     store: Store,
     delivery: Delivery,
     notices: bool,
+    aligned: bool,
 }
 
 /// The running rules; dropping it stops them.
@@ -73,25 +81,59 @@ impl Scheduler {
             store,
             delivery,
             notices,
+            aligned: false,
         }
+    }
+
+    /// With `aligned`, rate rules count from the Unix epoch (`rate(1 minute)` fires at every
+    /// whole minute) instead of from the start, so that every node of a cluster computes the
+    /// same fire times and a node taking over continues the previous holder's sequence.
+    pub fn aligned(mut self, aligned: bool) -> Self {
+        self.aligned = aligned;
+        self
+    }
+
+    /// How many rules there are.
+    pub fn len(&self) -> usize {
+        self.rules.len()
+    }
+
+    /// Whether there are no rules.
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
     }
 
     /// Start one task per rule on the current runtime.
     pub fn start(self) -> SchedulerHandle {
-        let this = Arc::new(self);
-        let tasks = (0..this.rules.len())
+        Arc::new(self).spawn(None)
+    }
+
+    /// Start one task per rule on the current runtime, first firing the fire times after
+    /// `from` that are already past (each still claimed first, so those fired before are
+    /// skipped): how a node taking the scheduler over makes up for the failover.
+    pub fn start_from(&self, from: Option<DateTime<Utc>>) -> SchedulerHandle {
+        Arc::new(self.clone()).spawn(from)
+    }
+
+    fn spawn(self: Arc<Self>, from: Option<DateTime<Utc>>) -> SchedulerHandle {
+        let tasks = (0..self.rules.len())
             .map(|index| {
-                let this = this.clone();
-                tokio::spawn(async move { this.run(index).await })
+                let this = self.clone();
+                tokio::spawn(async move { this.run(index, from).await })
             })
             .collect();
         SchedulerHandle { tasks }
     }
 
-    async fn run(&self, index: usize) {
+    async fn run(&self, index: usize, from: Option<DateTime<Utc>>) {
         let rule = &self.rules[index];
-        let anchor = Utc::now();
-        let mut after = anchor;
+        let started = Utc::now();
+        let anchor = if self.aligned {
+            DateTime::UNIX_EPOCH
+        } else {
+            started
+        };
+        let mut after = from.filter(|from| *from < started).unwrap_or(started);
         let mut last: Option<String> = None;
         loop {
             let Some(next) = rule.trigger.schedule.next_after(after, anchor) else {
@@ -99,7 +141,16 @@ impl Scheduler {
                 return;
             };
             sleep_until(next).await;
-            after = next.max(Utc::now());
+            // Past fire times being made up for are taken one by one; otherwise one that was
+            // slept through (a suspended machine) is not replayed.
+            after = if next < started {
+                next
+            } else {
+                next.max(Utc::now())
+            };
+            if !self.claim(&rule.trigger.name, next).await {
+                continue;
+            }
             if !rule.trigger.allow_overlap
                 && let Some(previous) = &last
                 && self.delivery.is_outstanding(previous)
@@ -121,6 +172,24 @@ impl Scheduler {
                 Err(err) => {
                     tracing::error!(rule = %rule.trigger.name, %err, "cannot queue a scheduled run")
                 }
+            }
+        }
+    }
+
+    /// Claim fire time `at` of rule `name` in the store: whether to fire it.
+    async fn claim(&self, name: &str, at: DateTime<Utc>) -> bool {
+        let tick_ms = u64::try_from(at.timestamp_millis()).unwrap_or(0);
+        let store = self.store.clone();
+        let key = name.to_owned();
+        match blocking(move || store.claim_tick(&key, tick_ms)).await {
+            Ok(true) => true,
+            Ok(false) => {
+                tracing::debug!(rule = %name, tick_ms, "fire time claimed already; skipped");
+                false
+            }
+            Err(err) => {
+                tracing::error!(rule = %name, %err, "cannot claim a fire time; skipped");
+                false
             }
         }
     }

@@ -6,7 +6,7 @@
 
 use anyhow::{Context as _, Result, bail};
 use fnhost_api::REDRIVE_MAX_AGE_MS;
-use fnhost_store::{DeadLetter, Store};
+use fnhost_store::DeadLetter;
 use serde_json::json;
 
 use crate::project::Globals;
@@ -47,9 +47,10 @@ enum Action {
 /// Run `fnhost dead-letters`.
 pub async fn run(globals: &Globals, args: Args) -> Result<bool> {
     let manifest = globals.manifest()?;
-    let path = globals.store_path(&manifest);
-    let store = Store::open(&path)
-        .with_context(|| format!("cannot open the state database `{}`", path.display()))?;
+    let url = globals.store_url(&manifest)?;
+    let store = url
+        .open()
+        .with_context(|| format!("cannot open the store `{url}`"))?;
     let function = args.function.as_deref();
     match args.action.unwrap_or(Action::List) {
         Action::List => {

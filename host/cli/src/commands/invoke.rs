@@ -48,17 +48,21 @@ fn read_event(path: Option<&PathBuf>) -> Result<Vec<u8>> {
     }
 }
 
-/// Keep the invocation's record and log in the state database. A failure to record is a
+/// Keep the invocation's record and log in the store. A failure to record is a
 /// warning: the invocation ran and its answer is printed all the same.
 async fn record(globals: &Globals, manifest: &Manifest, name: &str, done: &Invocation) {
-    let path = globals.store_path(manifest);
+    let url = match globals.store_url(manifest) {
+        Ok(url) => url,
+        Err(err) => {
+            tracing::warn!(err = format!("{err:#}"), "cannot record the invocation");
+            return;
+        }
+    };
     let record = fnhost_api::record::record(name, done);
-    let written = fnhost_core::blocking(move || {
-        fnhost_store::Store::open(&path).and_then(|store| store.record(&[record]))
-    })
-    .await;
+    let written =
+        fnhost_core::blocking(move || url.open().and_then(|store| store.record(&[record]))).await;
     if let Err(err) = written {
-        tracing::warn!(%err, "cannot record the invocation in the state database");
+        tracing::warn!(%err, "cannot record the invocation in the store");
     }
 }
 

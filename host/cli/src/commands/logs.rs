@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use anyhow::{Context as _, Result, bail};
-use fnhost_store::{LogLine, LogQuery, Store};
+use fnhost_store::{LogLine, LogQuery, Store, StoreUrl};
 use serde_json::json;
 
 use crate::project::Globals;
@@ -63,18 +63,24 @@ pub fn since_ms(ago: Duration) -> u64 {
     now.saturating_sub(ago.as_millis() as u64)
 }
 
-/// The state database, read-only; a clear error when no host has created it yet.
+/// The store, for reading: `--store` (no manifest needed then; a cluster's PostgreSQL store
+/// is read from any machine), else the project's state database, with a clear error when no
+/// host has created it yet.
 pub fn open_store(globals: &Globals) -> Result<Store> {
-    let manifest = globals.manifest()?;
-    let path = globals.store_path(&manifest);
-    if !path.exists() {
+    let url = match globals.given_store()? {
+        Some(url) => url,
+        None => globals.store_url(&globals.manifest()?)?,
+    };
+    if let StoreUrl::File(path) = &url
+        && !path.exists()
+    {
         bail!(
-            "no state database at `{}`: nothing has run yet (start `fnhost up`, or pass --state-dir)",
+            "no state database at `{}`: nothing has run yet (start `fnhost up`, or pass --state-dir or --store)",
             path.display()
         );
     }
-    Store::open_read_only(&path)
-        .with_context(|| format!("cannot open the state database `{}`", path.display()))
+    url.open_read_only()
+        .with_context(|| format!("cannot open the store `{url}`"))
 }
 
 fn print(lines: &[LogLine], as_json: bool) {

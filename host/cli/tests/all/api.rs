@@ -139,8 +139,9 @@ fn metrics_parse_and_match_the_invocations() {
             "hostile-sleep",
             "timeout_s = 10\nreserved_concurrency = 1\n",
         );
-    let server = Server::start(&functions, &["-q", "--queue-timeout-ms", "100"]);
-    let out = run_py("metrics.py", &server, &[]);
+    let flags = ["-q", "--queue-timeout-ms", "100", "--node", "py-node.1"];
+    let server = Server::start(&functions, &flags);
+    let out = run_py("metrics.py", &server, &[("EXPECT_NODE", "py-node.1")]);
     assert!(out.contains("passed metrics.py"), "{out}");
 }
 

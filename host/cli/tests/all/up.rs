@@ -265,11 +265,44 @@ pub fn client() -> reqwest::Client {
         .unwrap()
 }
 
-/// The admin listener's `/metrics` text.
+/// The admin listener's `/metrics` text, with the `node` label every sample carries (checked
+/// by [`without_node`]) taken out, so that a test of one host matches samples by their own
+/// labels.
 pub async fn metrics(admin: SocketAddr) -> String {
+    let (text, _) = without_node(&raw_metrics(admin).await);
+    text
+}
+
+/// The admin listener's `/metrics` text as served.
+pub async fn raw_metrics(admin: SocketAddr) -> String {
     let (status, _, text) = get(&format!("http://{admin}/metrics")).await;
     assert_eq!(status, 200, "{text}");
     text
+}
+
+/// `text` (exposition format) without the `node="..."` label, which must come first on every
+/// sample line; and the node names seen (one for one host).
+pub fn without_node(text: &str) -> (String, std::collections::BTreeSet<String>) {
+    let mut out = String::with_capacity(text.len());
+    let mut nodes = std::collections::BTreeSet::new();
+    for line in text.lines() {
+        if line.is_empty() || line.starts_with('#') {
+            out.push_str(line);
+        } else {
+            let (name, labels) = line
+                .split_once("{node=\"")
+                .unwrap_or_else(|| panic!("a sample without a node label: {line}"));
+            // A node name has no quote or backslash, so the first quote ends it.
+            let (node, rest) = labels.split_once('"').unwrap();
+            nodes.insert(node.to_owned());
+            match rest.strip_prefix(',') {
+                Some(others) => out.push_str(&format!("{name}{{{others}")),
+                None => out.push_str(&format!("{name}{}", rest.strip_prefix('}').unwrap())),
+            }
+        }
+        out.push('\n');
+    }
+    (out, nodes)
 }
 
 /// The value of a per-function sample `name{function="..."}` on `/metrics` (0 when absent).

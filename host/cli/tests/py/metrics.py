@@ -1,6 +1,7 @@
 """/metrics parses with prometheus_client's text parser and its counters match what ran."""
 
 import json
+import os
 import threading
 import time
 import urllib.request
@@ -22,13 +23,16 @@ expect_error("TooManyRequestsException", 429, c.invoke, FunctionName="sleepy", P
 
 
 def scrape():
+    """Samples by (name, labels without `node`); every sample is labelled with the host's node."""
     with urllib.request.urlopen(ADMIN + "/metrics") as r:
         assert r.headers["Content-Type"].startswith("text/plain; version=0.0.4"), r.headers
         text = r.read().decode()
     samples = {}
     for family in text_string_to_metric_families(text):
         for s in family.samples:
-            samples[(s.name, tuple(sorted(s.labels.items())))] = s.value
+            labels = dict(s.labels)
+            assert labels.pop("node", None) == os.environ["EXPECT_NODE"], s
+            samples[(s.name, tuple(sorted(labels.items())))] = s.value
     return samples
 
 
@@ -60,4 +64,5 @@ assert 5 * 0.001 * 0.125 <= get("fnhost_gb_seconds_total", function="hello") < 1
 assert get("fnhost_dead_letters") == 0
 assert get("fnhost_invocation_records_dropped_total") == 0
 print("ok  /metrics counters match: 5 hello, 3 fails errors, 1 sleepy run, 2 throttles")
+print(f"ok  every sample is labelled node={os.environ['EXPECT_NODE']!r}")
 done()

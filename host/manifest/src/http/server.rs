@@ -24,6 +24,9 @@ pub struct HttpServerConfig {
     pub queue_timeout_ms: Option<u32>,
     /// `drain_timeout_s`: on shutdown, how long running requests get to finish, in seconds.
     pub drain_timeout_s: Option<u32>,
+    /// `drain_delay_s`: on shutdown, how long the host keeps serving, its health endpoint
+    /// answering 503, before it stops accepting, in seconds (time for a load balancer to see it).
+    pub drain_delay_s: Option<u32>,
 }
 
 impl HttpServerConfig {
@@ -38,6 +41,8 @@ impl HttpServerConfig {
     pub const DEFAULT_QUEUE_TIMEOUT_MS: u32 = 1000;
     /// `drain_timeout_s` when not given.
     pub const DEFAULT_DRAIN_TIMEOUT_S: u32 = 30;
+    /// `drain_delay_s` when not given: stop accepting at once, as a single machine should.
+    pub const DEFAULT_DRAIN_DELAY_S: u32 = 0;
     /// Allowed `max_concurrency`.
     pub const MAX_CONCURRENCY_RANGE: RangeInclusive<u32> = 1..=10_000;
     /// Allowed `queue_depth`.
@@ -46,6 +51,8 @@ impl HttpServerConfig {
     pub const QUEUE_TIMEOUT_MS_RANGE: RangeInclusive<u32> = 0..=60_000;
     /// Allowed `drain_timeout_s` (Lambda's longest timeout, so any invocation can finish).
     pub const DRAIN_TIMEOUT_S_RANGE: RangeInclusive<u32> = 0..=900;
+    /// Allowed `drain_delay_s`.
+    pub const DRAIN_DELAY_S_RANGE: RangeInclusive<u32> = 0..=300;
 }
 
 /// Validate the `[http]` table; absent means every field unset.
@@ -94,6 +101,12 @@ pub(crate) fn validate(
             Config::DRAIN_TIMEOUT_S_RANGE,
             src,
         )?,
+        drain_delay_s: in_range(
+            "drain_delay_s",
+            table.drain_delay_s,
+            Config::DRAIN_DELAY_S_RANGE,
+            src,
+        )?,
     })
 }
 
@@ -131,6 +144,10 @@ fn range_fix(field: &str) -> String {
         "queue_timeout_ms" => (
             Config::QUEUE_TIMEOUT_MS_RANGE,
             "milliseconds a request may wait before a 429",
+        ),
+        "drain_delay_s" => (
+            Config::DRAIN_DELAY_S_RANGE,
+            "seconds the host keeps serving, health 503, before it stops accepting on shutdown",
         ),
         _ => (
             Config::DRAIN_TIMEOUT_S_RANGE,

@@ -102,8 +102,8 @@ fn unknown_top_level_section() {
     assert_eq!(
         error("manifest_version = 1\n\n[functions.hello]\nsource = \"hello.wasm\"\n"),
         "fnhost.toml:3: unknown field `functions` at the top level; expected one of \
-         `manifest_version`, `function`, `http`, `bucket`, `events`, `layer`, `network`, `route` \
-         (did you mean `function`?)"
+         `manifest_version`, `function`, `http`, `bucket`, `events`, `cluster`, `store`, `layer`, `network`, \
+         `route` (did you mean `function`?)"
     );
 }
 

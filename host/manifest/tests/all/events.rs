@@ -16,6 +16,7 @@ fn defaults_when_absent_or_empty() {
         workers: 8,
         loop_hops: 16,
         retry_delay_ms: 60_000,
+        rescan_s: None,
     };
     assert_eq!(parse(HEAD).unwrap().events, expected);
     assert_eq!(parse(&events("")).unwrap().events, expected);
@@ -34,7 +35,7 @@ fn defaults_fit_their_ranges() {
 #[test]
 fn every_field_at_its_boundaries() {
     let low = parse(&events(
-        "quiet_ms = 50\nworkers = 1\nloop_hops = 1\nretry_delay_ms = 10\n",
+        "quiet_ms = 50\nworkers = 1\nloop_hops = 1\nretry_delay_ms = 10\nrescan_s = 0\n",
     ))
     .unwrap();
     let expected = EventsConfig {
@@ -42,10 +43,11 @@ fn every_field_at_its_boundaries() {
         workers: 1,
         loop_hops: 1,
         retry_delay_ms: 10,
+        rescan_s: Some(0),
     };
     assert_eq!(low.events, expected);
     let high = parse(&events(
-        "quiet_ms = 600_000\nworkers = 1024\nloop_hops = 1000\nretry_delay_ms = 3_600_000\n",
+        "quiet_ms = 600_000\nworkers = 1024\nloop_hops = 1000\nretry_delay_ms = 3_600_000\nrescan_s = 3600\n",
     ))
     .unwrap();
     let expected = EventsConfig {
@@ -53,6 +55,7 @@ fn every_field_at_its_boundaries() {
         workers: 1024,
         loop_hops: 1000,
         retry_delay_ms: 3_600_000,
+        rescan_s: Some(3600),
     };
     assert_eq!(high.events, expected);
 }
@@ -74,6 +77,8 @@ fn out_of_range() {
     const HOPS: &str = "use 1 to 1000 (events one chain may cause before the loop guard stops it)";
     const RETRY: &str = "use 10 to 3600000 (milliseconds before the first retry of a failed event; \
                          the second waits twice as long)";
+    const RESCAN: &str =
+        "use 0 to 3600 (seconds between rescans of the buckets; 0 = only at start-up)";
     for (line, fix) in [
         ("quiet_ms = 49", QUIET),
         ("quiet_ms = 600001", QUIET),
@@ -84,6 +89,8 @@ fn out_of_range() {
         ("loop_hops = 1001", HOPS),
         ("retry_delay_ms = 9", RETRY),
         ("retry_delay_ms = 3600001", RETRY),
+        ("rescan_s = -1", RESCAN),
+        ("rescan_s = 3601", RESCAN),
     ] {
         let (field, value) = line.split_once(" = ").unwrap();
         assert_eq!(
@@ -98,7 +105,7 @@ fn unknown_field_with_suggestion() {
     assert_eq!(
         error(&events("worker = 4\n")),
         "fnhost.toml:6: unknown field `worker` in `[events]`; expected one of `quiet_ms`, \
-         `workers`, `loop_hops`, `retry_delay_ms` (did you mean `workers`?)"
+         `workers`, `loop_hops`, `retry_delay_ms`, `rescan_s` (did you mean `workers`?)"
     );
 }
 
@@ -112,4 +119,55 @@ fn wrong_types() {
         error("manifest_version = 1\nevents = 5\n"),
         "fnhost.toml:2: events: invalid type: integer `5`, expected a table"
     );
+}
+
+#[test]
+fn cluster_lease_is_read_and_checked() {
+    use fnhost_manifest::ClusterConfig;
+    assert_eq!(parse(HEAD).unwrap().cluster, ClusterConfig::default());
+    assert_eq!(parse(HEAD).unwrap().cluster.lease_s, None);
+    let cluster = |body: &str| format!("{HEAD}[cluster]\n{body}");
+    assert_eq!(
+        parse(&cluster("lease_s = 3\n")).unwrap().cluster.lease_s,
+        Some(3)
+    );
+    assert!(ClusterConfig::LEASE_S_RANGE.contains(&ClusterConfig::DEFAULT_LEASE_S));
+    for value in ["0", "601", "-2"] {
+        assert_eq!(
+            error(&cluster(&format!("lease_s = {value}\n"))),
+            format!(
+                "fnhost.toml:6: cluster.lease_s = `{value}` is out of range; use 1 to 600 \
+                 (seconds within which another node takes over the bucket watcher and the \
+                 scheduler)"
+            )
+        );
+    }
+    assert_eq!(
+        error(&cluster("lease = 3\n")),
+        "fnhost.toml:6: unknown field `lease` in `[cluster]`; expected `lease_s` (did you mean \
+         `lease_s`?)"
+    );
+}
+
+#[test]
+fn store_url_is_read_and_checked() {
+    assert_eq!(parse(HEAD).unwrap().store.url, None);
+    let store = |body: &str| format!("{HEAD}[store]\n{body}");
+    for url in [
+        "postgres://fnhost:pw@db:5432/fnhost",
+        "postgresql://db/fnhost",
+        "sqlite:///var/lib/fnhost/fnhost.db",
+        "state/fnhost.db",
+    ] {
+        let manifest = parse(&store(&format!("url = \"{url}\"\n"))).unwrap();
+        assert_eq!(manifest.store.url.as_deref(), Some(url));
+        assert!(!format!("{:?}", manifest.store).contains(":pw@"));
+    }
+    assert_eq!(
+        error(&store("url = \"mysql://u:pw@db/x\"\n")),
+        "fnhost.toml:6: store.url = `mysql://u:***@db/x` is not a store URL; use \
+         postgres://user:password@host:port/database, sqlite://PATH or the path of an SQLite file"
+    );
+    assert!(error(&store("url = \"\"\n")).contains("is not a store URL"));
+    assert!(error(&store("uri = \"x\"\n")).contains("unknown field `uri` in `[store]`"));
 }

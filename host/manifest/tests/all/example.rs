@@ -119,6 +119,7 @@ fn full_example() {
         workers: 4,
         loop_hops: 16,
         retry_delay_ms: 60_000,
+        rescan_s: None,
     };
     assert_eq!(manifest.events, events);
     assert_eq!(manifest.http, HttpServerConfig::default());

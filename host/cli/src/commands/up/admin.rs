@@ -20,7 +20,7 @@ use fnhost_api::{
 use fnhost_buckets::Buckets;
 use fnhost_console::{Admin as AdminHandler, Console, ConsoleConfig, LiveFeed};
 use fnhost_dispatch::{Dispatcher, LogSink, Tee};
-use fnhost_edge::{Drained, Tls};
+use fnhost_edge::{Drained, Shutdown, Tls};
 use fnhost_store::{Recorder, Store};
 use tokio::sync::Notify;
 
@@ -126,6 +126,9 @@ pub struct Wiring {
     pub wake: Arc<Notify>,
     /// How long requests in flight may take after the shutdown signal.
     pub drain_timeout: Duration,
+    /// The host's stop, shared with the HTTP listener: the admin listener drains and closes
+    /// with it.
+    pub shutdown: Shutdown,
     /// What uploaded functions' grant tags apply to.
     pub uploads: Uploads,
     /// The function URLs the HTTP listener serves.
@@ -180,8 +183,13 @@ fn credentials() -> Result<Option<Credentials>> {
 
 impl Admin {
     /// Check the auth settings (before any socket is bound), start the invocation recorder
-    /// and wrap `console` with the metrics and the store.
-    pub fn prepare(args: &AdminArgs, store: &Store, console: Arc<dyn LogSink>) -> Result<Admin> {
+    /// and wrap `console` with the metrics (labelled with `node`) and the store.
+    pub fn prepare(
+        args: &AdminArgs,
+        store: &Store,
+        console: Arc<dyn LogSink>,
+        node: &str,
+    ) -> Result<Admin> {
         let credentials = credentials()?;
         let loopback = args.admin.ip().is_loopback();
         // Configured credentials are always enforced; only their absence depends on where the
@@ -203,7 +211,7 @@ impl Admin {
             ),
             _ => None,
         };
-        let metrics = Arc::new(Metrics::new());
+        let metrics = Arc::new(Metrics::new().with_node(node));
         let recorder = Arc::new(Recorder::start(store.clone()));
         let live = Arc::new(LiveFeed::new());
         let sink: Arc<dyn LogSink> = Arc::new(Tee::new(vec![
@@ -242,6 +250,7 @@ impl Admin {
             state_dir,
             wake,
             drain_timeout,
+            shutdown,
             uploads,
             urls,
         } = host;
@@ -299,6 +308,8 @@ impl Admin {
         if urls > 0 {
             eprintln!("fnhost: serving {urls} function URL(s) of uploaded functions");
         }
+        // A node of a cluster follows what the others change (nothing to follow on SQLite).
+        super::follow::spawn(&api, &self.store)?;
         let console = Console::new(
             api.clone(),
             self.store.clone(),
@@ -325,12 +336,13 @@ impl Admin {
             tokio::spawn(prune(self.store.clone(), self.args.log_retention));
         }
         let handler = AdminHandler::new(api, console.clone());
-        // The console's live streams end at the signal, so they do not hold the drain open.
-        let closing = console.clone();
-        let shutdown = async move {
-            super::signals().await;
+        // The console's live streams end when the listeners close, so they do not hold the
+        // drain open.
+        let (closing, stop) = (console.clone(), shutdown.clone());
+        tokio::spawn(async move {
+            stop.closing().await;
             closing.close();
-        };
+        });
         let serving = match self.tls {
             Some(tls) => tokio::spawn(fnhost_edge::serve_on(listener, tls, handler, shutdown)),
             None => tokio::spawn(fnhost_edge::serve(listener, handler, shutdown)),

@@ -1,11 +1,16 @@
 //! `fnhost up`: build what is stale, load every function, serve the HTTP routes, hot-reload
-//! changed functions and the manifest, and drain on SIGINT/SIGTERM.
+//! changed functions and the manifest, and drain on SIGINT/SIGTERM (after the drain delay, in
+//! which health answers 503, so that a load balancer moves away first).
 
 mod admin;
 mod deploy;
+mod follow;
+mod node;
 mod reload;
 mod routes;
 mod settings;
+mod shutdown;
+mod singletons;
 mod state;
 mod triggers;
 mod watch;
@@ -15,7 +20,7 @@ use std::sync::Arc;
 use anyhow::{Context as _, Result};
 use fnhost_api::grants::Uploads;
 use fnhost_dispatch::{Admission, Console, Dispatcher, LogSink, NoLogs, Registry};
-use fnhost_edge::serve;
+use fnhost_edge::{Shutdown, serve};
 use fnhost_http::{App, FunctionUrls, HEALTH_PATH, Router};
 use fnhost_runtime::{EngineSettings, Runtime, RuntimeConfig};
 use tokio::net::TcpListener;
@@ -51,7 +56,7 @@ pub async fn run(globals: &Globals, args: Args) -> Result<bool> {
     } else {
         Arc::new(Console::stdout())
     };
-    let admin = admin::Admin::prepare(&args.admin, &host.store, logs)?;
+    let admin = admin::Admin::prepare(&args.admin, &host.store, logs, &settings.node)?;
     let dispatcher = Arc::new(Dispatcher::new(
         host.runtime.clone(),
         host.registry.clone(),
@@ -69,6 +74,8 @@ pub async fn run(globals: &Globals, args: Args) -> Result<bool> {
     // Bound before the admin API starts: the function URLs it returns carry the port.
     let (listener, local) = bind(settings.listen).await?;
     urls.set_port(local.port());
+    // Both listeners' stop: draining, then closing (`shutdown::spawn`).
+    let stop = Shutdown::new();
     let admin_server = admin
         .start(
             admin::Wiring {
@@ -76,6 +83,7 @@ pub async fn run(globals: &Globals, args: Args) -> Result<bool> {
                 state_dir: globals.state_dir(&manifest),
                 wake: wake.clone(),
                 drain_timeout: settings.server.drain_timeout,
+                shutdown: stop.clone(),
                 uploads: Uploads {
                     calls: host.objects.calls.clone(),
                     buckets: Some((host.objects.buckets.clone(), host.objects.journal.clone())),
@@ -89,7 +97,10 @@ pub async fn run(globals: &Globals, args: Args) -> Result<bool> {
     let router = routes::router(&manifest, |name| host.registry.get(name).is_some());
     urls.set_from_manifest(&manifest, |name| host.registry.get(name).is_some());
     let app = Arc::new(
-        App::new(dispatcher.clone(), router, settings.server.clone()).with_urls(urls.clone()),
+        App::new(dispatcher.clone(), router, settings.server.clone())
+            .with_urls(urls.clone())
+            .with_shutdown(stop.clone())
+            .with_node(settings.node.clone()),
     );
 
     print_routes(&app.router(), host.registry.names().len());
@@ -101,8 +112,11 @@ pub async fn run(globals: &Globals, args: Args) -> Result<bool> {
         &host.objects,
         wake,
         args.quiet,
+        &singletons::Cluster::resolve(&args.cluster, &manifest, &settings.node, &host.store)?,
     )
     .await?;
+    shutdown::spawn(stop.clone(), settings.drain_delay);
+    println!("node: {}", settings.node);
     println!("health: http://{local}{HEALTH_PATH}");
     println!("listening on http://{local}");
 
@@ -117,7 +131,7 @@ pub async fn run(globals: &Globals, args: Args) -> Result<bool> {
         )?;
     }
 
-    let drained = serve(listener, app, shutdown_signal()).await;
+    let drained = serve(listener, app, stop).await;
     let unfinished = triggers.shutdown(settings.server.drain_timeout).await;
     // The admin listener got the same signal: its requests in flight finish too (within the
     // same grace period) before the process ends.
@@ -172,10 +186,10 @@ impl Host {
         let admission = Arc::new(Admission::new(settings.admission, reserved));
         let registry = Arc::new(Registry::new());
         let objects = Objects::open(manifest)?;
-        let store_path = globals.store_path(manifest);
-        let store = fnhost_store::Store::open(&store_path).with_context(|| {
-            format!("cannot open the state database `{}`", store_path.display())
-        })?;
+        let store_url = globals.store_url(manifest)?;
+        let store = store_url
+            .open()
+            .with_context(|| format!("cannot open the store `{store_url}`"))?;
         let loaded = deploy::load_all(&runtime, &objects, manifest).await?;
         for (name, function) in loaded {
             let config = &manifest.functions[&name];
@@ -268,61 +282,3 @@ fn print_routes(router: &Router, functions: usize) {
         );
     }
 }
-
-/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
-pub(super) async fn signals() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
-    }
-}
-
-/// [`signals`], then says that the host is draining.
-///
-/// A second SIGINT (Ctrl-C) during the drain exits at once with status 130, without waiting
-/// for in-flight requests: the operator asked twice.
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        // One stream for both interrupts, so the second cannot be mistaken for the first.
-        if let (Ok(mut interrupt), Ok(mut terminate)) = (
-            signal(SignalKind::interrupt()),
-            signal(SignalKind::terminate()),
-        ) {
-            tokio::select! {
-                _ = interrupt.recv() => {},
-                _ = terminate.recv() => {},
-            }
-            tokio::spawn(async move {
-                if interrupt.recv().await.is_some() {
-                    eprintln!("fnhost: interrupted again, exiting without draining");
-                    std::process::exit(EXIT_INTERRUPTED);
-                }
-            });
-            eprintln!(
-                "fnhost: shutting down, draining in-flight requests (Ctrl-C again to stop at once)"
-            );
-            return;
-        }
-    }
-    signals().await;
-    eprintln!("fnhost: shutting down, draining in-flight requests");
-}
-
-/// Exit status after a second Ctrl-C: 128 + SIGINT, as shells report it.
-const EXIT_INTERRUPTED: i32 = 130;

@@ -28,6 +28,15 @@ pub struct Args {
     /// Seconds in-flight requests get to finish after SIGINT/SIGTERM (default 30).
     #[arg(long, env = "FNHOST_DRAIN_TIMEOUT_S")]
     pub drain_timeout_s: Option<u32>,
+    /// Seconds the host keeps serving after SIGINT/SIGTERM, its health endpoint answering 503
+    /// and every response `Connection: close`, before it stops accepting (default 0; behind a
+    /// load balancer, at least two health-check intervals). A second signal ends it early.
+    #[arg(long, env = "FNHOST_DRAIN_DELAY_S")]
+    pub drain_delay_s: Option<u32>,
+    /// This node's name: the `node` label of every /metrics sample and `node` in health
+    /// (1-63 characters of A-Z a-z 0-9 . _ -; default the hostname, else `local`).
+    #[arg(long, env = "FNHOST_NODE", value_name = "NAME")]
+    pub node: Option<String>,
     /// Most HTTP connections open at once (default 1024); more wait in the kernel's accept
     /// backlog until one closes.
     #[arg(long, env = "FNHOST_MAX_CONNECTIONS")]
@@ -74,6 +83,9 @@ pub struct Args {
     /// The bounds of the state directory (artifacts, dead letters, logs).
     #[command(flatten)]
     pub state: super::state::StateArgs,
+    /// The cluster singletons' lease and the buckets' rescan.
+    #[command(flatten)]
+    pub cluster: super::singletons::ClusterArgs,
 }
 
 /// The resolved settings.
@@ -82,6 +94,10 @@ pub struct Settings {
     pub listen: SocketAddr,
     pub admission: AdmissionConfig,
     pub server: ServerConfig,
+    /// How long the host drains (still serving, health 503) before it stops accepting.
+    pub drain_delay: Duration,
+    /// This node's name.
+    pub node: String,
 }
 
 /// `--max-connections` unless given.
@@ -138,6 +154,14 @@ impl Settings {
             Http::DEFAULT_DRAIN_TIMEOUT_S,
             Http::DRAIN_TIMEOUT_S_RANGE,
         )?;
+        let drain_delay_s = pick(
+            "--drain-delay-s",
+            args.drain_delay_s,
+            file.drain_delay_s,
+            Http::DEFAULT_DRAIN_DELAY_S,
+            Http::DRAIN_DELAY_S_RANGE,
+        )?;
+        let node = super::node::resolve(args.node.as_deref())?;
         // Flag or environment only: the connection limits are the operator's, not the
         // project's.
         let max_connections = pick(
@@ -192,6 +216,8 @@ impl Settings {
                 max_connections: max_connections as usize,
                 ..ServerConfig::default()
             },
+            drain_delay: Duration::from_secs(drain_delay_s.into()),
+            node,
         })
     }
 }

@@ -1,5 +1,6 @@
 //! Starting the asynchronous side of `fnhost up`: the delivery worker, the file watch over
-//! the buckets and the schedules.
+//! the buckets and the schedules. The file watch and the schedules are cluster singletons
+//! (`super::singletons`): they run while this node holds their lease.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,19 +9,22 @@ use anyhow::{Context as _, Result};
 use fnhost_dispatch::Dispatcher;
 use fnhost_manifest::Manifest;
 use fnhost_store::Store;
-use fnhost_triggers::fs::FsHandle;
-use fnhost_triggers::schedule::SchedulerHandle;
+use fnhost_triggers::singleton::SingletonHandle;
 use fnhost_triggers::{Delivery, DeliveryConfig, FsTrigger, FsTriggerConfig, Scheduler};
 use tokio::sync::Notify;
 
+use super::singletons::{self, Cluster};
 use crate::project::Objects;
+
+/// How long `fnhost up` on one machine waits for the file watch and the schedules to start.
+const STARTING: Duration = Duration::from_secs(10);
 
 /// The running triggers.
 #[derive(Debug)]
 pub struct Triggers {
     delivery: Delivery,
-    fs: Option<FsHandle>,
-    schedules: Option<SchedulerHandle>,
+    fs: Option<SingletonHandle>,
+    schedules: Option<SingletonHandle>,
 }
 
 /// Recover interrupted jobs, then start delivery, the file watch and the schedules.
@@ -31,6 +35,7 @@ pub async fn start(
     objects: &Objects,
     wake: Arc<Notify>,
     quiet: bool,
+    cluster: &Cluster,
 ) -> Result<Triggers> {
     let recovering = store.clone();
     let resumed = tokio::task::spawn_blocking(move || recovering.recover())
@@ -67,16 +72,22 @@ pub async fn start(
         FsTriggerConfig {
             quiet: Duration::from_millis(events.quiet_ms),
             settle: Duration::from_millis(events.quiet_ms),
+            rescan: cluster.rescan,
         },
-    )
-    .start()
-    .context("cannot start the file watch")?;
+    );
+    let fs = (!fs.is_empty()).then(|| singletons::watcher(store, cluster, fs));
     if !quiet {
-        for name in fs.watched() {
+        let mut watched: Vec<&str> = Vec::new();
+        for t in manifest.functions.values().flat_map(|f| &f.s3) {
+            if !watched.contains(&t.bucket.as_str()) && objects.buckets.get(&t.bucket).is_some() {
+                watched.push(&t.bucket);
+            }
+        }
+        for name in watched {
             let functions: Vec<&str> = manifest
                 .functions
                 .values()
-                .filter(|f| f.s3.iter().any(|t| &t.bucket == name))
+                .filter(|f| f.s3.iter().any(|t| t.bucket == name))
                 .map(|f| f.name.as_str())
                 .collect();
             let path = manifest
@@ -88,7 +99,8 @@ pub async fn start(
         }
     }
     let scheduler = Scheduler::from_manifest(manifest, store.clone(), delivery.clone(), !quiet);
-    let schedules = scheduler.start();
+    let schedules =
+        (!scheduler.is_empty()).then(|| singletons::scheduler(store, cluster, scheduler));
     if !quiet {
         for f in manifest.functions.values() {
             for s in f.schedules.iter().filter(|s| s.enabled) {
@@ -96,21 +108,41 @@ pub async fn start(
             }
         }
     }
+    // On one machine the lease is this host's at once: wait for the watcher and the schedules
+    // to run, as before there were leases, so that nothing written right after start-up is
+    // missed by the file watch. (A watcher that cannot start says why and tries again later.)
+    if !cluster.shared {
+        for handle in fs.iter().chain(&schedules) {
+            let mut holding = handle.holding();
+            let _ = tokio::time::timeout(STARTING, holding.wait_for(|held| *held)).await;
+        }
+    }
     Ok(Triggers {
         delivery,
-        fs: Some(fs),
-        schedules: Some(schedules),
+        fs,
+        schedules,
     })
 }
 
 impl Triggers {
-    /// Stop the schedules and the file watch, then wait up to `timeout` for running jobs.
-    /// Returns how many were still running; they run again after the next start.
+    /// Stop the schedules and the file watch and give their leases up (another node takes
+    /// them over at once), then wait up to `timeout` for running jobs. Returns how many were
+    /// still running; they run again after the next start.
     pub async fn shutdown(mut self, timeout: Duration) -> usize {
-        drop(self.schedules.take());
-        if let Some(fs) = self.fs.take() {
-            let _ = tokio::task::spawn_blocking(move || fs.stop()).await;
-        }
+        let schedules = self.schedules.take();
+        let fs = self.fs.take();
+        tokio::join!(
+            async {
+                if let Some(s) = schedules {
+                    s.stop().await;
+                }
+            },
+            async {
+                if let Some(f) = fs {
+                    f.stop().await;
+                }
+            }
+        );
         self.delivery.shutdown(timeout).await
     }
 }

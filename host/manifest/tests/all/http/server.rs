@@ -24,7 +24,7 @@ fn absent_table_leaves_everything_to_the_caller() {
 fn every_field() {
     let text = server(
         "listen = \"0.0.0.0:9000\"\nmax_concurrency = 8\nqueue_depth = 0\n\
-         queue_timeout_ms = 250\ndrain_timeout_s = 5\n",
+         queue_timeout_ms = 250\ndrain_timeout_s = 5\ndrain_delay_s = 10\n",
     );
     let expected = HttpServerConfig {
         listen: Some(SocketAddr::from(([0, 0, 0, 0], 9000))),
@@ -32,6 +32,7 @@ fn every_field() {
         queue_depth: Some(0),
         queue_timeout_ms: Some(250),
         drain_timeout_s: Some(5),
+        drain_delay_s: Some(10),
     };
     assert_eq!(parse(&text).unwrap().http, expected);
 }
@@ -46,7 +47,7 @@ fn ipv6_listen_and_port_zero() {
 fn upper_boundaries() {
     let text = server(
         "max_concurrency = 10000\nqueue_depth = 100000\nqueue_timeout_ms = 60000\n\
-         drain_timeout_s = 900\n",
+         drain_timeout_s = 900\ndrain_delay_s = 300\n",
     );
     let http = parse(&text).unwrap().http;
     let values = (
@@ -54,8 +55,12 @@ fn upper_boundaries() {
         http.queue_depth,
         http.queue_timeout_ms,
         http.drain_timeout_s,
+        http.drain_delay_s,
     );
-    assert_eq!(values, (Some(10000), Some(100000), Some(60000), Some(900)));
+    assert_eq!(
+        values,
+        (Some(10000), Some(100000), Some(60000), Some(900), Some(300))
+    );
 }
 
 #[test]
@@ -65,6 +70,7 @@ fn defaults_fit_their_ranges() {
     assert!(C::QUEUE_DEPTH_RANGE.contains(&C::DEFAULT_QUEUE_DEPTH));
     assert!(C::QUEUE_TIMEOUT_MS_RANGE.contains(&C::DEFAULT_QUEUE_TIMEOUT_MS));
     assert!(C::DRAIN_TIMEOUT_S_RANGE.contains(&C::DEFAULT_DRAIN_TIMEOUT_S));
+    assert!(C::DRAIN_DELAY_S_RANGE.contains(&C::DEFAULT_DRAIN_DELAY_S));
     assert_eq!(C::DEFAULT_LISTEN.to_string(), "127.0.0.1:8080");
 }
 
@@ -95,6 +101,11 @@ fn out_of_range() {
             "drain_timeout_s = 901",
             "use 0 to 900 (seconds running requests get to finish on shutdown)",
         ),
+        (
+            "drain_delay_s = 301",
+            "use 0 to 300 (seconds the host keeps serving, health 503, before it stops \
+             accepting on shutdown)",
+        ),
     ] {
         let (field, value) = line.split_once(" = ").unwrap();
         assert_eq!(
@@ -122,8 +133,8 @@ fn unknown_field() {
     assert_eq!(
         error(&server("max_concurency = 8\n")),
         "fnhost.toml:6: unknown field `max_concurency` in `[http]`; expected one of `listen`, \
-         `max_concurrency`, `queue_depth`, `queue_timeout_ms`, `drain_timeout_s` \
-         (did you mean `max_concurrency`?)"
+         `max_concurrency`, `queue_depth`, `queue_timeout_ms`, `drain_timeout_s`, \
+         `drain_delay_s` (did you mean `max_concurrency`?)"
     );
 }
 
