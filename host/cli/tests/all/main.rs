@@ -11,6 +11,7 @@ mod api;
 mod balancer;
 mod buckets_security;
 mod cluster_balancer;
+mod cluster_queue;
 mod cluster_singletons;
 mod cluster_sync;
 mod console;
