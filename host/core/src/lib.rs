@@ -8,8 +8,9 @@
 //! names, used by the manifest and the API alike; [`outbound`] the allow-list grammar and the
 //! blocked networks of outbound HTTP; [`runtimes`] Lambda's runtime names and what fnhost runs
 //! for each. [`unix_ms`] and [`blocking`] are the clock and the off-the-workers helper every
-//! crate shares.
+//! crate shares; [`Batcher`] the group commit of store writes made by many callers at once.
 
+mod batch;
 pub mod env;
 pub mod limits;
 pub mod outbound;
@@ -17,6 +18,7 @@ pub mod runtimes;
 mod task;
 mod trigger;
 
+pub use batch::Batcher;
 pub use env::{EnvKeyProblem, check_env_key};
-pub use task::{blocking, unix_ms};
+pub use task::{blocking, may_block, unix_ms};
 pub use trigger::{Lineage, Trigger, UnknownTrigger};

@@ -14,10 +14,47 @@ pub fn unix_ms() -> u64 {
 /// value that each caller would map differently). When the runtime shuts down before the work
 /// is picked up, the caller waits forever; it is being dropped with the runtime anyway.
 pub async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    let work = move || {
+        let _mark = BlockingMark::enter();
+        work()
+    };
     match tokio::task::spawn_blocking(work).await {
         Ok(value) => value,
         Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
         Err(_) => std::future::pending().await,
+    }
+}
+
+/// Whether work on this thread may block it, as a synchronous client that runs its own runtime
+/// does (rust-postgres): true on a thread no tokio runtime drives and inside [`blocking`] (tokio's
+/// blocking pool); false on a runtime's worker thread or in `block_on`, where blocking stalls
+/// other tasks and starting a runtime panics.
+pub fn may_block() -> bool {
+    IN_BLOCKING.get() || tokio::runtime::Handle::try_current().is_err()
+}
+
+thread_local! {
+    /// Set while this thread runs work given to [`blocking`].
+    static IN_BLOCKING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Marks the thread as running [`blocking`] work until dropped, also when the work panics (the
+/// blocking pool reuses its threads).
+struct BlockingMark {
+    was: bool,
+}
+
+impl BlockingMark {
+    fn enter() -> Self {
+        Self {
+            was: IN_BLOCKING.replace(true),
+        }
+    }
+}
+
+impl Drop for BlockingMark {
+    fn drop(&mut self) {
+        IN_BLOCKING.set(self.was);
     }
 }
 
@@ -37,6 +74,30 @@ mod tests {
         assert!(err.is_panic());
         let message = err.into_panic();
         assert_eq!(message.downcast_ref::<&str>(), Some(&"store bug"));
+    }
+
+    #[test]
+    fn only_blocking_work_and_plain_threads_may_block() {
+        assert!(may_block(), "a thread without a runtime");
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            assert!(!may_block(), "block_on");
+            assert!(
+                !tokio::spawn(async { may_block() }).await.unwrap(),
+                "a worker"
+            );
+            assert!(blocking(may_block).await, "blocking work");
+            // tokio's own spawn_blocking is not marked: the caller did not say it may block.
+            assert!(!tokio::task::spawn_blocking(may_block).await.unwrap());
+            // The mark ends with the work, also when it panics on a reused pool thread.
+            let _ = tokio::spawn(blocking(|| panic!("work fails"))).await;
+            for _ in 0..4 {
+                assert!(!tokio::task::spawn_blocking(may_block).await.unwrap());
+            }
+        });
     }
 
     #[test]
