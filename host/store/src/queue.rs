@@ -180,6 +180,9 @@ pub(crate) static CLAIM_SQL: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
+/// The number of queued jobs, which triggers keep (schema migration 9).
+const JOB_COUNT_SQL: &str = "SELECT n FROM job_count WHERE id = 0";
+
 /// Depth and oldest event per function, from the index `jobs_function` alone.
 pub(crate) const QUEUE_BY_FUNCTION_SQL: &str = "SELECT function, COUNT(*), MIN(enqueued_at_ms) \
      FROM jobs GROUP BY function ORDER BY function";
@@ -559,10 +562,9 @@ impl QueueStore for Sqlite {
             return Ok(Vec::new());
         }
         self.write("enqueuing jobs", |tx| {
-            // Counting stops at the limit, so a long backlog costs no more than the limit.
             let depth = tx
-                .prepare_cached("SELECT COUNT(*) FROM (SELECT 1 FROM jobs LIMIT ?1)")?
-                .query_row([sql_u64(limit)], |row| get_u64(row, 0))?;
+                .prepare_cached(JOB_COUNT_SQL)?
+                .query_row([], |row| get_u64(row, 0))?;
             if depth.saturating_add(jobs.len() as u64) > limit {
                 return Err(StoreError::QueueFull { depth, limit }.into());
             }
@@ -581,7 +583,7 @@ impl QueueStore for Sqlite {
 
     fn queue_depth(&self) -> Result<u64, StoreError> {
         self.read("counting queued jobs", |conn| {
-            conn.prepare_cached("SELECT COUNT(*) FROM jobs")?
+            conn.prepare_cached(JOB_COUNT_SQL)?
                 .query_row([], |row| get_u64(row, 0))
         })
     }

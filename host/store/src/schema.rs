@@ -322,6 +322,25 @@ const MIGRATIONS: &[&str] = &[
         tick_ms INTEGER NOT NULL
     ) WITHOUT ROWID;
     "#,
+    // 9: the number of queued jobs, kept by triggers, so that the queue cap (`enqueue_within`)
+    // and `queue_depth` read one row instead of counting a backlog of up to the cap at every
+    // `Event` invocation (as PostgreSQL's migration V21 does).
+    r#"
+    CREATE TABLE job_count (
+        id INTEGER PRIMARY KEY CHECK (id = 0),
+        n INTEGER NOT NULL
+    );
+    INSERT INTO job_count (id, n) SELECT 0, COUNT(*) FROM jobs;
+
+    CREATE TRIGGER jobs_count_added AFTER INSERT ON jobs
+    BEGIN
+        UPDATE job_count SET n = n + 1 WHERE id = 0;
+    END;
+    CREATE TRIGGER jobs_count_removed AFTER DELETE ON jobs
+    BEGIN
+        UPDATE job_count SET n = n - 1 WHERE id = 0;
+    END;
+    "#,
 ];
 
 /// The migration that adds the rollups; after its SQL, [`crate::stats::backfill`] fills them

@@ -9,16 +9,19 @@
 //! on each other ([`Postgres::write_committed`]).
 //!
 //! rust-postgres's synchronous client drives its own small runtime and may not block a tokio
-//! worker thread; a call made from inside a runtime runs on a scoped thread of its own
-//! ([`off_runtime`]), so the store can be called from anywhere, like the SQLite backend.
+//! worker thread; a call made on one runs on a scoped thread of its own ([`off_runtime`]), so
+//! the store can be called from anywhere, like the SQLite backend. The host calls it from
+//! blocking work ([`fnhost_core::blocking`]), which runs on the calling thread.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::mem::ManuallyDrop;
 use std::str::FromStr;
 use std::time::Duration;
 
 use postgres::error::SqlState;
-use postgres::{Client, IsolationLevel, NoTls, Transaction};
+use postgres::types::{ToSql, Type};
+use postgres::{Client, IsolationLevel, NoTls, Row, Statement, Transaction};
 use r2d2::{Pool, PooledConnection};
 use r2d2_postgres::PostgresConnectionManager;
 use tracing::{debug, warn};
@@ -62,6 +65,14 @@ const WRITE_ATTEMPTS: u32 = 20;
 const MIGRATION_LOCK: i64 = 0x666e_686f_7374;
 
 type Manager = PostgresConnectionManager<NoTls>;
+
+/// A statement parameter with its type.
+pub(crate) type Param<'a> = (&'a (dyn ToSql + Sync), Type);
+
+/// The statements prepared on one pooled connection, by their SQL (kept in the connection's
+/// r2d2 extensions, so they go with it when the pool replaces it).
+#[derive(Default)]
+struct Prepared(HashMap<&'static str, Statement>);
 
 /// The PostgreSQL backend. `Store::connect`(crate::Store::connect) wraps one.
 pub struct Postgres {
@@ -222,6 +233,51 @@ impl Postgres {
         })
     }
 
+    /// Runs `sql`, one statement of the queue's hot path, with `params` in autocommit, as a
+    /// statement prepared once per connection, and returns its rows. PostgreSQL then parses it
+    /// once and may keep its plan, where a statement sent with its parameters (`query_typed`) is
+    /// parsed and planned at every call: on a busy queue, most of the database's CPU per event.
+    pub(crate) fn query_prepared(
+        &self,
+        op: &'static str,
+        sql: &'static str,
+        params: &[Param<'_>],
+    ) -> Result<Vec<Row>, StoreError> {
+        self.with_prepared(op, sql, params, |conn, statement, values| {
+            conn.query(statement, values)
+        })
+    }
+
+    /// [`Postgres::query_prepared`] for a statement that returns no rows; returns how many
+    /// rows it changed.
+    pub(crate) fn execute_prepared(
+        &self,
+        op: &'static str,
+        sql: &'static str,
+        params: &[Param<'_>],
+    ) -> Result<u64, StoreError> {
+        self.with_prepared(op, sql, params, |conn, statement, values| {
+            conn.execute(statement, values)
+        })
+    }
+
+    fn with_prepared<T: Send>(
+        &self,
+        op: &'static str,
+        sql: &'static str,
+        params: &[Param<'_>],
+        run: impl FnOnce(&mut Client, &Statement, &[&(dyn ToSql + Sync)]) -> Result<T, postgres::Error>
+        + Send,
+    ) -> Result<T, StoreError> {
+        let failed = |e: postgres::Error| TxError::Pg(e).into_store(op);
+        off_runtime(|| {
+            let mut conn = self.connection(op)?;
+            let statement = prepared(&mut conn, sql, params).map_err(failed)?;
+            let values: Vec<&(dyn ToSql + Sync)> = params.iter().map(|(value, _)| *value).collect();
+            run(&mut conn, &statement, &values).map_err(failed)
+        })
+    }
+
     /// Runs `f` in one `SERIALIZABLE` transaction, committed only if `f` succeeds; tried again
     /// (from the start, so `f` may run more than once) when PostgreSQL aborts it for a conflict
     /// with a concurrent transaction.
@@ -295,6 +351,35 @@ impl StoreInfo for Postgres {
     }
 }
 
+/// `sql` prepared on `conn` with the types of `params`: the one prepared before on this
+/// connection, or a new one kept for next time.
+fn prepared(
+    conn: &mut PooledConnection<Manager>,
+    sql: &'static str,
+    params: &[Param<'_>],
+) -> Result<Statement, postgres::Error> {
+    if let Some(statement) = PooledConnection::extensions(conn)
+        .get::<Prepared>()
+        .and_then(|prepared| prepared.0.get(sql))
+    {
+        return Ok(statement.clone());
+    }
+    let types: Vec<Type> = params.iter().map(|(_, ty)| ty.clone()).collect();
+    let statement = conn.prepare_typed(sql, &types)?;
+    let extensions = PooledConnection::extensions_mut(conn);
+    match extensions.get_mut::<Prepared>() {
+        Some(prepared) => {
+            prepared.0.insert(sql, statement.clone());
+        }
+        None => {
+            let mut prepared = Prepared::default();
+            prepared.0.insert(sql, statement.clone());
+            extensions.insert(prepared);
+        }
+    }
+    Ok(statement)
+}
+
 /// The newest migration applied to the database (refinery's history table), `None` for an
 /// empty database.
 fn newest_applied(conn: &mut Client) -> Result<Option<i64>, postgres::Error> {
@@ -330,10 +415,12 @@ fn backoff(attempt: u32) -> Duration {
     Duration::from_millis((base + spread).min(50))
 }
 
-/// Runs `f` where rust-postgres may block: here, unless this thread drives a tokio runtime
-/// (its synchronous client would panic there), in which case on a scoped thread of its own.
+/// Runs `f` where rust-postgres may block: here when this thread may block
+/// ([`fnhost_core::may_block`]: no runtime, or work given to [`fnhost_core::blocking`], which is
+/// how the host calls the store), else (a runtime's worker: its synchronous client would panic
+/// there) on a scoped thread of its own.
 pub(crate) fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
-    if tokio::runtime::Handle::try_current().is_err() {
+    if fnhost_core::may_block() {
         return f();
     }
     std::thread::scope(|scope| match scope.spawn(f).join() {

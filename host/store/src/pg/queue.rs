@@ -40,8 +40,9 @@
 //!   run out (the delivery worker polls anyway).
 //! - Batches are single statements: jobs are inserted from arrays (`UNNEST`), completed with
 //!   `id = ANY($1)`; ids are assigned in the order of the batch. The statements of the hot path
-//!   (enqueue, claim, complete, retry) run in autocommit, one round trip each, sent with their
-//!   parameters' types rather than prepared first.
+//!   (enqueue, claim, complete) run in autocommit, one round trip each, prepared once per
+//!   connection ([`Postgres::query_prepared`]); the rarer ones (retry, release, dead letters)
+//!   are sent with their parameters' types.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{LazyLock, Mutex, mpsc};
@@ -49,13 +50,13 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use fnhost_core::unix_ms;
-use postgres::types::{ToSql, Type};
+use postgres::types::Type;
 use postgres::{Client, GenericClient, Row};
 use r2d2::Pool;
 use tracing::{debug, warn};
 
 use super::checkpoints::apply_checkpoint_changes;
-use super::{Manager, Postgres, pg_u64, to_u64};
+use super::{Manager, Param, Postgres, pg_u64, to_u64};
 use crate::error::TxError;
 use crate::queue::{
     DEAD_COLUMNS, JOB_COLUMNS, QUEUE_BY_FUNCTION_SQL, READY, RUNNING, StoredRow, dead_letter_from,
@@ -92,6 +93,10 @@ const DEPTH: &str = "(SELECT COALESCE(SUM(n), 0)::BIGINT FROM job_count)";
 /// returns the new ids (none if refused).
 static ENQUEUE_WITHIN_SQL: LazyLock<String> =
     LazyLock::new(|| format!("{INSERT_JOBS} WHERE {DEPTH} + $12 <= $11 ORDER BY pos RETURNING id"));
+
+/// The soonest a ready job is due.
+static NEXT_DUE_SQL: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT MIN(not_before_ms) FROM jobs WHERE state = {READY}"));
 
 /// Claims due jobs (`$1` now, `$2` limit) for holder `$3` until `$4`: ready ones from the
 /// index `(state, not_before_ms, id)`, running ones whose lease ran out from the partial index
@@ -187,10 +192,6 @@ impl StoredRow for Row {
         TxError::Corrupt(format!("`{}`: {error}", column_name(self, i)))
     }
 }
-
-/// A statement parameter with its type: statements are sent with their parameters' types
-/// (`query_typed`), one round trip each, not prepared first.
-type Param<'a> = (&'a (dyn ToSql + Sync), Type);
 
 /// New jobs as the arrays of [`INSERT_JOBS`].
 struct Columns<'a> {
@@ -413,7 +414,10 @@ impl QueueStore for Postgres {
             return Ok(Vec::new());
         }
         if checkpoints.is_empty() {
-            return self.statement("enqueuing jobs", |client| insert_jobs(client, jobs));
+            let columns = Columns::of(jobs);
+            let rows =
+                self.query_prepared("enqueuing jobs", ENQUEUE_SQL.as_str(), &columns.params())?;
+            return inserted_ids(&rows).map_err(|e| e.into_store("enqueuing jobs"));
         }
         self.write_committed("enqueuing jobs", |tx| {
             let ids = insert_jobs(tx, jobs)?;
@@ -429,46 +433,47 @@ impl QueueStore for Postgres {
         self.leases.keep_renewed(&self.pool);
         let holder = self.leases.holder.as_str();
         let until = pg_u64(now_ms.saturating_add(LEASE_MS));
-        self.statement("claiming jobs", |client| {
-            let rows = client.query_typed(
-                CLAIM_SQL.as_str(),
-                &[
-                    (&pg_u64(now_ms), Type::INT8),
-                    (&pg_usize(limit), Type::INT8),
-                    (&holder, Type::TEXT),
-                    (&until, Type::INT8),
-                ],
-            )?;
-            let mut jobs = rows.iter().map(job_from).collect::<Result<Vec<Job>, _>>()?;
-            // RETURNING yields rows in no promised order.
-            jobs.sort_by_key(|job| (job.not_before_ms, job.id));
-            Ok(jobs)
-        })
+        let rows = self.query_prepared(
+            "claiming jobs",
+            CLAIM_SQL.as_str(),
+            &[
+                (&pg_u64(now_ms), Type::INT8),
+                (&pg_usize(limit), Type::INT8),
+                (&holder, Type::TEXT),
+                (&until, Type::INT8),
+            ],
+        )?;
+        let mut jobs = rows
+            .iter()
+            .map(job_from)
+            .collect::<Result<Vec<Job>, _>>()
+            .map_err(|e| e.into_store("claiming jobs"))?;
+        // RETURNING yields rows in no promised order.
+        jobs.sort_by_key(|job| (job.not_before_ms, job.id));
+        Ok(jobs)
     }
 
     fn next_due_ms(&self) -> Result<Option<u64>, StoreError> {
-        self.read("reading the next due job", |client| {
-            let row = client.query_typed_one(
-                &format!("SELECT MIN(not_before_ms) FROM jobs WHERE state = {READY}"),
-                &[],
-            )?;
-            row.try_get::<_, Option<i64>>(0)?
-                .map(|due| to_u64(due, "not_before_ms"))
-                .transpose()
-        })
+        const OP: &str = "reading the next due job";
+        let rows = self.query_prepared(OP, NEXT_DUE_SQL.as_str(), &[])?;
+        let due = match rows.first() {
+            Some(row) => row.try_get::<_, Option<i64>>(0).map_err(TxError::from),
+            None => Ok(None),
+        };
+        due.and_then(|due| due.map(|due| to_u64(due, "not_before_ms")).transpose())
+            .map_err(|e| e.into_store(OP))
     }
 
     fn complete(&self, ids: &[i64]) -> Result<(), StoreError> {
         if ids.is_empty() {
             return Ok(());
         }
-        self.statement("completing jobs", |client| {
-            client.execute_typed(
-                "DELETE FROM jobs WHERE id = ANY($1)",
-                &[(&ids, Type::INT8_ARRAY)],
-            )?;
-            Ok(())
-        })
+        self.execute_prepared(
+            "completing jobs",
+            "DELETE FROM jobs WHERE id = ANY($1)",
+            &[(&ids, Type::INT8_ARRAY)],
+        )?;
+        Ok(())
     }
 
     fn retry(&self, id: i64, error: &str, not_before_ms: u64) -> Result<(), StoreError> {
@@ -547,16 +552,17 @@ impl QueueStore for Postgres {
         }
         let columns = Columns::of(jobs);
         let (limit_sql, added) = (pg_u64(limit), pg_usize(jobs.len()));
-        self.statement("enqueuing jobs", |client| {
-            let mut params = columns.params().to_vec();
-            params.extend::<[Param<'_>; 2]>([(&limit_sql, Type::INT8), (&added, Type::INT8)]);
-            let rows = client.query_typed(ENQUEUE_WITHIN_SQL.as_str(), &params)?;
-            if rows.is_empty() {
-                let depth = client.query_typed_one(&format!("SELECT {DEPTH}"), &[])?;
-                let depth = depth.uint(0)?;
-                return Err(StoreError::QueueFull { depth, limit }.into());
-            }
-            inserted_ids(&rows)
+        let mut params = columns.params().to_vec();
+        params.extend::<[Param<'_>; 2]>([(&limit_sql, Type::INT8), (&added, Type::INT8)]);
+        let rows = self.query_prepared("enqueuing jobs", ENQUEUE_WITHIN_SQL.as_str(), &params)?;
+        if !rows.is_empty() {
+            return inserted_ids(&rows).map_err(|e| e.into_store("enqueuing jobs"));
+        }
+        // Refused: the depth for the message (it may have changed since; it is only told).
+        self.read("enqueuing jobs", |client| {
+            let depth = client.query_typed_one(&format!("SELECT {DEPTH}"), &[])?;
+            let depth = depth.uint(0)?;
+            Err(StoreError::QueueFull { depth, limit }.into())
         })
     }
 

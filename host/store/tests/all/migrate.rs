@@ -194,7 +194,7 @@ fn a_version_1_database_keeps_its_logs() {
     }
 
     let store = Store::open_with(&path, Durability::Normal).unwrap();
-    assert_eq!(SCHEMA_VERSION, 8);
+    assert_eq!(SCHEMA_VERSION, 9);
     let conn = rusqlite::Connection::open(&path).unwrap();
     let version: i64 = conn
         .pragma_query_value(None, "user_version", |r| r.get(0))
@@ -275,9 +275,13 @@ fn a_version_1_database_keeps_its_logs() {
     assert_eq!(store.prune(1_000).unwrap(), 6 + 11);
     assert_eq!(store.invocation("new").unwrap().unwrap().log, "fresh\n");
 
-    // The queue and the checkpoints are untouched.
+    // The queue and the checkpoints are untouched; the queued job is counted (migration 9),
+    // and the count follows the queue.
     assert_eq!(store.queue_depth().unwrap(), 1);
-    assert_eq!(store.claim(10, 10).unwrap()[0].request_id, "job-1");
+    let job = store.claim(10, 10).unwrap().remove(0);
+    assert_eq!(job.request_id, "job-1");
+    store.complete(&[job.id]).unwrap();
+    assert_eq!(store.queue_depth().unwrap(), 0);
     assert_eq!(store.checkpoint("uploads", "k").unwrap().unwrap().size, 7);
 }
 
@@ -303,8 +307,8 @@ fn a_version_2_database_gets_its_http_records_named() {
         )
         .unwrap();
         // Undo migrations 4 (the execution environment), 5 (the deployment model), 6 (the
-        // console's rollups, samples and test events), 7 (reserved concurrency) and 8
-        // (leases), which version 2 did not have.
+        // console's rollups, samples and test events), 7 (reserved concurrency), 8 (leases)
+        // and 9 (the job count), which version 2 did not have.
         conn.execute_batch(
             "ALTER TABLE functions DROP COLUMN ephemeral_storage_mb; \
              ALTER TABLE functions DROP COLUMN layers; \
@@ -320,7 +324,9 @@ fn a_version_2_database_gets_its_http_records_named() {
              DROP TABLE aliases; DROP TABLE function_urls; \
              DROP TABLE invocation_stats; DROP TABLE function_samples; DROP TABLE test_events; \
              DROP INDEX jobs_function; DROP TABLE function_concurrency; \
-             DROP TABLE leases; DROP TABLE schedule_ticks;",
+             DROP TABLE leases; DROP TABLE schedule_ticks; \
+             DROP TRIGGER jobs_count_added; DROP TRIGGER jobs_count_removed; \
+             DROP TABLE job_count;",
         )
         .unwrap();
         conn.pragma_update(None, "user_version", 2).unwrap();
