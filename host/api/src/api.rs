@@ -143,6 +143,8 @@ pub struct Api {
     pub(crate) reservations: crate::concurrency::Reservations,
     /// What of the store this node runs now, for following the other nodes of a cluster.
     pub(crate) applied: crate::follow::Applied,
+    /// Where `Event` invocations are queued.
+    pub(crate) events: crate::invoke::EventQueue,
 }
 
 impl std::fmt::Debug for Api {
@@ -315,8 +317,11 @@ impl Api {
         recorder: Option<Arc<Recorder>>,
         config: ApiConfig,
     ) -> Arc<Self> {
+        let events =
+            crate::invoke::EventQueue::new(store.clone(), wake.clone(), config.event_queue_limit);
         Arc::new_cyclic(|this| Self {
             this: this.clone(),
+            events,
             packager: Arc::new(fnhost_packager::Packager::new(config.tools_dir.clone())),
             background_packager: Arc::new(
                 fnhost_packager::Packager::new(config.tools_dir.clone()).niced(10),

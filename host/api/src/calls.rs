@@ -88,11 +88,7 @@ impl CallRouter {
         self.connected
             .set(Connected {
                 dispatcher: Arc::downgrade(dispatcher),
-                queue: EventQueue {
-                    store,
-                    wake,
-                    limit: event_queue_limit,
-                },
+                queue: EventQueue::new(store, wake, event_queue_limit),
             })
             .is_ok()
     }

@@ -6,16 +6,16 @@
 
 use base64::Engine as _;
 use bytes::Bytes;
-use fnhost_core::{Lineage, Trigger};
+use fnhost_core::{Batcher, Lineage, Trigger};
 use fnhost_dispatch::DispatchError;
 use fnhost_runtime::InvokeRequest;
-use fnhost_store::{NewJob, StoreError};
+use fnhost_store::{NewJob, Store, StoreError};
 use http::header::HeaderValue;
 use http::request::Parts;
 use http::{Response, StatusCode};
 use http_body_util::Full;
 
-use crate::api::{Api, blocking, empty, now_ms};
+use crate::api::{Api, empty, now_ms};
 use crate::error::ApiError;
 use crate::name;
 
@@ -176,28 +176,40 @@ impl Api {
         payload: Bytes,
         request_id: &str,
     ) -> Result<Response<Full<Bytes>>, ApiError> {
-        let queue = EventQueue {
-            store: self.store.clone(),
-            wake: self.wake.clone(),
-            limit: self.config.event_queue_limit,
-        };
-        queue
+        self.events
             .push(key, payload, request_id, Lineage::root(request_id))
             .await?;
         Ok(empty(StatusCode::ACCEPTED))
     }
 }
 
+/// Most events one enqueueing transaction holds.
+const ENQUEUE_BATCH: usize = 256;
+
 /// The durable queue as `Event` invocations reach it: from the Lambda API and from functions
-/// calling functions, under one set of checks.
+/// calling functions, under one set of checks. Events pushed at the same moment are committed
+/// together, in one transaction ([`Batcher`]): on PostgreSQL a round trip per batch rather than
+/// per event; each push still returns only once its event is committed.
 #[derive(Debug, Clone)]
 pub(crate) struct EventQueue {
-    pub store: fnhost_store::Store,
-    pub wake: std::sync::Arc<tokio::sync::Notify>,
-    pub limit: u64,
+    store: Store,
+    wake: std::sync::Arc<tokio::sync::Notify>,
+    limit: u64,
+    /// Started at the first push (it needs the runtime).
+    batcher: std::sync::Arc<std::sync::OnceLock<Batcher<NewJob, Result<(), StoreError>>>>,
 }
 
 impl EventQueue {
+    /// The queue of `store`, holding at most `limit` events; `wake` is notified after a push.
+    pub fn new(store: Store, wake: std::sync::Arc<tokio::sync::Notify>, limit: u64) -> Self {
+        Self {
+            store,
+            wake,
+            limit,
+            batcher: Default::default(),
+        }
+    }
+
     /// Queue `payload` for the function at registry `key` as `request_id` in chain `lineage`,
     /// once it is under the async payload limit and JSON; returns once it is committed.
     pub async fn push(
@@ -226,29 +238,89 @@ impl EventQueue {
             not_before_ms: now,
             lineage,
         };
-        let (store, limit) = (self.store.clone(), self.limit);
-        blocking(move || {
-            store.enqueue_within(&[job], limit).map_err(|e| match e {
-                // Lambda's answer when it cannot take more asynchronous events.
-                StoreError::QueueFull { depth, limit } => {
-                    tracing::warn!(depth, limit, "event queue full: Event invocation refused");
-                    ApiError::Throttled {
-                        reason: "CallerRateLimitExceeded",
-                        retry_after: QUEUE_FULL_RETRY_AFTER,
-                    }
+        let batcher = self.batcher.get_or_init(|| {
+            let (store, limit) = (self.store.clone(), self.limit);
+            Batcher::start(ENQUEUE_BATCH, move |jobs| enqueue(&store, limit, jobs))
+        });
+        let Some(queued) = batcher.submit(job).await else {
+            return Err(ApiError::internal(
+                "queueing the event",
+                "the host is shutting down",
+            ));
+        };
+        queued.map_err(|e| match e {
+            // Lambda's answer when it cannot take more asynchronous events.
+            StoreError::QueueFull { depth, limit } => {
+                tracing::warn!(depth, limit, "event queue full: Event invocation refused");
+                ApiError::Throttled {
+                    reason: "CallerRateLimitExceeded",
+                    retry_after: QUEUE_FULL_RETRY_AFTER,
                 }
-                other => ApiError::internal("queueing the event", other),
-            })
-        })
-        .await?;
+            }
+            other => ApiError::internal("queueing the event", other),
+        })?;
         self.wake.notify_one();
         Ok(())
     }
 }
 
+/// Enqueues a batch of events under the queue cap `limit`, in one transaction; when the store
+/// refuses the batch as a whole (the cap, an error), each event on its own, so that exactly the
+/// events over the cap are refused and each keeps its own error.
+fn enqueue(store: &Store, limit: u64, jobs: Vec<NewJob>) -> Vec<Result<(), StoreError>> {
+    if jobs.len() > 1 && store.enqueue_within(&jobs, limit).is_ok() {
+        return jobs.iter().map(|_| Ok(())).collect();
+    }
+    jobs.iter()
+        .map(|job| {
+            store
+                .enqueue_within(std::slice::from_ref(job), limit)
+                .map(drop)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn job(n: u32) -> NewJob {
+        NewJob {
+            function: "f".to_owned(),
+            payload: b"{}".to_vec(),
+            trigger: Trigger::ApiEvent,
+            request_id: format!("r{n}"),
+            max_attempts: EVENT_ATTEMPTS,
+            enqueued_at_ms: 1,
+            expires_at_ms: 1 + EVENT_MAX_AGE_MS,
+            not_before_ms: 1,
+            lineage: Lineage::root(&format!("r{n}")),
+        }
+    }
+
+    /// A batch that fits is one transaction; one that would pass the cap is refused as a whole
+    /// by the store, and then exactly the events over the cap are refused.
+    #[test]
+    fn a_batch_over_the_cap_refuses_only_the_events_over_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("fnhost.db")).unwrap();
+        let results = enqueue(&store, 5, (0..2).map(job).collect());
+        assert!(results.iter().all(Result::is_ok), "{results:?}");
+        let results = enqueue(&store, 5, (2..7).map(job).collect());
+        let refused: Vec<bool> = results
+            .iter()
+            .map(|r| matches!(r, Err(StoreError::QueueFull { limit: 5, .. })))
+            .collect();
+        assert_eq!(refused, [false, false, false, true, true], "{results:?}");
+        assert_eq!(store.queue_depth().unwrap(), 5);
+        let queued: Vec<String> = store
+            .claim(10, 10)
+            .unwrap()
+            .into_iter()
+            .map(|j| j.request_id)
+            .collect();
+        assert_eq!(queued, ["r0", "r1", "r2", "r3", "r4"]);
+    }
 
     #[test]
     fn the_tail_is_the_last_4_kb_on_a_character_boundary() {

@@ -1,7 +1,8 @@
 //! [`RecordSink`]: every finished invocation, from any trigger, becomes an
 //! [`InvocationRecord`] with its whole log (START ... REPORT), written to the store in batches
-//! by a [`Recorder`] off the hot path (synchronous invocations) or before the dispatcher
-//! returns (queued ones). `fnhost logs` and `fnhost usage` read them back.
+//! by a [`Recorder`] off the hot path; a flush ([`LogSink::flush`]) commits what is pending,
+//! which the delivery of queued events does before their jobs leave the queue. `fnhost logs`
+//! and `fnhost usage` read them back.
 
 use std::sync::Arc;
 
@@ -51,12 +52,13 @@ pub fn record(function: &str, invocation: &Invocation) -> InvocationRecord {
 impl LogSink for RecordSink {
     fn invocation(&self, function: &str, invocation: &Invocation) {
         self.recorder.submit(record(function, invocation));
-        // A queued event's record is committed before the dispatcher returns, so it is in the
-        // store before the queue forgets the job, and after a crash every delivered event has
-        // its log (an event whose record is missing runs again).
-        if invocation.trigger.is_queued() {
-            flush(&self.recorder);
-        }
+    }
+
+    /// A queued event's record is committed before the queue forgets its job (the delivery
+    /// flushes first), so after a crash every delivered event has its log: an event whose
+    /// record is missing is still queued, and runs again.
+    fn flush(&self) {
+        flush(&self.recorder);
     }
 }
 
@@ -99,7 +101,7 @@ mod tests {
 
         let sink = RecordSink::new(Arc::new(Recorder::start(store.clone())));
         sink.invocation("noop:2", &done);
-        sink.recorder().flush();
+        LogSink::flush(&sink);
         let records = store.invocations(&InvocationQuery::default()).unwrap();
         assert_eq!(records.len(), 1);
         let r = &records[0];

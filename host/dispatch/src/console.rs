@@ -39,6 +39,11 @@ pub trait LogSink: Send + Sync + 'static {
     fn stopped(&self, function: &str) {
         let _ = function;
     }
+
+    /// Returns once every invocation given to [`LogSink::invocation`] so far is kept for good
+    /// (a sink that writes later commits now); blocks. The delivery of queued events calls it
+    /// before their jobs leave the queue, once for many events.
+    fn flush(&self) {}
 }
 
 /// Hands every event to several sinks, in order (e.g. the console, metrics and the log store).
@@ -83,6 +88,12 @@ impl LogSink for Tee {
     fn stopped(&self, function: &str) {
         for sink in &self.sinks {
             sink.stopped(function);
+        }
+    }
+
+    fn flush(&self) {
+        for sink in &self.sinks {
+            sink.flush();
         }
     }
 }

@@ -82,6 +82,12 @@ impl Dispatcher {
         &self.admission
     }
 
+    /// Waits until the record of every invocation that ended so far is kept for good
+    /// ([`LogSink::flush`]); blocks, so call it from blocking work.
+    pub fn flush_logs(&self) {
+        self.logs.flush();
+    }
+
     /// Run `request` on function `name` (a registry key, or `name:alias`: see
     /// [`Registry::resolve`]) and wait for the outcome. A qualified `name` without an
     /// `invoked_function_arn` runs with the qualified ARN (an HTTP route to `name:alias`).

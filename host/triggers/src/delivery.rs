@@ -3,7 +3,9 @@
 //!
 //! A job is in the database before its trigger is acknowledged; the worker claims due jobs,
 //! runs each through the [`Dispatcher`] and then removes it, schedules a retry or moves it to
-//! the dead letters — each step one transaction. A host killed mid-invocation finds the job
+//! the dead letters — each step one transaction. Jobs delivered at the same moment are removed
+//! together, in one transaction: on a busy queue a round trip to the store per batch rather than
+//! per event, which on PostgreSQL is most of an event's cost. A host killed mid-invocation finds the job
 //! still claimed at the next start ([`Store::recover`]) and runs it again: delivery is
 //! at-least-once, exactly as Lambda's asynchronous invocations.
 
@@ -12,6 +14,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use fnhost_core::Batcher;
 use fnhost_core::unix_ms;
 use fnhost_dispatch::{DispatchError, Dispatcher};
 use fnhost_runtime::InvokeRequest;
@@ -61,9 +64,36 @@ struct Inner {
     wake: Arc<Notify>,
     slot_freed: Notify,
     stopping: AtomicBool,
+    /// Jobs claimed and not finished: running, or waiting for their removal from the queue.
     in_flight: AtomicUsize,
+    /// Jobs whose invocation is running: at most `workers`.
+    running: AtomicUsize,
     idle: Notify,
     outstanding: Mutex<HashSet<String>>,
+    /// Removes delivered jobs from the queue, many at once ([`Delivery::spawn`] starts it).
+    completions: std::sync::OnceLock<Batcher<i64, ()>>,
+}
+
+/// Most jobs one completing transaction removes; also how many delivered jobs may wait for
+/// their removal before the worker stops claiming more.
+const COMPLETION_BATCH: usize = 512;
+
+/// A worker slot: held while a job's invocation runs, given back (and the claim loop woken) when
+/// dropped, so the next job runs while this one's removal is still being committed.
+struct RunSlot(Arc<Inner>);
+
+impl RunSlot {
+    fn take(inner: &Arc<Inner>) -> RunSlot {
+        inner.running.fetch_add(1, Ordering::AcqRel);
+        RunSlot(Arc::clone(inner))
+    }
+}
+
+impl Drop for RunSlot {
+    fn drop(&mut self) {
+        self.0.running.fetch_sub(1, Ordering::AcqRel);
+        self.0.slot_freed.notify_one();
+    }
 }
 
 impl std::fmt::Debug for Delivery {
@@ -92,8 +122,10 @@ impl Delivery {
                 slot_freed: Notify::new(),
                 stopping: AtomicBool::new(false),
                 in_flight: AtomicUsize::new(0),
+                running: AtomicUsize::new(0),
                 idle: Notify::new(),
                 outstanding: Mutex::new(HashSet::new()),
+                completions: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -103,7 +135,7 @@ impl Delivery {
         &self.inner.wake
     }
 
-    /// Jobs running now.
+    /// Jobs claimed and not finished: running, or waiting for their removal from the queue.
     pub fn in_flight(&self) -> usize {
         self.inner.in_flight.load(Ordering::Acquire)
     }
@@ -124,8 +156,14 @@ impl Delivery {
             .unwrap_or(false)
     }
 
-    /// Start the claim loop on the current runtime.
+    /// Start the claim loop (and the task that removes delivered jobs) on the current runtime.
     pub fn spawn(&self) -> tokio::task::JoinHandle<()> {
+        let (store, dispatcher) = (self.inner.store.clone(), self.inner.dispatcher.clone());
+        self.inner.completions.get_or_init(|| {
+            Batcher::start(COMPLETION_BATCH, move |ids| {
+                complete(&store, &dispatcher, &ids)
+            })
+        });
         let this = self.clone();
         tokio::spawn(async move { this.run().await })
     }
@@ -154,7 +192,10 @@ impl Delivery {
                 return;
             }
             let slot = inner.slot_freed.notified();
-            let free = inner.config.workers.saturating_sub(self.in_flight());
+            let workers = inner.config.workers;
+            let free = workers
+                .saturating_sub(inner.running.load(Ordering::Acquire))
+                .min((workers + COMPLETION_BATCH).saturating_sub(self.in_flight()));
             if free == 0 {
                 slot.await;
                 continue;
@@ -172,9 +213,10 @@ impl Delivery {
             let full = jobs.len() == free;
             for job in jobs {
                 inner.in_flight.fetch_add(1, Ordering::AcqRel);
+                let slot = RunSlot::take(inner);
                 let this = self.clone();
                 tokio::spawn(async move {
-                    this.deliver(job).await;
+                    this.deliver(job, slot).await;
                     let left = this.inner.in_flight.fetch_sub(1, Ordering::AcqRel) - 1;
                     this.inner.slot_freed.notify_one();
                     if left == 0 {
@@ -199,8 +241,8 @@ impl Delivery {
         }
     }
 
-    /// Run one claimed job to its next state.
-    async fn deliver(&self, job: Job) {
+    /// Run one claimed job to its next state; `slot` is given back once its invocation ended.
+    async fn deliver(&self, job: Job, slot: RunSlot) {
         let inner = &self.inner;
         let now = unix_ms();
         if job.lineage.hop >= inner.config.loop_hops {
@@ -209,19 +251,23 @@ impl Delivery {
                  the chain was stopped",
                 job.function, job.lineage.hop, job.lineage.chain_id
             );
+            drop(slot);
             self.dead(job, error, DeadReason::LoopDetected).await;
             return;
         }
         if now > job.expires_at_ms {
             let age_s = now.saturating_sub(job.enqueued_at_ms) / 1000;
             let error = format!("event is {age_s} s old, past its maximum event age");
+            drop(slot);
             self.dead(job, error, DeadReason::EventTooOld).await;
             return;
         }
         let mut request = InvokeRequest::new(job.payload.clone(), job.trigger);
         request.request_id = Some(job.request_id.clone());
         request.lineage = Some(job.lineage.clone());
-        match inner.dispatcher.invoke(&job.function, request).await {
+        let invoked = inner.dispatcher.invoke(&job.function, request).await;
+        drop(slot);
+        match invoked {
             Ok(invocation) if invocation.outcome.is_ok() => self.finish(job).await,
             Ok(invocation) => {
                 let error_type = invocation.outcome.error_type().unwrap_or("Unhandled");
@@ -249,11 +295,12 @@ impl Delivery {
         }
     }
 
+    /// Remove a delivered job from the queue, together with the others delivered meanwhile
+    /// (see [`complete`]); returns once it is gone, or once the store refused.
     async fn finish(&self, job: Job) {
-        let store = self.inner.store.clone();
-        let id = job.id;
-        if let Err(err) = blocking(move || store.complete(&[id])).await {
-            tracing::error!(%err, id, "cannot mark an event delivered; it will run again");
+        if let Some(completions) = self.inner.completions.get() {
+            // `None`: the batching task is gone with its runtime; the job stays and runs again.
+            let _ = completions.submit(job.id).await;
         }
         self.untrack(&job.request_id);
     }
@@ -278,9 +325,14 @@ impl Delivery {
     }
 
     async fn dead(&self, job: Job, error: String, reason: DeadReason) {
-        let store = self.inner.store.clone();
+        let (store, dispatcher) = (self.inner.store.clone(), self.inner.dispatcher.clone());
         let (id, text) = (job.id, error.clone());
-        let result = blocking(move || store.dead_letter(id, &text, reason, unix_ms())).await;
+        let result = blocking(move || {
+            // The last attempt's record first, as for a delivered job.
+            dispatcher.flush_logs();
+            store.dead_letter(id, &text, reason, unix_ms())
+        })
+        .await;
         self.untrack(&job.request_id);
         match result {
             Ok(dead_id) => {
@@ -309,4 +361,18 @@ impl Delivery {
             set.remove(request_id);
         }
     }
+}
+
+/// Removes a batch of delivered jobs from the queue ([`COMPLETION_BATCH`] at most, those
+/// delivered while the previous batch was written): commits the invocation records of those
+/// events first (one flush of the log sinks, so a delivered event never leaves the queue
+/// without its record), then the jobs in one transaction. A failed write leaves its jobs
+/// queued: they run again, as after a crash before the removal.
+fn complete(store: &Store, dispatcher: &Dispatcher, ids: &[i64]) -> Vec<()> {
+    dispatcher.flush_logs();
+    if let Err(err) = store.complete(ids) {
+        let count = ids.len();
+        tracing::error!(%err, count, "cannot mark events delivered; they will run again");
+    }
+    vec![(); ids.len()]
 }
