@@ -23,6 +23,8 @@
 #   FNHOST_PG_BIN      PostgreSQL's server binaries (default as .ci/postgres.sh finds them)
 #   FNHOST_PG_USER     the user PostgreSQL runs as when this runs as root (default nobody)
 #   READY_TIMEOUT=120  seconds each part may take to become ready
+#   FNHOST_BIN         the fnhost binary to run (default target/release/fnhost, built first
+#                      unless --no-build)
 #
 # Try a rolling restart while it runs: `kill -TERM <pid of a node>` (printed). The node drains
 # (HAProxy's stats page shows it DOWN within a second) and exits; the script starts it again on
@@ -38,7 +40,7 @@ MANIFEST=$ROOT/fnhost.toml
 BUILD=1
 DRAIN_DELAY_S=${DRAIN_DELAY_S:-2}
 READY_TIMEOUT=${READY_TIMEOUT:-120}
-FNHOST=$ROOT/target/release/fnhost
+FNHOST=${FNHOST_BIN:-$ROOT/target/release/fnhost}
 HEALTH=/.well-known/fnhost/health
 
 usage() {
@@ -116,7 +118,7 @@ fi
 
 # --- builds --------------------------------------------------------------------------------------
 
-if ((BUILD)); then
+if ((BUILD)) && [[ -z ${FNHOST_BIN:-} ]]; then
     log "building fnhost (cargo build --release -p fnhost)"
     (cd "$ROOT" && cargo build --release -p fnhost)
 fi
