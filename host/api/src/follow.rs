@@ -323,6 +323,33 @@ impl Api {
         }
     }
 
+    /// Take the build lease of `record` and nothing else (no fetching): `false` when this
+    /// node builds it already, or another node holds it.
+    pub(crate) async fn hold_build_lease(&self, record: &FunctionRecord) -> bool {
+        let lease = format!("build:{}:{}", record.name, record.revision_id);
+        if !self.applied.state().building.insert(lease.clone()) {
+            return false;
+        }
+        if self.store.shared_blobs().is_none() {
+            return true;
+        }
+        let (store, holder, owned) = (
+            self.store.clone(),
+            self.applied.holder.clone(),
+            lease.clone(),
+        );
+        let held = blocking(move || {
+            store
+                .acquire_lease(&owned, &holder, now_ms(), BUILD_LEASE_MS)
+                .map_err(|e| ApiError::internal("taking the build's lease", e))
+        })
+        .await;
+        if !matches!(held, Ok(true)) {
+            self.applied.state().building.remove(&lease);
+        }
+        matches!(held, Ok(true))
+    }
+
     /// The build of `record` ended (deployed, failed or superseded): give its lease up.
     pub(crate) async fn release_build(&self, record: &FunctionRecord) {
         let lease = format!("build:{}:{}", record.name, record.revision_id);

@@ -159,6 +159,13 @@ impl Api {
             if !api.claim_build(&record).await {
                 return;
             }
+            // A node that read the record before another node finished packaging it finds it
+            // packaged once it holds the lease (which that node gave up only after its last
+            // write): nothing is left to do.
+            if !api.still_to_package(&record).await {
+                api.release_build(&record).await;
+                return;
+            }
             let done = api.provision_now(record.clone(), publish).await;
             api.release_build(&record).await;
             if let Err(err) = done {
@@ -234,8 +241,19 @@ impl Api {
                 staged.state_reason = current_state.1;
                 staged.last_update = current_state.2;
                 staged.last_update_reason = current_state.3;
-                self.commit(staged, compiled).await?;
-                self.put_record(&done).await?;
+                // The staged record still says Pending / InProgress under its new revision: its
+                // build lease, held until the record says Active, keeps the other nodes of a
+                // cluster from packaging it again meanwhile.
+                let staged_lease = self.hold_build_lease(&staged).await;
+                let committed = self.commit(staged.clone(), compiled).await;
+                let stored = match committed {
+                    Ok(()) => self.put_record(&done).await,
+                    Err(err) => Err(err),
+                };
+                if staged_lease {
+                    self.release_build(&staged).await;
+                }
+                stored?;
                 if publish {
                     self.publish_locked(&done.name).await?;
                 }
@@ -476,6 +494,21 @@ impl Api {
     }
 
     /// The `$LATEST` record of `name`, if stored.
+    /// Whether `record` is still the stored `$LATEST` and waits to be packaged (`Pending`, or
+    /// an update `InProgress`).
+    async fn still_to_package(&self, record: &FunctionRecord) -> bool {
+        match self.record_of(&record.name).await {
+            Ok(Some(current)) => {
+                current.revision_id == record.revision_id
+                    && (current.state == FunctionState::Pending
+                        || current.last_update == UpdateStatus::InProgress)
+            }
+            Ok(None) => false,
+            // Unknown: package, as before the check (the result is the same code).
+            Err(_) => true,
+        }
+    }
+
     pub(crate) async fn record_of(&self, name: &str) -> Result<Option<FunctionRecord>, ApiError> {
         let (store, name) = (self.store.clone(), name.to_owned());
         blocking(move || {
