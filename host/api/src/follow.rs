@@ -284,8 +284,7 @@ impl Api {
     /// node already, or another node of a cluster holds its lease. With a shared store, the
     /// source and layers are fetched from the shared blobs when this node lacks them.
     pub(crate) async fn claim_build(&self, record: &FunctionRecord) -> bool {
-        let lease = format!("build:{}:{}", record.name, record.revision_id);
-        if !self.applied.state().building.insert(lease.clone()) {
+        if !self.hold_build_lease(record).await {
             return false;
         }
         if self.store.shared_blobs().is_none() {
@@ -296,31 +295,14 @@ impl Api {
             self.code.clone(),
             self.config.state_dir.clone(),
         );
-        let (holder, owned, fetched) = (self.applied.holder.clone(), lease.clone(), record.clone());
-        let claimed = blocking(move || {
-            let held = store
-                .acquire_lease(&owned, &holder, now_ms(), BUILD_LEASE_MS)
-                .map_err(|e| ApiError::internal("taking the build's lease", e))?;
-            if held && let Err(err) = crate::shared::ensure_record(&store, &code, &state, &fetched)
-            {
-                // The build fails on the missing files and records why.
-                tracing::warn!(function = %fetched.name, %err, "cannot fetch what the build needs");
-            }
-            Ok(held)
-        })
-        .await;
-        match claimed {
-            Ok(true) => true,
-            Ok(false) => {
-                self.applied.state().building.remove(&lease);
-                false
-            }
-            Err(err) => {
-                tracing::warn!(function = %record.name, %err, "cannot take the build; another node or the next re-read will");
-                self.applied.state().building.remove(&lease);
-                false
-            }
+        let fetched = record.clone();
+        let result =
+            blocking(move || crate::shared::ensure_record(&store, &code, &state, &fetched)).await;
+        if let Err(err) = result {
+            // The build fails on the missing files and records why.
+            tracing::warn!(function = %record.name, %err, "cannot fetch what the build needs");
         }
+        true
     }
 
     /// Take the build lease of `record` and nothing else (no fetching): `false` when this
@@ -344,10 +326,18 @@ impl Api {
                 .map_err(|e| ApiError::internal("taking the build's lease", e))
         })
         .await;
-        if !matches!(held, Ok(true)) {
-            self.applied.state().building.remove(&lease);
+        match held {
+            Ok(true) => true,
+            Ok(false) => {
+                self.applied.state().building.remove(&lease);
+                false
+            }
+            Err(err) => {
+                tracing::warn!(function = %record.name, %err, "cannot take the build; another node or the next re-read will");
+                self.applied.state().building.remove(&lease);
+                false
+            }
         }
-        matches!(held, Ok(true))
     }
 
     /// The build of `record` ended (deployed, failed or superseded): give its lease up.
