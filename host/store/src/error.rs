@@ -262,13 +262,24 @@ impl StoreError {
 
 /// A PostgreSQL error's own text: the server's message (and detail) when the server sent one,
 /// which rust-postgres's `Display` leaves to the error's source.
-fn pg_message(e: &postgres::Error) -> String {
+/// PostgreSQL's message and SQLSTATE when the server sent one, else the client's error with
+/// its causes (`error performing TLS handshake: invalid peer certificate: UnknownIssuer`).
+pub(crate) fn pg_message(e: &postgres::Error) -> String {
     match e.as_db_error() {
         Some(db) => match db.detail() {
             Some(detail) => format!("{} ({}): {detail}", db.message(), db.code().code()),
             None => format!("{} ({})", db.message(), db.code().code()),
         },
-        None => e.to_string(),
+        None => {
+            let mut message = e.to_string();
+            let mut cause = std::error::Error::source(e);
+            while let Some(source) = cause {
+                message.push_str(": ");
+                message.push_str(&source.to_string());
+                cause = source.source();
+            }
+            message
+        }
     }
 }
 

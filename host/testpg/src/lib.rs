@@ -25,4 +25,4 @@ mod spawn;
 
 pub use database::Database;
 pub use error::Error;
-pub use server::{Server, Shutdown};
+pub use server::{CERT_USERS, Server, Shutdown, Tls};

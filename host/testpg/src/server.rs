@@ -77,8 +77,36 @@ pub struct Server {
     version_num: u32,
     /// `synchronous_commit=on`: a commit is in the kernel's page cache before it returns.
     durable_commits: bool,
+    /// `ssl=on`, with the certificates in the data directory and a `pg_hba.conf` requiring it.
+    tls: bool,
     postmaster: Option<Child>,
 }
+
+/// The certificates of a server started with [`Server::start_private_tls`], in PEM.
+#[derive(Debug, Clone)]
+pub struct Tls {
+    /// The server's certificate chain, leaf first.
+    pub cert_pem: String,
+    /// The server certificate's private key.
+    pub key_pem: String,
+    /// The CA that signs client certificates, for the roles in [`CERT_USERS`].
+    pub client_ca_pem: String,
+}
+
+/// Who may connect to a [`Server::start_private_tls`] server, and how: the harness's own
+/// connections (superuser `fnhost`, over TCP or the socket) need no TLS; every other role must
+/// use TLS; members of [`CERT_USERS`] must also present a client certificate, signed by the
+/// client CA, whose common name is the role's name (`cert` authentication).
+const TLS_HBA: &str = "\
+local   all  all           trust
+host    all  fnhost        127.0.0.1/32  trust
+hostssl all  +cert_users   127.0.0.1/32  cert
+hostssl all  all           127.0.0.1/32  trust
+";
+
+/// The group role of a [`Server::start_private_tls`] server whose members log in with a client
+/// certificate (`CREATE ROLE app LOGIN IN ROLE cert_users`).
+pub const CERT_USERS: &str = "cert_users";
 
 impl Server {
     /// The process-wide server for store tests, started by the first call.
@@ -97,7 +125,9 @@ impl Server {
     /// The process-wide server, or why it could not start (each call returns the same error).
     pub fn try_shared() -> Result<&'static Server, &'static Error> {
         static SHARED: OnceLock<Result<Server, Error>> = OnceLock::new();
-        SHARED.get_or_init(|| Server::start_new(false)).as_ref()
+        SHARED
+            .get_or_init(|| Server::start_new(false, None))
+            .as_ref()
     }
 
     /// A server of the caller's own, independent of the shared one, for tests that stop and
@@ -108,7 +138,21 @@ impl Server {
     /// survives an immediate stop (a crash of PostgreSQL, not of the machine: `fsync` stays
     /// off), as the cluster tests that kill it expect.
     pub fn start_private() -> Result<Server, Error> {
-        Server::start_new(true)
+        Server::start_new(true, None)
+    }
+
+    /// A [private](Server::start_private) server with `ssl=on` and `tls`'s certificates, which
+    /// refuses unencrypted TCP connections from every role but the harness's own (see
+    /// [`Tls`]), for the tests of TLS to PostgreSQL. Create the roles to connect as with
+    /// [`Server::admin`].
+    pub fn start_private_tls(tls: &Tls) -> Result<Server, Error> {
+        Server::start_new(true, Some(tls))
+    }
+
+    /// A connection to the `postgres` database as superuser `fnhost`, unencrypted, for setting
+    /// up roles and databases. Like [`crate::Database::connect`], use it off tokio workers.
+    pub fn admin(&self) -> Result<postgres::Client, Error> {
+        off_runtime(|| connect(self.port, "postgres"))
     }
 
     /// The TCP port on 127.0.0.1; it stays the same across [`Server::stop`] and
@@ -205,7 +249,7 @@ impl Server {
         self.dir.path().join("data")
     }
 
-    fn start_new(durable_commits: bool) -> Result<Server, Error> {
+    fn start_new(durable_commits: bool, tls: Option<&Tls>) -> Result<Server, Error> {
         sweep_stale_dirs();
         let bin = install::bin_dir()?;
         let run_as = install::run_as()?;
@@ -232,9 +276,13 @@ impl Server {
             port: 0,
             version_num: 0,
             durable_commits,
+            tls: tls.is_some(),
             postmaster: None,
         };
         server.initdb()?;
+        if let Some(tls) = tls {
+            server.write_tls(tls)?;
+        }
         let mut attempt = 1;
         loop {
             let port = free_port()?;
@@ -249,6 +297,11 @@ impl Server {
         }
         server.version_num = off_runtime(|| {
             let mut admin = connect(server.port, "postgres")?;
+            if server.tls {
+                admin
+                    .batch_execute(&format!("CREATE ROLE {CERT_USERS} NOLOGIN"))
+                    .map_err(sql_err("create the role of client certificates"))?;
+            }
             let row = admin
                 .query_one("SELECT current_setting('server_version_num')::int4", &[])
                 .map_err(sql_err("read server_version_num"))?;
@@ -294,6 +347,34 @@ impl Server {
         })
     }
 
+    /// Puts `tls`'s files in the data directory (where `ssl_cert_file`, `ssl_key_file` and
+    /// `ssl_ca_file` point), readable by the server's user only, and [`TLS_HBA`].
+    fn write_tls(&self, tls: &Tls) -> Result<(), Error> {
+        let data = self.data_dir();
+        for (name, text) in [
+            ("server.crt", tls.cert_pem.as_str()),
+            ("server.key", &tls.key_pem),
+            ("client-ca.crt", &tls.client_ca_pem),
+            ("pg_hba.conf", TLS_HBA),
+        ] {
+            let path = data.join(name);
+            let write = || -> std::io::Result<()> {
+                fs::write(&path, text)?;
+                rustix::fs::chmod(&path, rustix::fs::Mode::from_raw_mode(0o600))?;
+                if let Some(user) = self.run_as {
+                    rustix::fs::chown(
+                        &path,
+                        Some(rustix::fs::Uid::from_raw(user.uid)),
+                        Some(rustix::fs::Gid::from_raw(user.gid)),
+                    )?;
+                }
+                Ok(())
+            };
+            write().map_err(io_err(format!("write `{}`", path.display())))?;
+        }
+        Ok(())
+    }
+
     /// Runs `postgres` on `port` and waits until it accepts connections.
     fn launch(&mut self, port: u16) -> Result<(), LaunchFailure> {
         let log_path = self.log_path();
@@ -325,6 +406,16 @@ impl Server {
         } else {
             "synchronous_commit=off"
         };
+        if self.tls {
+            for setting in [
+                "ssl=on",
+                "ssl_cert_file=server.crt",
+                "ssl_key_file=server.key",
+                "ssl_ca_file=client-ca.crt",
+            ] {
+                command.arg("-c").arg(setting);
+            }
+        }
         for setting in [
             "listen_addresses=127.0.0.1",
             &socket_dir,

@@ -5,9 +5,10 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use fallible_iterator::FallibleIterator as _;
-use postgres::{Client, NoTls};
+use postgres::Client;
 use tracing::{debug, warn};
 
+use super::tls::Target;
 use super::{Postgres, off_runtime};
 use crate::changes::{Change, ChangeFeed, ChangeStore};
 use crate::error::StoreError;
@@ -19,16 +20,16 @@ const CHANNEL: &str = "fnhost_changes";
 const RECONNECT_PAUSE: Duration = Duration::from_millis(500);
 
 pub(crate) struct Listener {
-    config: postgres::Config,
+    target: Target,
     url: String,
     /// `None` after the connection dropped, until it is back.
     client: Option<Client>,
 }
 
 impl Listener {
-    fn connect(config: &postgres::Config) -> Result<Client, postgres::Error> {
+    fn connect(target: &Target) -> Result<Client, postgres::Error> {
         off_runtime(|| {
-            let mut client = config.connect(NoTls)?;
+            let mut client = target.connect()?;
             client.batch_execute(&format!("LISTEN {CHANNEL}"))?;
             Ok(client)
         })
@@ -39,7 +40,7 @@ impl Listener {
         let Some(mut client) = self.client.take() else {
             // Cut off: reconnect, and say that announcements may have been missed.
             loop {
-                match Listener::connect(&self.config) {
+                match Listener::connect(&self.target) {
                     Ok(client) => {
                         debug!(url = %self.url, "following registry changes again");
                         self.client = Some(client);
@@ -97,12 +98,12 @@ impl Drop for Listener {
 
 impl ChangeStore for Postgres {
     fn follow_changes(&self) -> Result<Option<ChangeFeed>, StoreError> {
-        let client = Listener::connect(&self.config).map_err(|e| StoreError::Connect {
+        let client = Listener::connect(&self.target).map_err(|e| StoreError::Connect {
             url: self.url.clone(),
             reason: format!("listening for changes: {e}"),
         })?;
         Ok(Some(ChangeFeed::new(Listener {
-            config: self.config.clone(),
+            target: self.target.clone(),
             url: self.url.clone(),
             client: Some(client),
         })))

@@ -16,14 +16,14 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::mem::ManuallyDrop;
-use std::str::FromStr;
 use std::time::Duration;
 
 use postgres::error::SqlState;
 use postgres::types::{ToSql, Type};
-use postgres::{Client, IsolationLevel, NoTls, Row, Statement, Transaction};
+use postgres::{Client, IsolationLevel, Row, Statement, Transaction};
 use r2d2::{Pool, PooledConnection};
 use r2d2_postgres::PostgresConnectionManager;
+use tokio_postgres_rustls::MakeRustlsConnect;
 use tracing::{debug, warn};
 
 use crate::backend::{Location, StoreInfo};
@@ -48,6 +48,7 @@ mod queue;
 mod stats;
 mod tags;
 mod test_events;
+mod tls;
 mod urls;
 
 /// Connections kept per node: enough for the recorder, the queue, the API and the console at
@@ -64,7 +65,7 @@ const WRITE_ATTEMPTS: u32 = 20;
 /// The advisory lock key nodes take while migrating (`"fnhost"` in ASCII).
 const MIGRATION_LOCK: i64 = 0x666e_686f_7374;
 
-type Manager = PostgresConnectionManager<NoTls>;
+type Manager = PostgresConnectionManager<MakeRustlsConnect>;
 
 /// A statement parameter with its type.
 pub(crate) type Param<'a> = (&'a (dyn ToSql + Sync), Type);
@@ -79,7 +80,7 @@ pub struct Postgres {
     /// Dropped off any tokio runtime ([`Drop`] below): closing a connection blocks.
     pool: ManuallyDrop<Pool<Manager>>,
     /// How to connect, for the change feed's own connection.
-    config: postgres::Config,
+    target: tls::Target,
     /// The URL with any password left out, for messages.
     url: String,
     /// This handle's leases on the queue's jobs (`queue.rs`).
@@ -139,19 +140,26 @@ impl Postgres {
                 reason: "expected postgres://user:password@host:port/database".to_owned(),
             });
         }
-        let config = postgres::Config::from_str(url).map_err(|e| StoreError::InvalidUrl {
-            url: shown.clone(),
-            reason: e.to_string(),
-        })?;
-        let mut config = config;
+        let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+        let mut target =
+            tls::Target::parse(url, home.as_deref()).map_err(|reason| StoreError::InvalidUrl {
+                url: shown.clone(),
+                reason,
+            })?;
+        let config = &mut target.config;
         if config.get_application_name().is_none() {
             config.application_name("fnhost");
         }
         config.connect_timeout(CONNECT_TIMEOUT);
+        debug!(url = %shown, sslmode = %target.mode, "connecting to PostgreSQL");
         let connect_err = |reason: String| StoreError::Connect {
             url: shown.clone(),
             reason,
         };
+        // One connection first, for PostgreSQL's own reason when it cannot be made (the
+        // pool would retry until its timeout, then report only "db error").
+        off_runtime(|| target.connect().map(drop))
+            .map_err(|e| connect_err(crate::error::pg_message(&e)))?;
         let pool = off_runtime(|| {
             Pool::builder()
                 .max_size(POOL_SIZE)
@@ -160,12 +168,12 @@ impl Postgres {
                 // A closed connection is noticed by `has_broken`; a test query per checkout
                 // would double the round trips of every call.
                 .test_on_check_out(false)
-                .build(Manager::new(config.clone(), NoTls))
+                .build(Manager::new(target.config.clone(), target.tls.clone()))
         })
         .map_err(|e| connect_err(e.to_string()))?;
         let store = Postgres {
             pool: ManuallyDrop::new(pool),
-            config,
+            target,
             url: shown,
             leases: queue::Leases::new(),
         };

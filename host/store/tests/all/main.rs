@@ -37,6 +37,7 @@ mod queue;
 mod recorder;
 mod registry;
 mod state_dir;
+mod tls;
 
 use fnhost_store::{Durability, InvocationRecord, NewJob, Store};
 use tempfile::TempDir;
