@@ -186,48 +186,30 @@ struct Balancer {
 }
 
 impl Balancer {
-    /// The configuration deploy/local-cluster.sh generates, for the HTTP front only.
+    /// The configuration deploy/local-cluster.sh runs (deploy/haproxy-cfg.sh); this test
+    /// uses its HTTP front and stats page.
     fn config(front: SocketAddr, stats: SocketAddr, nodes: &[Node]) -> String {
-        let mut config = format!(
-            "global
-    maxconn 4096
-
-defaults
-    mode http
-    timeout connect 2s
-    timeout client 60s
-    timeout server 60s
-    timeout http-request 10s
-    timeout http-keep-alive 10s
-    timeout queue 10s
-    timeout check 2s
-    retries 3
-    option redispatch 1
-    retry-on conn-failure empty-response response-timeout
-    option httpchk
-    http-check send meth GET uri {HEALTH} ver HTTP/1.1 hdr Host localhost
-    http-check expect status 200
-    default-server check inter 500ms fall 1 rise 2
-
-frontend http
-    bind {front}
-    http-request disable-l7-retry if !METH_GET !METH_HEAD
-    default_backend nodes
-
-frontend stats
-    bind {stats}
-    stats enable
-    stats uri /
-
-backend nodes
-    balance roundrobin
-    http-response set-header X-Served-By %s
-"
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/haproxy-cfg.sh");
+        let admin = free_port();
+        let out = Command::new("bash")
+            .arg(&script)
+            .args(["--port", &front.port().to_string()])
+            .args(["--admin-port", &admin.to_string()])
+            .args(["--stats-port", &stats.port().to_string()])
+            .args(
+                nodes
+                    .iter()
+                    .map(|node| format!("{}={},{}", node.name, node.http, node.admin)),
+            )
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            script.display(),
+            String::from_utf8_lossy(&out.stderr)
         );
-        for node in nodes {
-            config.push_str(&format!("    server {} {}\n", node.name, node.http));
-        }
-        config
+        String::from_utf8(out.stdout).unwrap()
     }
 
     fn start(nodes: &[Node]) -> Balancer {
@@ -312,7 +294,7 @@ backend nodes
         );
         lines
             .map(|line| line.split(',').collect::<Vec<_>>())
-            .filter(|row| row.len() > ok && row[px] == "nodes" && row[sv].starts_with("node"))
+            .filter(|row| row.len() > ok && row[px] == "nodes_http" && row[sv].starts_with("node"))
             .map(|row| {
                 let served = row[ok].parse().unwrap_or(0);
                 (row[sv].to_owned(), (row[st].to_owned(), served))
