@@ -25,7 +25,7 @@
 # Raw wrk output and the table go to bench/out/cluster-<timestamp>.txt.
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 DURATION=${DURATION:-10}
 ROUNDS=${ROUNDS:-2}
 CONNS=${CONNS:-"1 16 64"}
@@ -36,47 +36,17 @@ SKIP_BUILD=${SKIP_BUILD:-0}
 NODES=3
 EXPECTED_MESSAGE='Hello, World! This is your first AWS Lambda function.'
 ALL_SETUPS=(direct haproxy-1 haproxy-2 haproxy-3)
-only=$(IFS=,; echo "${ALL_SETUPS[*]}")
+ONLY=$(IFS=,; echo "${ALL_SETUPS[*]}")
 
-usage() {
-    sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"
-}
+parse_only "$@"
 
-while (($#)); do
-    case $1 in
-        --only) only=${2:?--only needs a list}; shift 2 ;;
-        --only=*) only=${1#--only=}; shift ;;
-        -h | --help) usage; exit 0 ;;
-        *) echo "cluster.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
-    esac
-done
-
-SETUPS=()
-IFS=, read -r -a requested <<<"$only"
-for name in "${requested[@]}"; do
-    case " ${ALL_SETUPS[*]} " in
-        *" $name "*) SETUPS+=("$name") ;;
-        *) echo "cluster.sh: unknown setup '$name' (known: ${ALL_SETUPS[*]})" >&2; exit 2 ;;
-    esac
-done
-((${#SETUPS[@]})) || { echo "cluster.sh: --only selects no setup" >&2; exit 2; }
-
-log() { printf '==> %s\n' "$*" >&2; }
-die() { printf 'cluster.sh: %s\n' "$*" >&2; exit 1; }
-
-as_root() {
-    if ((EUID == 0)); then "$@"; else sudo "$@"; fi
-}
+selected=$(select_only setup "${ALL_SETUPS[@]}")
+mapfile -t SETUPS <<<"$selected"
 
 # --- tools ---------------------------------------------------------------------------------------
 
-for tool in curl python3 cargo; do
-    command -v "$tool" >/dev/null || die "$tool is required"
-done
-if ! command -v wrk >/dev/null; then
-    log "installing wrk"
-    as_root apt-get install -y wrk || { as_root apt-get update && as_root apt-get install -y wrk; }
-fi
+need_tools curl python3 cargo
+ensure_wrk
 command -v haproxy >/dev/null || bash "$ROOT/.ci/postgres.sh"
 
 # --- the cluster ---------------------------------------------------------------------------------
@@ -100,10 +70,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 FRONT_PORT=$(free_port)
 cluster_args=(--nodes "$NODES" --port "$FRONT_PORT" --admin-port "$(free_port)" --stats-port "$(free_port)")
@@ -175,28 +141,10 @@ verify() {
 
 # --- measurement ---------------------------------------------------------------------------------
 
-mkdir -p "$ROOT/bench/out"
-STAMP=$(date -u +%Y%m%dT%H%M%SZ)
-RAW=$ROOT/bench/out/cluster-$STAMP.txt
-RESULTS=$TMP/results.tsv
-: >"$RESULTS"
-
-# wrk's Lua `done` hook: one machine-readable line per run, latencies in microseconds.
-cat >"$TMP/report.lua" <<'EOF'
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    "RESULT requests=%d duration_us=%d rps=%.1f p50_us=%d p99_us=%d non2xx=%d connect=%d read=%d write=%d timeout=%d\n",
-    summary.requests, summary.duration, summary.requests / (summary.duration / 1e6),
-    latency:percentile(50), latency:percentile(99),
-    e.status, e.connect, e.read, e.write, e.timeout))
-end
-EOF
-
+start_output cluster
 {
-    echo "# bench/cluster.sh $STAMP"
-    echo "# git $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet 2>/dev/null || echo ' (dirty)')"
-    echo "# $(uname -srm), $(nproc) cores, $(wrk --version 2>&1 | head -n 1 | cut -d' ' -f1-2), $(haproxy -v | head -n 1 | cut -d' ' -f1-3)"
+    bench_header
+    echo "# $(haproxy -v | head -n 1 | cut -d' ' -f1-3)"
     echo "# setups=${SETUPS[*]} conns=$CONNS rounds=$ROUNDS duration=${DURATION}s threads=$THREADS warmup=${WARMUP}s route=$FNHOST_ROUTE"
     sed -n '/^fnhost cluster:/,/^  haproxy.cfg/p' "$TMP/cluster.log" | sed 's/^/# /' | grep -v SECRET
 } >"$RAW"
@@ -206,13 +154,6 @@ for name in "${SETUPS[@]}"; do
     verify "$name"
 done
 
-run_wrk() {
-    local conns=$1 duration=$2 url=$3 threads=$THREADS
-    # wrk needs a connection per thread.
-    ((threads <= conns)) || threads=$conns
-    wrk -t "$threads" -c "$conns" -d "${duration}s" --timeout 5s --latency -s "$TMP/report.lua" "$url"
-}
-
 if ((WARMUP > 0)); then
     for name in "${SETUPS[@]}"; do
         log "warm-up $name (${WARMUP}s)"
@@ -220,8 +161,6 @@ if ((WARMUP > 0)); then
         run_wrk 64 "$WARMUP" "${URL[$name]}" >/dev/null
     done
 fi
-
-field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
 
 total_runs=$(($(wc -w <<<"$CONNS") * ROUNDS * ${#SETUPS[@]}))
 run=0
@@ -231,21 +170,7 @@ for conns in $CONNS; do
             run=$((run + 1))
             prepare "$name"
             log "[$run/$total_runs] $name c=$conns round $round (${DURATION}s)"
-            out=$(run_wrk "$conns" "$DURATION" "${URL[$name]}")
-            {
-                echo
-                echo "## $name conns=$conns round=$round"
-                echo "$out"
-            } >>"$RAW"
-            line=$(grep '^RESULT ' <<<"$out") || die "$name: no RESULT line from wrk"
-            line=" ${line#RESULT }"
-            sock=$(($(field connect "$line") + $(field read "$line") + $(field write "$line") + $(field timeout "$line")))
-            printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$conns" "$round" \
-                "$(field rps "$line")" "$(field p50_us "$line")" "$(field p99_us "$line")" \
-                "$(field non2xx "$line")" "$sock" >>"$RESULTS"
-            printf '    %.0f req/s  p50 %s us  p99 %s us  non-2xx %s  socket errors %s\n' \
-                "$(field rps "$line")" "$(field p50_us "$line")" "$(field p99_us "$line")" \
-                "$(field non2xx "$line")" "$sock" >&2
+            record_wrk "$name" "$conns" "$round" "$(run_wrk "$conns" "$DURATION" "${URL[$name]}")"
         done
     done
 done

@@ -23,7 +23,7 @@
 # Raw wrk output and the table go to bench/out/http-<timestamp>.txt.
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 DURATION=${DURATION:-10}
 ROUNDS=${ROUNDS:-2}
 CONNS=${CONNS:-"32 64 256"}
@@ -40,52 +40,21 @@ WASMTIME_VERSION=48.0.8
 BENCH_TARGET=$ROOT/target/bench
 EXPECTED_MESSAGE='Hello, World! This is your first AWS Lambda function.'
 ALL_SERVERS=(native wasmtime wasmtime-default fnhost fnhost-baseline)
-only="native,wasmtime,fnhost"
+ONLY="native,wasmtime,fnhost"
 
-usage() {
-    sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"
-}
+parse_only "$@"
 
-while (($#)); do
-    case $1 in
-        --only) only=${2:?--only needs a list}; shift 2 ;;
-        --only=*) only=${1#--only=}; shift ;;
-        -h | --help) usage; exit 0 ;;
-        *) echo "http.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
-    esac
-done
-
-SERVERS=()
-IFS=, read -r -a requested <<<"$only"
-for name in "${requested[@]}"; do
-    case " ${ALL_SERVERS[*]} " in
-        *" $name "*) SERVERS+=("$name") ;;
-        *) echo "http.sh: unknown server '$name' (known: ${ALL_SERVERS[*]})" >&2; exit 2 ;;
-    esac
-done
-((${#SERVERS[@]})) || { echo "http.sh: --only selects no server" >&2; exit 2; }
+selected=$(select_only server "${ALL_SERVERS[@]}")
+mapfile -t SERVERS <<<"$selected"
 
 wants() {
     case " ${SERVERS[*]} " in *" $1 "*) return 0 ;; *) return 1 ;; esac
 }
 
-log() { printf '==> %s\n' "$*" >&2; }
-die() { printf 'http.sh: %s\n' "$*" >&2; exit 1; }
-
-as_root() {
-    if ((EUID == 0)); then "$@"; else sudo "$@"; fi
-}
-
 # --- tools ---------------------------------------------------------------------------------------
 
-for tool in curl python3 cargo rustup; do
-    command -v "$tool" >/dev/null || die "$tool is required"
-done
-
-if ! command -v wrk >/dev/null; then
-    log "installing wrk"
-    as_root apt-get install -y wrk || { as_root apt-get update && as_root apt-get install -y wrk; }
-fi
+need_tools curl python3 cargo rustup
+ensure_wrk
 
 WASMTIME=""
 wasmtime_ok() {
@@ -166,10 +135,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 # server_failed NAME LOGFILE: show the server's output and stop.
 server_failed() {
@@ -252,28 +217,9 @@ start_server() {
 
 # --- measurement ---------------------------------------------------------------------------------
 
-mkdir -p "$ROOT/bench/out"
-STAMP=$(date -u +%Y%m%dT%H%M%SZ)
-RAW=$ROOT/bench/out/http-$STAMP.txt
-RESULTS=$TMP/results.tsv
-: >"$RESULTS"
-
-# wrk's Lua `done` hook: one machine-readable line per run, latencies in microseconds.
-cat >"$TMP/report.lua" <<'EOF'
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    "RESULT requests=%d duration_us=%d rps=%.1f p50_us=%d p99_us=%d non2xx=%d connect=%d read=%d write=%d timeout=%d\n",
-    summary.requests, summary.duration, summary.requests / (summary.duration / 1e6),
-    latency:percentile(50), latency:percentile(99),
-    e.status, e.connect, e.read, e.write, e.timeout))
-end
-EOF
-
+start_output http
 {
-    echo "# bench/http.sh $STAMP"
-    echo "# git $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet 2>/dev/null || echo ' (dirty)')"
-    echo "# $(uname -srm), $(nproc) cores, $(wrk --version 2>&1 | head -n 1 | cut -d' ' -f1-2)"
+    bench_header
     [[ -n $WASMTIME ]] && echo "# $("$WASMTIME" --version)"
     echo "# servers=${SERVERS[*]} conns=$CONNS rounds=$ROUNDS duration=${DURATION}s threads=$THREADS warmup=${WARMUP}s route=$FNHOST_ROUTE"
 } >"$RAW"
@@ -283,19 +229,12 @@ for name in "${SERVERS[@]}"; do
     echo "# $name ${URL[$name]}" >>"$RAW"
 done
 
-run_wrk() {
-    local conns=$1 duration=$2 url=$3
-    wrk -t "$THREADS" -c "$conns" -d "${duration}s" --timeout 5s --latency -s "$TMP/report.lua" "$url"
-}
-
 if ((WARMUP > 0)); then
     for name in "${SERVERS[@]}"; do
         log "warm-up $name (${WARMUP}s)"
         run_wrk 64 "$WARMUP" "${URL[$name]}" >/dev/null
     done
 fi
-
-field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
 
 total_runs=$(($(wc -w <<<"$CONNS") * ROUNDS * ${#SERVERS[@]}))
 run=0
@@ -304,21 +243,7 @@ for conns in $CONNS; do
         for name in "${SERVERS[@]}"; do
             run=$((run + 1))
             log "[$run/$total_runs] $name c=$conns round $round (${DURATION}s)"
-            out=$(run_wrk "$conns" "$DURATION" "${URL[$name]}")
-            {
-                echo
-                echo "## $name conns=$conns round=$round"
-                echo "$out"
-            } >>"$RAW"
-            line=$(grep '^RESULT ' <<<"$out") || die "$name: no RESULT line from wrk"
-            line=" ${line#RESULT }"
-            sock=$(($(field connect "$line") + $(field read "$line") + $(field write "$line") + $(field timeout "$line")))
-            printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$conns" "$round" \
-                "$(field rps "$line")" "$(field p50_us "$line")" "$(field p99_us "$line")" \
-                "$(field non2xx "$line")" "$sock" >>"$RESULTS"
-            printf '    %.0f req/s  p50 %s us  p99 %s us  non-2xx %s  socket errors %s\n' \
-                "$(field rps "$line")" "$(field p50_us "$line")" "$(field p99_us "$line")" \
-                "$(field non2xx "$line")" "$sock" >&2
+            record_wrk "$name" "$conns" "$round" "$(run_wrk "$conns" "$DURATION" "${URL[$name]}")"
         done
     done
 done

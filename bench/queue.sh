@@ -26,7 +26,7 @@
 # Raw output and the table go to bench/out/queue-<timestamp>.txt.
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 DURATION=${DURATION:-5}
 CONNS=${CONNS:-32}
 ROUNDS=${ROUNDS:-2}
@@ -34,48 +34,17 @@ SKIP_BUILD=${SKIP_BUILD:-0}
 THREADS=2
 FUNCTION=hello
 ALL_SETUPS=(sqlite pg-1 pg-3)
-only=$(IFS=,; echo "${ALL_SETUPS[*]}")
+ONLY=$(IFS=,; echo "${ALL_SETUPS[*]}")
 
-usage() {
-    sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"
-}
-
-while (($#)); do
-    case $1 in
-        --only) only=${2:?--only needs a list}; shift 2 ;;
-        --only=*) only=${1#--only=}; shift ;;
-        -h | --help) usage; exit 0 ;;
-        *) echo "queue.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
-    esac
-done
-
-log() { printf '==> %s\n' "$*" >&2; }
-die() { printf 'queue.sh: %s\n' "$*" >&2; exit 1; }
-
-SETUPS=()
-IFS=, read -r -a requested <<<"$only"
-for name in "${requested[@]}"; do
-    case " ${ALL_SETUPS[*]} " in
-        *" $name "*) SETUPS+=("$name") ;;
-        *) die "unknown setup '$name' (known: ${ALL_SETUPS[*]})" ;;
-    esac
-done
-((${#SETUPS[@]})) || die "--only selects no setup"
+parse_only "$@"
+selected=$(select_only setup "${ALL_SETUPS[@]}")
+mapfile -t SETUPS <<<"$selected"
 [[ $DURATION =~ ^[0-9]+$ ]] && ((DURATION > 0)) || die "DURATION must be a number of seconds"
-
-as_root() {
-    if ((EUID == 0)); then "$@"; else sudo "$@"; fi
-}
 
 # --- tools and builds ----------------------------------------------------------------------------
 
-for tool in curl python3 cargo; do
-    command -v "$tool" >/dev/null || die "$tool is required"
-done
-if ! command -v wrk >/dev/null; then
-    log "installing wrk"
-    as_root apt-get install -y wrk || { as_root apt-get update && as_root apt-get install -y wrk; }
-fi
+need_tools curl python3 cargo
+ensure_wrk
 command -v haproxy >/dev/null || bash "$ROOT/.ci/postgres.sh"
 # botocore signs the requests, as boto3 would.
 bash "$ROOT/.ci/pytools.sh"
@@ -115,10 +84,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 FNHOST_ACCESS_KEY_ID=AKIABENCHQUEUE000001
 FNHOST_SECRET_ACCESS_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(30))')
@@ -235,14 +200,8 @@ print(f"wrk.body = {q(body)}")
 for key, value in request.headers.items():
     if key.lower() != "host":
         print(f"wrk.headers[{q(key)}] = {q(value)}")
-print("""
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    "RESULT requests=%d duration_us=%d non2xx=%d connect=%d read=%d write=%d timeout=%d\\n",
-    summary.requests, summary.duration, e.status, e.connect, e.read, e.write, e.timeout))
-end""")
 EOF
+    report_lua >>"$TMP/$name.lua"
 }
 
 # counts SETUP SINCE_MS: "<queued jobs> <records of FUNCTION since SINCE_MS> <last end ms>".
@@ -262,15 +221,10 @@ EOF
 
 now_ms() { python3 -c 'import time; print(int(time.time() * 1000))'; }
 
-mkdir -p "$ROOT/bench/out"
-STAMP=$(date -u +%Y%m%dT%H%M%SZ)
-RAW=$ROOT/bench/out/queue-$STAMP.txt
-RESULTS=$TMP/results.tsv
-: >"$RESULTS"
+start_output queue
 {
-    echo "# bench/queue.sh $STAMP"
-    echo "# git $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet 2>/dev/null || echo ' (dirty)')"
-    echo "# $(uname -srm), $(nproc) cores, $(wrk --version 2>&1 | head -n 1 | cut -d' ' -f1-2), $("$PSQL" --version)"
+    bench_header
+    echo "# $("$PSQL" --version)"
     echo "# setups=${SETUPS[*]} duration=${DURATION}s conns=$CONNS rounds=$ROUNDS function=$FUNCTION"
 } >"$RAW"
 
@@ -285,9 +239,8 @@ for ((round = 1; round <= ROUNDS; round++)); do
         out=$(wrk -t "$THREADS" -c "$CONNS" -d "${DURATION}s" --timeout 10s -s "$TMP/$name.lua" "http://${ADMIN[$name]}")
         sent=$(now_ms)
         line=$(grep '^RESULT ' <<<"$out") || die "$name: no RESULT line from wrk: $out"
-        field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" ${line#RESULT }"; }
-        requests=$(field requests)
-        errors=$(($(field non2xx) + $(field connect) + $(field read) + $(field write) + $(field timeout)))
+        requests=$(field requests "$line")
+        errors=$(($(field non2xx "$line") + $(field connect "$line") + $(field read "$line") + $(field write "$line") + $(field timeout "$line")))
         accepted=$((requests - errors))
         # Wait for the queue to empty and every accepted event's record: at most 10 minutes.
         deadline=$((SECONDS + 600))
