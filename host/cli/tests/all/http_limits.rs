@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::up::{Server, client, function, get};
+use crate::up::{Server, client, function, get, metric};
 
 fn limits_manifest() -> String {
     limits_manifest_with_loop_timeout(1)
@@ -152,13 +152,14 @@ async fn a_full_function_throttles_with_429_and_retry_after() {
         let url = url.clone();
         async move { get(&url).await.0 }
     });
-    // Wait until the first one holds the only slot.
-    let health = server.url("/.well-known/fnhost/health");
-    for _ in 0..500 {
-        let (_, _, body) = get(&health).await;
-        if body.contains(r#""inFlight":1"#) {
-            break;
-        }
+    // Wait until the first one holds the only slot: running, not merely received (under load
+    // a request can be in flight and not yet admitted, and the second could overtake it).
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while metric(server.admin, "fnhost_concurrent_executions", "slow").await == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the first request never ran"
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     let r = client().get(&url).send().await.unwrap();
