@@ -55,15 +55,8 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/fnhost-cluster-bench.XXXXXX")
 CLUSTER_PID=""
 
 cleanup() {
-    local i
     if [[ -n $CLUSTER_PID ]]; then
-        # local-cluster.sh stops HAProxy, the nodes and PostgreSQL on SIGTERM.
-        kill -TERM "$CLUSTER_PID" 2>/dev/null || true
-        for ((i = 0; i < 600; i++)); do
-            kill -0 "$CLUSTER_PID" 2>/dev/null || break
-            sleep 0.1
-        done
-        wait "$CLUSTER_PID" 2>/dev/null || true
+        stop_pids 60 "$CLUSTER_PID"
     fi
     rm -rf "$TMP"
 }
@@ -243,12 +236,4 @@ if "direct" in setups and "haproxy-1" in setups:
             print(f"{conns:>6}{(h[1] - d[1]) / 1000:>+10.2f}{(h[2] - d[2]) / 1000:>+10.2f}")
 EOF
 )
-{
-    echo
-    echo "## summary"
-    echo "$summary"
-} >>"$RAW"
-echo
-echo "$summary"
-echo
-echo "raw results: ${RAW#"$ROOT"/}"
+finish_output "$summary"

@@ -118,18 +118,7 @@ PIDS=()
 declare -A URL=()
 
 cleanup() {
-    local pid i
-    for pid in "${PIDS[@]}"; do
-        kill -TERM "$pid" 2>/dev/null || true
-    done
-    for pid in "${PIDS[@]}"; do
-        for ((i = 0; i < 50; i++)); do
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -KILL "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    done
+    stop_pids 5 "${PIDS[@]}"
     rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -331,15 +320,7 @@ EOF
 )
 missed=$(sed -n 's/^MISSED=//p' <<<"$summary")
 summary=$(grep -v '^MISSED=' <<<"$summary")
-{
-    echo
-    echo "## summary"
-    echo "$summary"
-} >>"$RAW"
-echo
-echo "$summary"
-echo
-echo "raw results: ${RAW#"$ROOT"/}"
+finish_output "$summary"
 if [[ $STRICT == 1 ]] && ((missed > 0)); then
     exit 1
 fi

@@ -133,3 +133,34 @@ record_wrk() {
         "$(field rps "$line")" "$(field p50_us "$line")" "$(field p99_us "$line")" \
         "$(field non2xx "$line")" "$sock" >&2
 }
+
+# stop_pids WAIT_S PID...: SIGTERM to each, then up to WAIT_S seconds for each to exit (a node
+# drains; local-cluster.sh stops HAProxy, its nodes and PostgreSQL), then SIGKILL to what is left.
+stop_pids() {
+    local wait_s=$1 pid i
+    shift
+    for pid; do
+        kill -TERM "$pid" 2>/dev/null || true
+    done
+    for pid; do
+        for ((i = 0; i < wait_s * 10; i++)); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -KILL "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+}
+
+# finish_output SUMMARY: SUMMARY appended to RAW and shown, with where RAW is.
+finish_output() {
+    {
+        echo
+        echo "## summary"
+        echo "$1"
+    } >>"$RAW"
+    echo
+    echo "$1"
+    echo
+    echo "raw results: ${RAW#"$ROOT"/}"
+}

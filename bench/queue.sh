@@ -67,18 +67,7 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/fnhost-queue-bench.XXXXXX")
 declare -A PIDS=() ADMIN=() STORE=()
 
 cleanup() {
-    local pid i
-    for pid in "${PIDS[@]}"; do
-        # local-cluster.sh stops HAProxy, its nodes and PostgreSQL on SIGTERM; a node drains.
-        kill -TERM "$pid" 2>/dev/null || true
-    done
-    for pid in "${PIDS[@]}"; do
-        for ((i = 0; i < 600; i++)); do
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        wait "$pid" 2>/dev/null || true
-    done
+    stop_pids 60 "${PIDS[@]}"
     rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -301,12 +290,4 @@ if "sqlite" in med:
             print(f"{name}/sqlite: {med[name] / med['sqlite']:.2f}x")
 EOF
 )
-{
-    echo
-    echo "## summary"
-    echo "$summary"
-} >>"$RAW"
-echo
-echo "$summary"
-echo
-echo "raw results: ${RAW#"$ROOT"/}"
+finish_output "$summary"
