@@ -23,6 +23,7 @@ mod percent;
 mod serve;
 mod shutdown;
 mod tls;
+mod workers;
 
 pub use body::{
     BodyError, BodyReader, BodyShare, DRAIN_IDLE, MAX_DRAIN_BYTES, MAX_DRAIN_TIME,

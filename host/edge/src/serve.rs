@@ -12,12 +12,13 @@ use http::{Request, Response};
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 
 use crate::deadline::{DEFAULT_WRITE_TIMEOUT, WriteDeadline};
 use crate::shutdown::Shutdown;
 use crate::tls::{Plain, Transport};
+use crate::workers::Workers;
 
 /// Requests of one listener in flight now. [`serve`] counts them; a handler holds the counter
 /// to report it (e.g. on a health endpoint).
@@ -81,6 +82,11 @@ pub trait Handler: Send + Sync + 'static {
     fn write_timeout(&self) -> Duration {
         DEFAULT_WRITE_TIMEOUT
     }
+    /// Worker threads that serve the connections, each on a single-threaded runtime of its
+    /// own ([`Workers`]); 0 serves them on the accept loop's runtime.
+    fn workers(&self) -> usize {
+        0
+    }
 }
 
 /// [`Handler::max_connections`] unless the handler says otherwise.
@@ -139,6 +145,16 @@ pub async fn serve_on<H: Handler, T: Transport>(
         .header_read_timeout(handler.header_read_timeout())
         .keep_alive(true);
     let connections = Arc::new(Semaphore::new(handler.max_connections().max(1)));
+    let workers = match handler.workers() {
+        0 => None,
+        n => match Workers::start("fnhost-http", n) {
+            Ok(workers) => Some(workers),
+            Err(err) => {
+                tracing::error!(%err, "cannot start the worker threads; serving on the accept loop's runtime");
+                None
+            }
+        },
+    };
     let closing = shutdown.closing();
     tokio::pin!(closing);
     loop {
@@ -176,7 +192,7 @@ pub async fn serve_on<H: Handler, T: Transport>(
                     });
                     let watcher = graceful.watcher();
                     let (http, transport) = (http.clone(), transport.clone());
-                    tokio::spawn(async move {
+                    let connection = async move |stream: TcpStream| {
                         let handshake = transport.handshake(stream);
                         let io = match tokio::time::timeout(handshake_timeout, handshake).await {
                             Ok(Ok(io)) => io,
@@ -195,7 +211,23 @@ pub async fn serve_on<H: Handler, T: Transport>(
                             tracing::debug!(%remote, %err, "connection ended with an error");
                         }
                         drop(slot);
-                    });
+                    };
+                    match &workers {
+                        None => {
+                            tokio::spawn(connection(stream));
+                        }
+                        // Moved to a worker's runtime: taken off this one's I/O driver here,
+                        // registered with the worker's there.
+                        Some(workers) => match stream.into_std() {
+                            Ok(stream) => workers.spawn(async move {
+                                match TcpStream::from_std(stream) {
+                                    Ok(stream) => connection(stream).await,
+                                    Err(err) => tracing::warn!(%remote, %err, "cannot serve a connection"),
+                                }
+                            }),
+                            Err(err) => tracing::warn!(%remote, %err, "cannot serve a connection"),
+                        },
+                    }
                 }
                 Err(err) => {
                     // Out of file descriptors and the like: back off instead of spinning.
@@ -225,9 +257,19 @@ mod tests {
     use super::*;
 
     /// Answers with how many requests were in flight while it answered, after a pause when the
-    /// path is `/slow`.
+    /// path is `/slow`; with the name of the thread that answered when the path is `/thread`.
     struct Counting {
         in_flight: InFlight,
+        workers: usize,
+    }
+
+    impl Counting {
+        fn new(workers: usize) -> Arc<Self> {
+            Arc::new(Self {
+                in_flight: InFlight::new(),
+                workers,
+            })
+        }
     }
 
     impl Handler for Counting {
@@ -237,8 +279,15 @@ mod tests {
             request: Request<hyper::body::Incoming>,
             _remote: SocketAddr,
         ) -> Response<Full<Bytes>> {
-            if request.uri().path() == "/slow" {
-                tokio::time::sleep(Duration::from_millis(300)).await;
+            match request.uri().path() {
+                "/slow" => tokio::time::sleep(Duration::from_millis(300)).await,
+                "/thread" => {
+                    let thread = std::thread::current();
+                    return Response::new(Full::new(Bytes::from(
+                        thread.name().unwrap_or("").to_owned(),
+                    )));
+                }
+                _ => {}
             }
             Response::new(Full::new(Bytes::from(self.in_flight.count().to_string())))
         }
@@ -254,15 +303,26 @@ mod tests {
         fn drain_timeout(&self) -> Duration {
             Duration::from_secs(5)
         }
+
+        fn workers(&self) -> usize {
+            self.workers
+        }
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_loop_counts_requests_and_drains_them_on_shutdown() {
+        counts_requests_and_drains_them_on_shutdown(0).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn with_workers_the_loop_counts_requests_and_drains_them_on_shutdown() {
+        counts_requests_and_drains_them_on_shutdown(2).await;
+    }
+
+    async fn counts_requests_and_drains_them_on_shutdown(workers: usize) {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let handler = Arc::new(Counting {
-            in_flight: InFlight::new(),
-        });
+        let handler = Counting::new(workers);
         let shutdown = Shutdown::new();
         let server = tokio::spawn(serve(listener, handler.clone(), shutdown.clone()));
         let client = reqwest::Client::new();
@@ -300,11 +360,18 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_draining_loop_still_serves_but_closes_each_connection() {
+        draining_still_serves_but_closes_each_connection(0).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn with_workers_a_draining_loop_still_serves_but_closes_each_connection() {
+        draining_still_serves_but_closes_each_connection(2).await;
+    }
+
+    async fn draining_still_serves_but_closes_each_connection(workers: usize) {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let handler = Arc::new(Counting {
-            in_flight: InFlight::new(),
-        });
+        let handler = Counting::new(workers);
         let shutdown = Shutdown::new();
         let server = tokio::spawn(serve(listener, handler, shutdown.clone()));
         let client = reqwest::Client::new();
@@ -330,6 +397,50 @@ mod tests {
             tokio::net::TcpStream::connect(addr).await.is_err(),
             "the listener is still open after closing"
         );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn with_workers_each_connection_stays_on_one_worker_and_they_take_turns() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let shutdown = Shutdown::new();
+        let server = tokio::spawn(serve(listener, Counting::new(3), shutdown.clone()));
+        let mut threads = Vec::new();
+        for _ in 0..6 {
+            // One client per connection: each keeps its one connection alive.
+            let client = reqwest::Client::builder()
+                .pool_max_idle_per_host(1)
+                .build()
+                .unwrap();
+            let mut seen = Vec::new();
+            for _ in 0..3 {
+                let name = client
+                    .get(format!("http://{addr}/thread"))
+                    .send()
+                    .await
+                    .unwrap();
+                seen.push(name.text().await.unwrap());
+            }
+            assert!(
+                seen.iter().all(|name| name == &seen[0]),
+                "one connection's requests ran on {seen:?}"
+            );
+            threads.push(seen.swap_remove(0));
+        }
+        assert_eq!(
+            threads,
+            [
+                "fnhost-http-0",
+                "fnhost-http-1",
+                "fnhost-http-2",
+                "fnhost-http-0",
+                "fnhost-http-1",
+                "fnhost-http-2"
+            ],
+            "connections are handed to the workers in turn"
+        );
+        shutdown.close();
+        assert_eq!(server.await.unwrap().abandoned, 0);
     }
 
     /// Records the path of each request it starts; `/hold*` requests wait for a release.

@@ -49,6 +49,10 @@ pub struct ServerConfig {
     pub body_budget: usize,
     /// Most connections open at once; more wait in the kernel's accept backlog.
     pub max_connections: usize,
+    /// Threads that serve the connections, each running a single-threaded runtime: a
+    /// connection stays on one for all its requests ([`fnhost_edge::Handler::workers`]).
+    /// 0 (the default) serves them on the caller's runtime.
+    pub workers: usize,
 }
 
 /// [`ServerConfig::body_budget`] unless configured: 128 MiB, room for 21 bodies of 6 MB.
@@ -64,6 +68,7 @@ impl Default for ServerConfig {
             write_timeout: DEFAULT_WRITE_TIMEOUT,
             body_budget: DEFAULT_BODY_BUDGET,
             max_connections: DEFAULT_MAX_CONNECTIONS,
+            workers: 0,
         }
     }
 }
@@ -315,5 +320,9 @@ impl Handler for App {
 
     fn write_timeout(&self) -> Duration {
         self.config.write_timeout
+    }
+
+    fn workers(&self) -> usize {
+        self.config.workers
     }
 }

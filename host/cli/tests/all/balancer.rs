@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::up::{Server, function, get, raw_metrics, without_node};
+use crate::up::{Server, function, get, raw_metrics, refused_up, without_node};
 
 const HEALTH: &str = "/.well-known/fnhost/health";
 
@@ -205,28 +205,12 @@ async fn the_node_defaults_to_the_hostname() {
 
 #[test]
 fn a_bad_node_name_is_refused_before_anything_listens() {
-    crate::built();
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("fnhost.toml"),
-        format!("manifest_version = 1\n{}", manifest()),
-    )
-    .unwrap();
     for (bad, why) in [
         ("no spaces", "it holds ' '"),
         ("", "it is empty"),
         (&"n".repeat(64), "it is 64 bytes long"),
     ] {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_fnhost"))
-            .arg("-f")
-            .arg(dir.path().join("fnhost.toml"))
-            .args(["up", "--listen", "127.0.0.1:0", "--no-build"])
-            .args(["--admin", "127.0.0.1:0", "--node", bad])
-            .env("FNHOST_STATE_DIR", crate::up::state_dir(dir.path()))
-            .env_remove("FNHOST_NODE")
-            .output()
-            .unwrap();
-        assert!(!out.status.success(), "{bad:?} was accepted");
+        let out = refused_up(&manifest(), &["--node", bad]);
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(
             err.contains(&format!("invalid node name `{bad}`: {why}")),
@@ -240,22 +224,7 @@ fn a_bad_node_name_is_refused_before_anything_listens() {
 /// The drain delay's bounds are checked like the other `[http]` settings.
 #[test]
 fn a_drain_delay_out_of_range_is_refused() {
-    crate::built();
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("fnhost.toml"),
-        format!("manifest_version = 1\n{}", manifest()),
-    )
-    .unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_fnhost"))
-        .arg("-f")
-        .arg(dir.path().join("fnhost.toml"))
-        .args(["up", "--listen", "127.0.0.1:0", "--no-build"])
-        .args(["--admin", "127.0.0.1:0", "--drain-delay-s", "301"])
-        .env("FNHOST_STATE_DIR", crate::up::state_dir(dir.path()))
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
+    let out = refused_up(&manifest(), &["--drain-delay-s", "301"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("--drain-delay-s must be from 0 to 300, got 301"),

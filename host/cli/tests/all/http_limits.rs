@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::up::{Server, client, function, get, metric};
+use crate::up::{Server, client, function, get, metric, refused_up};
 
 fn limits_manifest() -> String {
     limits_manifest_with_loop_timeout(1)
@@ -306,5 +306,100 @@ async fn bounded_load_test_has_no_errors() {
         "{} failed requests, first: {:?}",
         bad.len(),
         bad.first()
+    );
+}
+
+/// The names of the host's threads that serve HTTP connections (`--http-workers`).
+fn http_worker_threads(server: &Server) -> Vec<String> {
+    let tasks = std::fs::read_dir(format!("/proc/{}/task", server.pid())).unwrap();
+    let mut names: Vec<String> = tasks
+        .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
+        .map(|name| name.trim().to_owned())
+        .filter(|name| name.starts_with("fnhost-http-"))
+        .collect();
+    names.sort();
+    names
+}
+
+/// `--http-workers N` starts N threads that serve the connections; 0 serves them on the shared
+/// runtime. Either way many keep-alive connections are all answered.
+#[tokio::test(flavor = "multi_thread")]
+async fn http_workers_serve_every_connection() {
+    for (flag, threads) in [("3", 3), ("0", 0)] {
+        let server = Server::start(&limits_manifest(), &["-q", "--http-workers", flag]);
+        let url = server.url("/hello?name=worker");
+        let connections: Vec<_> = (0..8)
+            .map(|_| {
+                let url = url.clone();
+                tokio::spawn(async move {
+                    let client = client();
+                    let mut answers = Vec::new();
+                    for _ in 0..5 {
+                        let r = client.get(&url).send().await.unwrap();
+                        answers.push((r.status().as_u16(), r.text().await.unwrap()));
+                    }
+                    answers
+                })
+            })
+            .collect();
+        for connection in connections {
+            for (status, body) in connection.await.unwrap() {
+                assert_eq!(status, 200, "--http-workers {flag}: {body}");
+                assert!(body.contains("Hello, worker!"), "{body}");
+            }
+        }
+        // Counted after serving: the accept loop starts its workers when it starts.
+        let expected: Vec<String> = (0..threads).map(|i| format!("fnhost-http-{i}")).collect();
+        assert_eq!(
+            http_worker_threads(&server),
+            expected,
+            "--http-workers {flag}"
+        );
+    }
+}
+
+/// With one worker thread, every connection shares it: a guest spinning until its timeout
+/// gives the thread back at each epoch tick, so a request on another connection is answered
+/// while the spinning one still runs.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_spinning_guest_does_not_stop_the_other_connections_of_its_worker() {
+    let server = Server::start(
+        &limits_manifest_with_loop_timeout(5),
+        &["-q", "--http-workers", "1"],
+    );
+    // Answered once the accept loop, and with it its worker, has started.
+    assert_eq!(get(&server.url("/hello")).await.0, 200);
+    assert_eq!(http_worker_threads(&server), ["fnhost-http-0"]);
+    let url = server.url("/loop");
+    let spinning = tokio::spawn(async move { get(&url).await });
+    // The loop has started once the host counts it running.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while metric(server.admin, "fnhost_concurrent_executions", "loop").await == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the loop never started"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    for _ in 0..3 {
+        let (status, _, body) = get(&server.url("/hello?name=beside")).await;
+        assert_eq!(status, 200, "{body}");
+        assert!(body.contains("Hello, beside!"), "{body}");
+    }
+    assert!(
+        !spinning.is_finished(),
+        "the loop ended before the other requests were answered"
+    );
+    let (status, _, _) = spinning.await.unwrap();
+    assert_eq!(status, 504, "the loop still times out");
+}
+
+#[test]
+fn http_workers_out_of_range_are_refused() {
+    let out = refused_up(&limits_manifest(), &["--http-workers", "257"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--http-workers must be from 0 to 256, got 257"),
+        "{err}"
     );
 }

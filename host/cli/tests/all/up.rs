@@ -35,6 +35,30 @@ pub fn state_dir(dir: &std::path::Path) -> PathBuf {
     state
 }
 
+/// Run `fnhost up FLAGS` on `functions` in a fresh directory, expecting it to refuse to start
+/// (with `FNHOST_NODE` unset); its output.
+pub fn refused_up(functions: &str, flags: &[&str]) -> std::process::Output {
+    crate::built();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("fnhost.toml"),
+        format!("manifest_version = 1\n{functions}"),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_fnhost"))
+        .arg("-f")
+        .arg(dir.path().join("fnhost.toml"))
+        .args(["up", "--listen", "127.0.0.1:0", "--no-build"])
+        .args(["--admin", "127.0.0.1:0"])
+        .args(flags)
+        .env("FNHOST_STATE_DIR", state_dir(dir.path()))
+        .env_remove("FNHOST_NODE")
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "`fnhost up {flags:?}` started");
+    out
+}
+
 /// A running `fnhost up`, killed on drop.
 pub struct Server {
     child: Child,

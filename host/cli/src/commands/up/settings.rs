@@ -41,6 +41,11 @@ pub struct Args {
     /// backlog until one closes.
     #[arg(long, env = "FNHOST_MAX_CONNECTIONS")]
     pub max_connections: Option<u32>,
+    /// Threads serving HTTP connections, each keeping its connections and their requests on
+    /// itself (0, the default, serves them on the shared async runtime; the number of cores
+    /// suits throughput, at some cost in tail latency).
+    #[arg(long, env = "FNHOST_HTTP_WORKERS")]
+    pub http_workers: Option<u32>,
     /// Milliseconds a client may take to send a request's headers, and an idle keep-alive
     /// connection stays open (default 30000); then the connection is closed.
     #[arg(long, env = "FNHOST_HEADER_READ_TIMEOUT_MS")]
@@ -102,6 +107,8 @@ pub struct Settings {
 
 /// `--max-connections` unless given.
 const DEFAULT_MAX_CONNECTIONS: u32 = fnhost_edge::DEFAULT_MAX_CONNECTIONS as u32;
+/// Most `--http-workers`.
+const MAX_HTTP_WORKERS: u32 = 256;
 /// `--header-read-timeout-ms`, `--body-read-timeout-ms` and `--write-timeout-ms` unless given.
 const DEFAULT_READ_TIMEOUT_MS: u32 = 30_000;
 /// Allowed read and write timeouts: from a tenth of a second to ten minutes.
@@ -171,6 +178,13 @@ impl Settings {
             DEFAULT_MAX_CONNECTIONS,
             1..=100_000,
         )?;
+        let http_workers = pick(
+            "--http-workers",
+            args.http_workers,
+            None,
+            0,
+            0..=MAX_HTTP_WORKERS,
+        )?;
         let header_read_timeout_ms = pick(
             "--header-read-timeout-ms",
             args.header_read_timeout_ms,
@@ -214,6 +228,7 @@ impl Settings {
                 write_timeout: Duration::from_millis(write_timeout_ms.into()),
                 body_budget: body_budget as usize,
                 max_connections: max_connections as usize,
+                workers: http_workers as usize,
                 ..ServerConfig::default()
             },
             drain_delay: Duration::from_secs(drain_delay_s.into()),
