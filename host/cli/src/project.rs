@@ -109,6 +109,23 @@ impl Globals {
     }
 }
 
+/// Open the store at `url` (for reading only with `read_only`). The error names the store
+/// once: the store's own errors mostly do already.
+pub fn open_store(url: &StoreUrl, read_only: bool) -> Result<fnhost_store::Store> {
+    let opened = if read_only {
+        url.open_read_only()
+    } else {
+        url.open()
+    };
+    opened.map_err(|err| {
+        if err.names_the_store() {
+            err.into()
+        } else {
+            anyhow::Error::new(err).context(format!("cannot open the store `{url}`"))
+        }
+    })
+}
+
 /// Outbound HTTP as the manifest's `[network]` table sets it up (its CA files read now).
 pub fn outbound(manifest: &Manifest) -> anyhow::Result<Arc<fnhost_runtime::Outbound>> {
     let outbound = fnhost_runtime::Outbound::new(manifest.network.clone())

@@ -249,6 +249,25 @@ impl StoreError {
         }
     }
 
+    /// True when the message names the database file, the state directory or the PostgreSQL
+    /// URL, so a caller need not say which store it was opening.
+    pub fn names_the_store(&self) -> bool {
+        matches!(
+            self,
+            StoreError::CreateDir { .. }
+                | StoreError::InUse { .. }
+                | StoreError::Lock { .. }
+                | StoreError::Open { .. }
+                | StoreError::Missing { .. }
+                | StoreError::SchemaTooNew { .. }
+                | StoreError::SchemaTooOld { .. }
+                | StoreError::NoWal { .. }
+                | StoreError::InvalidUrl { .. }
+                | StoreError::Connect { .. }
+                | StoreError::PostgresSchemaTooNew { .. }
+        )
+    }
+
     /// True when the database was locked by another connection for longer than the busy timeout,
     /// or no PostgreSQL connection could be had;
     /// the operation can be retried.

@@ -4,7 +4,7 @@
 //! It works on the state database directly, so it works whether or not a host is running; a
 //! running host picks re-driven events up within its poll interval (half a second).
 
-use anyhow::{Context as _, Result, bail};
+use anyhow::{Result, bail};
 use fnhost_api::REDRIVE_MAX_AGE_MS;
 use fnhost_store::DeadLetter;
 use serde_json::json;
@@ -48,9 +48,7 @@ enum Action {
 pub async fn run(globals: &Globals, args: Args) -> Result<bool> {
     let manifest = globals.manifest()?;
     let url = globals.store_url(&manifest)?;
-    let store = url
-        .open()
-        .with_context(|| format!("cannot open the store `{url}`"))?;
+    let store = crate::project::open_store(&url, false)?;
     let function = args.function.as_deref();
     match args.action.unwrap_or(Action::List) {
         Action::List => {

@@ -79,8 +79,7 @@ pub fn open_store(globals: &Globals) -> Result<Store> {
             path.display()
         );
     }
-    url.open_read_only()
-        .with_context(|| format!("cannot open the store `{url}`"))
+    crate::project::open_store(&url, true)
 }
 
 fn print(lines: &[LogLine], as_json: bool) {

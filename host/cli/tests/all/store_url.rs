@@ -133,6 +133,11 @@ async fn a_host_reaches_postgres_over_verified_tls() {
     assert!(stderr.contains("invalid peer certificate"), "{stderr}");
     let stderr = refused(url("sslmode=disable".to_owned()));
     assert!(stderr.contains("no encryption"), "{stderr}");
+    assert_eq!(
+        stderr.matches("postgres://").count(),
+        1,
+        "the store is named once: {stderr}"
+    );
     drop(server);
     tokio::task::spawn_blocking(move || drop(pg)).await.unwrap();
 }

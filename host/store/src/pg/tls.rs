@@ -101,7 +101,11 @@ impl Target {
         let (rest, params) = take_tls_params(url)?;
         let mut config =
             postgres::Config::from_str(&rest).map_err(|e| crate::error::pg_message(&e))?;
-        let default_dir = home.map(|home| home.join(".postgresql"));
+        // As libpq: told not to use TLS, it reads no certificate file, given or default.
+        let disabled = params.mode == Some(SslMode::Disable);
+        let default_dir = home
+            .filter(|_| !disabled)
+            .map(|home| home.join(".postgresql"));
         let default_file = |name: &str| {
             default_dir
                 .as_ref()
@@ -111,6 +115,7 @@ impl Target {
 
         let roots = match params.rootcert.as_deref() {
             Some(SYSTEM_ROOTS) => Some(Roots::System),
+            Some(_) if disabled => None,
             Some(path) => Some(Roots::File(PathBuf::from(path))),
             None => default_file("root.crt").map(Roots::File),
         };
@@ -159,6 +164,7 @@ impl Target {
         };
         let builder = builder.with_custom_certificate_verifier(verifier);
         let client_cert = match (params.cert, params.key) {
+            _ if disabled => None,
             (Some(cert), Some(key)) => Some((cert, key)),
             (Some(cert), None) => match default_file("postgresql.key") {
                 Some(key) => Some((cert, key)),
@@ -405,5 +411,32 @@ mod tests {
             .err()
             .unwrap();
         assert!(err.contains("no certificate"), "{err}");
+    }
+
+    #[test]
+    fn without_tls_no_certificate_file_is_read() {
+        // Unusable default files, as a stale ~/.postgresql/ may hold.
+        let home = tempfile::tempdir().unwrap();
+        let dir = home.path().join(".postgresql");
+        std::fs::create_dir(&dir).unwrap();
+        for name in ["root.crt", "postgresql.crt", "postgresql.key"] {
+            std::fs::write(dir.join(name), "not PEM").unwrap();
+        }
+        let home = Some(home.path());
+        assert!(
+            Target::parse("postgres://db/x?sslmode=prefer", home).is_err(),
+            "the default files are read when TLS may be used"
+        );
+        let target = Target::parse("postgres://db/x?sslmode=disable", home).unwrap();
+        assert_eq!(target.mode, SslMode::Disable);
+        // Nor are the files a URL names.
+        Target::parse(
+            "postgres://db/x?sslmode=disable&sslrootcert=/nonexistent/ca.pem\
+             &sslcert=/nonexistent/c.pem&sslkey=/nonexistent/c.key",
+            None,
+        )
+        .unwrap();
+        // But sslrootcert=system still asks for verify-full, as in libpq.
+        assert!(Target::parse("postgres://db/x?sslmode=disable&sslrootcert=system", None).is_err());
     }
 }

@@ -187,9 +187,7 @@ impl Host {
         let registry = Arc::new(Registry::new());
         let objects = Objects::open(manifest)?;
         let store_url = globals.store_url(manifest)?;
-        let store = store_url
-            .open()
-            .with_context(|| format!("cannot open the store `{store_url}`"))?;
+        let store = crate::project::open_store(&store_url, false)?;
         let loaded = deploy::load_all(&runtime, &objects, manifest).await?;
         for (name, function) in loaded {
             let config = &manifest.functions[&name];
