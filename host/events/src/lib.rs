@@ -8,7 +8,9 @@ mod http;
 mod s3;
 mod schedule;
 
-pub use http::{HttpRequest, IamCaller, PayloadVersion, UrlContext, http_event};
+pub use http::{
+    HttpRequest, IamCaller, PayloadVersion, ProxyEvent, UrlContext, http_event, proxy_event,
+};
 pub use s3::{S3Change, S3Object, s3_event, url_encode_key};
 pub use schedule::scheduled_event;
 

@@ -3,10 +3,11 @@
 use std::net::SocketAddr;
 
 use bytes::Bytes;
-use fnhost_events::{HttpRequest, http_event};
+use fnhost_events::{HttpRequest, PayloadVersion, proxy_event};
 use fnhost_runtime::JsonEvent;
 use http::request::Parts;
 
+use crate::error::HttpError;
 use crate::router::RouteMatch;
 
 /// Largest request body accepted: Lambda's 6 MB synchronous payload limit.
@@ -83,9 +84,10 @@ pub fn event_body_len(body: &[u8]) -> Option<usize> {
     Some(escaped).filter(|&n| n <= limit)
 }
 
-/// The event JSON for `request`, as the function receives it.
-pub fn event_json(request: &HttpRequest, route: &RouteMatch) -> JsonEvent {
-    JsonEvent::from_value(&http_event(request, route.payload))
+/// The event JSON for `request` in `version`, as the function receives it.
+pub fn event_json(request: &HttpRequest, version: PayloadVersion) -> Result<JsonEvent, HttpError> {
+    JsonEvent::from_serialize(&proxy_event(request, version))
+        .map_err(|e| HttpError::Internal(format!("cannot write the event: {e}")))
 }
 
 #[cfg(test)]

@@ -212,7 +212,7 @@ impl App {
         // stays in memory while the function runs.
         let (body, _share) = self.read_body(&parts, body).await?;
         let event = event_request(&parts, body, &route, remote, request_id.to_owned());
-        let event = event_json(&event, &route);
+        let event = event_json(&event, route.payload)?;
         let invocation = self
             .dispatcher
             .invoke(

@@ -23,9 +23,9 @@ use std::net::SocketAddr;
 use arc_swap::ArcSwap;
 use bytes::Bytes;
 use fnhost_dispatch::DispatchError;
-use fnhost_events::{ACCOUNT, IamCaller, PayloadVersion, REGION, UrlContext, http_event};
+use fnhost_events::{ACCOUNT, IamCaller, PayloadVersion, REGION, UrlContext};
 use fnhost_manifest::{Manifest, UrlAuthType, UrlCors, is_url_id};
-use fnhost_runtime::{InvokeRequest, JsonEvent, Outcome, Trigger};
+use fnhost_runtime::{InvokeRequest, Outcome, Trigger};
 use http::header::{HeaderName, HeaderValue, ORIGIN, VARY};
 use http::request::Parts;
 use http::{HeaderMap, Method, Response};
@@ -33,7 +33,7 @@ use http_body_util::Full;
 use hyper::body::Body;
 
 use crate::error::HttpError;
-use crate::request::request_fields;
+use crate::request::{event_json, request_fields};
 use crate::response::map_response;
 use crate::server::App;
 
@@ -499,7 +499,7 @@ impl App {
             request.time.timestamp(),
         );
         request.function_url = Some(self.urls.context(&target, iam));
-        let event = JsonEvent::from_value(&http_event(&request, PayloadVersion::V2));
+        let event = event_json(&request, PayloadVersion::V2)?;
         let mut invoke = InvokeRequest::from_json(event, Trigger::Http);
         if let Some(alias) = &target.qualifier {
             invoke.invoked_function_arn = Some(format!(

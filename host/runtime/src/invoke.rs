@@ -59,6 +59,12 @@ impl JsonEvent {
         Self(Bytes::from(serde_json::to_vec(value).unwrap_or_default()))
     }
 
+    /// `value` serialised, without building a `Value` first; fails only for a value JSON
+    /// cannot hold (a map with keys that are not strings).
+    pub fn from_serialize(value: &impl Serialize) -> Result<Self, serde_json::Error> {
+        serde_json::to_vec(value).map(|json| Self(Bytes::from(json)))
+    }
+
     /// The JSON text.
     pub fn bytes(&self) -> &Bytes {
         &self.0
